@@ -1,0 +1,3 @@
+"""API routes of the journeys app, mounted under /api/."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Reads of the journeys app: querysets ready for pages and the API."""

@@ -1,0 +1,1 @@
+"""Writes of the journeys app: workflows across models, each atomic."""

@@ -1,0 +1,1 @@
+"""Celery tasks of the journeys app: ids in, then a service call."""

@@ -1,0 +1,3 @@
+"""API routes of the leads app, mounted under /api/."""
+
+urlpatterns: list = []

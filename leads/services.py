@@ -1,0 +1,1 @@
+"""Writes of the leads app: workflows across models, each atomic."""

@@ -1,0 +1,1 @@
+"""Celery tasks of the leads app: ids in, then a service call."""

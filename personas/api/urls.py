@@ -1,0 +1,3 @@
+"""API routes of the personas app, mounted under /api/."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Reads of the personas app: querysets ready for pages and the API."""

@@ -1,0 +1,1 @@
+"""Writes of the personas app: workflows across models, each atomic."""

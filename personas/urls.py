@@ -1,0 +1,9 @@
+from django.urls import path
+
+from personas import views
+
+app_name = "personas"
+
+urlpatterns = [
+    path("personas/", views.index, name="index"),
+]

@@ -1,0 +1,1 @@
+"""Celery tasks of the reports app: ids in, then a service call."""

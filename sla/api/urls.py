@@ -1,0 +1,3 @@
+"""API routes of the sla app, mounted under /api/."""
+
+urlpatterns: list = []

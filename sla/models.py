@@ -1,0 +1,1 @@
+"""Models of the sla app: The agreement between the teams, per-lead SLA clocks, breaches and shared SMART goals."""

@@ -1,0 +1,1 @@
+"""Writes of the sla app: workflows across models, each atomic."""

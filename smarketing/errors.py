@@ -1,0 +1,24 @@
+"""Error pages: HTML for pages, the API's JSON error shape under /api/."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.views import defaults
+
+from smarketing.api.errors import json_error
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if _is_api(request):
+        return json_error(404, "Not found.")
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if _is_api(request):
+        return json_error(500, "Server error. The failure has been logged.")
+    return defaults.server_error(request)

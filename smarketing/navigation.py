@@ -1,0 +1,53 @@
+"""The main navigation, shown to each user as far as their roles reach."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import resolve, reverse
+
+from smarketing.roles import Role, user_roles
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    icon: str
+
+
+NAVIGATION = (
+    NavItem("Pipeline", "leads:board", "kanban"),
+    NavItem("Leads", "leads:list", "people"),
+    NavItem("My queue", "leads:queue", "inbox"),
+    NavItem("Personas", "personas:index", "person-badge"),
+    NavItem("Journeys", "journeys:index", "signpost-split"),
+    NavItem("Content", "journeys:content", "journal-richtext"),
+    NavItem("SLA & goals", "sla:index", "stopwatch"),
+    NavItem("Reports", "reports:index", "bar-chart"),
+    NavItem("Meeting", "reports:meeting", "easel"),
+)
+
+
+def _allowed(url: str, user) -> bool:
+    access = getattr(resolve(url).func, "access", None)
+    return access is not None and access.allows(user)
+
+
+def navigation(request: HttpRequest) -> dict:
+    """Context processor: the navigation items this user may open, and which is current."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = []
+    for item in NAVIGATION:
+        url = reverse(item.url_name)
+        if _allowed(url, user):
+            items.append({"item": item, "url": url, "current": request.path.startswith(url)})
+    roles = user_roles(user)
+    return {
+        "navigation": items,
+        "user_roles": sorted(role.label for role in roles),
+        "show_admin_link": Role.ADMIN in roles,
+    }

@@ -1,0 +1,57 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from smarketing import views
+from smarketing.access import ANY_USER, public, require
+from smarketing.api import views as api_views
+
+accounts = [
+    path(
+        "login/",
+        public(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        name="login",
+    ),
+    path("logout/", public(auth_views.LogoutView.as_view()), name="logout"),
+    path(
+        "password/",
+        require(ANY_USER)(auth_views.PasswordChangeView.as_view()),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        require(ANY_USER)(auth_views.PasswordChangeDoneView.as_view()),
+        name="password_change_done",
+    ),
+    path("tokens/", views.api_tokens, name="api_tokens"),
+    path("tokens/new/", views.api_token_create, name="api_token_create"),
+    path("tokens/<str:token_key>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+]
+
+api = [
+    path("me/", api_views.MeView.as_view(), name="me"),
+    path("schema/", api_views.SchemaView.as_view(), name="schema"),
+    path("docs/", api_views.SwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", api_views.RedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("", include("leads.api.urls")),
+    path("", include("personas.api.urls")),
+    path("", include("journeys.api.urls")),
+    path("", include("sla.api.urls")),
+    path("", include("reports.api.urls")),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include(accounts)),
+    path("admin/", admin.site.urls),
+    path("api/", include((api, "api"))),
+    path("", include("leads.urls")),
+    path("", include("personas.urls")),
+    path("", include("journeys.urls")),
+    path("", include("sla.urls")),
+    path("", include("reports.urls")),
+]
+
+handler404 = "smarketing.errors.page_not_found"
+handler500 = "smarketing.errors.server_error"

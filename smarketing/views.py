@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from knox.models import AuthToken
+
+from smarketing.access import ANY_USER, public, require, role_required
+from smarketing.health import health_check
+from smarketing.http import AuthenticatedHttpRequest
+from smarketing.roles import ALL_ROLES
+
+
+@role_required(ALL_ROLES)
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
+    return redirect("leads:board")
+
+
+def not_yet_available(request: HttpRequest, *, title: str, summary: str) -> HttpResponse:
+    """The page shown for an area of the portal that is not built yet."""
+    return render(request, "smarketing/not_available.html", {"title": title, "summary": summary})
+
+
+@public
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    results = health_check()
+    healthy = all(result.ok for result in results)
+    return JsonResponse(
+        {
+            "status": "ok" if healthy else "unavailable",
+            "checks": {
+                result.name: {"ok": result.ok, "detail": result.detail} for result in results
+            },
+        },
+        status=200 if healthy else 503,
+    )
+
+
+@require(ANY_USER)
+@require_GET
+def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
+    tokens = AuthToken.objects.filter(user=request.user).order_by("-created")
+    return render(request, "smarketing/api_tokens.html", {"tokens": tokens})
+
+
+@require(ANY_USER)
+@require_POST
+def api_token_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _, token = AuthToken.objects.create(user=request.user)
+    tokens = AuthToken.objects.filter(user=request.user).order_by("-created")
+    # The token is shown once: only its hash is stored.
+    return render(request, "smarketing/api_tokens.html", {"tokens": tokens, "new_token": token})
+
+
+@require(ANY_USER)
+@require_POST
+def api_token_revoke(request: AuthenticatedHttpRequest, token_key: str) -> HttpResponse:
+    token = get_object_or_404(AuthToken, user=request.user, token_key=token_key)
+    token.delete()
+    messages.success(request, f"Token {token_key}… revoked.")
+    return redirect("api_tokens")

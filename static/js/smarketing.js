@@ -1,0 +1,25 @@
+// Shared page behaviour: errors from HTMX requests are shown, never swallowed.
+(function () {
+  "use strict";
+
+  function toast(message, kind) {
+    const holder = document.getElementById("toasts");
+    if (!holder) return;
+    const element = document.createElement("div");
+    element.className = `toast align-items-center text-bg-${kind || "danger"} border-0`;
+    element.setAttribute("role", "alert");
+    element.innerHTML = '<div class="d-flex"><div class="toast-body"></div>' +
+      '<button type="button" class="btn-close btn-close-white me-2 m-auto" data-bs-dismiss="toast" aria-label="Close"></button></div>';
+    element.querySelector(".toast-body").textContent = message;
+    holder.appendChild(element);
+    window.bootstrap.Toast.getOrCreateInstance(element).show();
+    element.addEventListener("hidden.bs.toast", () => element.remove());
+  }
+  window.smarketingToast = toast;
+
+  document.addEventListener("htmx:responseError", (event) => {
+    const status = event.detail.xhr.status;
+    toast(status === 403 ? "Your role does not allow this." : `The server answered ${status}. Please try again.`);
+  });
+  document.addEventListener("htmx:sendError", () => toast("The portal cannot be reached. Check your connection."));
+})();

@@ -1,0 +1,55 @@
+"""Each demo user logs in through the real login page and walks the navigation."""
+
+import pytest
+
+from smarketing.accounts import DEMO_PASSWORD, DEMO_USERS, demo_users_ensure
+from smarketing.roles import Role
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+EVERYONE_SEES = [
+    "Pipeline",
+    "Leads",
+    "Personas",
+    "Journeys",
+    "Content",
+    "SLA & goals",
+    "Reports",
+    "Meeting",
+]
+
+
+def _log_in(page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/pipeline/")
+
+
+@pytest.mark.parametrize("demo", DEMO_USERS, ids=lambda demo: demo.username)
+def test_demo_user_logs_in_and_walks_the_navigation(page, demo):
+    demo_users_ensure()
+    _log_in(page, demo.username)
+    navigation = page.get_by_role("navigation", name="Main navigation")
+    labels = [label.strip() for label in navigation.locator(".nav-link").all_inner_texts()]
+    expected = list(EVERYONE_SEES)
+    if demo.role in (Role.SALES, Role.SALES_MANAGER, Role.ADMIN):
+        expected.insert(2, "My queue")
+    if demo.role == Role.ADMIN:
+        expected.append("Admin")
+    assert labels == expected
+
+    for label in labels:
+        page.get_by_role("navigation", name="Main navigation").get_by_role(
+            "link", name=label
+        ).click()
+        page.wait_for_load_state()
+        heading = "Revenue operations" if label == "Admin" else label
+        assert page.get_by_role("heading", level=1).first.inner_text().strip() == heading
+        if label == "Admin":
+            page.go_back()
+
+    page.get_by_test_id("user-menu").click()
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/accounts/login/")
