@@ -179,6 +179,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # ---------------------------------------------------------------------------------------------
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers and container health checks probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
@@ -216,7 +218,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT 
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # One queue per kind of work, so a long rescore never delays SLA breach detection.
-CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "scoring", "sla", "reports")]
+CELERY_TASK_QUEUES = [
+    Queue(name, routing_key=name) for name in ("default", "scoring", "sla", "reports")
+]
 CELERY_TASK_ROUTES = {
     "leads.scoring.*": {"queue": "scoring"},
     "sla.*": {"queue": "sla"},
