@@ -23,12 +23,10 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 # The whole source tree (see .dockerignore): manage.py, templates/ and static/ are not Python
 # packages, and settings.py finds them next to itself.
-# The project runs from its source tree (templates/ and static/ live beside the packages).
 COPY . .
 
-# `pip install .` also puts a copy of the packages in site-packages; PYTHONPATH makes every entry
-# point (manage.py, gunicorn, celery) import the ones in /app, whose BASE_DIR holds templates/,
-# static/ and var/. Collected static files live outside var/ and belong to root: the portal only
+# Every entry point (manage.py, gunicorn, celery) imports the packages from /app, whose
+# BASE_DIR holds templates/, static/ and var/. Collected static files live outside var/ and belong to root: the portal only
 # reads them. var/ is the one directory the portal writes to.
 ENV PYTHONPATH=/app \
     SMARKETING_VAR_DIR=/app/var \
