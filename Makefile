@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
-QUEUES := default,scoring,sla,reports
+QUEUES := default,scoring,sla,reports,imports
 
 # The suite runs on the local PostgreSQL and Redis unless these are set.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/smarketing

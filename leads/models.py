@@ -1,1 +1,437 @@
-"""Models of the leads app: Companies, leads, behaviour events, stage transitions, sales touches, the scoring engine and the pipeline."""
+"""Models of the leads app: companies, leads, behaviour events, stage transitions, sales
+touches, notes and campaigns."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+from django_countries.fields import CountryField
+
+from leads.events import EVENT_TYPE_CHOICES, EVENT_TYPES_BY_KEY
+
+
+class Stage(models.TextChoices):
+    """Lifecycle stages, in funnel order, then the two side exits."""
+
+    SUBSCRIBER = "subscriber", "Subscriber"
+    LEAD = "lead", "Lead"
+    MQL = "mql", "MQL"
+    SAL = "sal", "SAL"
+    SQL = "sql", "SQL"
+    OPPORTUNITY = "opportunity", "Opportunity"
+    CUSTOMER = "customer", "Customer"
+    EVANGELIST = "evangelist", "Evangelist"
+    RECYCLED = "recycled", "Recycled"
+    DISQUALIFIED = "disqualified", "Disqualified"
+
+
+FUNNEL = [
+    Stage.SUBSCRIBER,
+    Stage.LEAD,
+    Stage.MQL,
+    Stage.SAL,
+    Stage.SQL,
+    Stage.OPPORTUNITY,
+    Stage.CUSTOMER,
+    Stage.EVANGELIST,
+]
+SIDE_EXITS = [Stage.RECYCLED, Stage.DISQUALIFIED]
+
+
+class Channel(models.TextChoices):
+    ORGANIC_SEARCH = "organic_search", "Organic search"
+    PAID_SEARCH = "paid_search", "Paid search"
+    SOCIAL = "social", "Social"
+    PAID_SOCIAL = "paid_social", "Paid social"
+    EMAIL = "email", "E-mail"
+    REFERRAL = "referral", "Referral"
+    DIRECT = "direct", "Direct traffic"
+    EVENT = "event", "Event"
+    PARTNER = "partner", "Partner"
+    OUTBOUND = "outbound", "Sales outbound"
+    IMPORT = "import", "Offline import"
+    OTHER = "other", "Other"
+
+
+class Temperature(models.TextChoices):
+    HOT = "hot", "Hot"
+    WARM = "warm", "Warm"
+    COLD = "cold", "Cold"
+
+
+class Seniority(models.TextChoices):
+    ENTRY = "entry", "Entry level"
+    SENIOR = "senior", "Senior individual contributor"
+    MANAGER = "manager", "Manager"
+    DIRECTOR = "director", "Director"
+    VP = "vp", "Vice president"
+    C_LEVEL = "c_level", "C-level"
+    OWNER = "owner", "Owner / founder"
+
+
+class Department(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
+    SALES = "sales", "Sales"
+    IT = "it", "IT"
+    ENGINEERING = "engineering", "Engineering"
+    FINANCE = "finance", "Finance"
+    OPERATIONS = "operations", "Operations"
+    HR = "hr", "Human resources"
+    EXECUTIVE = "executive", "Executive"
+    OTHER = "other", "Other"
+
+
+class Consent(models.TextChoices):
+    UNKNOWN = "unknown", "Unknown"
+    GRANTED = "granted", "Granted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class SizeBand(models.TextChoices):
+    MICRO = "1-10", "1–10"
+    SMALL = "11-50", "11–50"
+    MEDIUM = "51-200", "51–200"
+    LARGE = "201-1000", "201–1,000"
+    ENTERPRISE = "1001-5000", "1,001–5,000"
+    GIANT = "5001+", "5,001+"
+
+    @classmethod
+    def for_employees(cls, employees: int | None) -> str:
+        if employees is None:
+            return ""
+        for band, ceiling in (
+            (cls.MICRO, 10),
+            (cls.SMALL, 50),
+            (cls.MEDIUM, 200),
+            (cls.LARGE, 1000),
+            (cls.ENTERPRISE, 5000),
+        ):
+            if employees <= ceiling:
+                return band
+        return cls.GIANT
+
+
+class RevenueBand(models.TextChoices):
+    UNDER_1M = "<1m", "Under $1M"
+    FROM_1M = "1m-10m", "$1M–10M"
+    FROM_10M = "10m-50m", "$10M–50M"
+    FROM_50M = "50m-250m", "$50M–250M"
+    FROM_250M = "250m-1b", "$250M–1B"
+    OVER_1B = "1b+", "Over $1B"
+
+
+class Company(models.Model):
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=253, blank=True, help_text="e.g. acme.com")
+    industry = models.CharField(max_length=100, blank=True)
+    employee_count = models.PositiveIntegerField(null=True, blank=True)
+    size_band = models.CharField(max_length=10, choices=SizeBand.choices, blank=True)
+    annual_revenue_band = models.CharField(max_length=10, choices=RevenueBand.choices, blank=True)
+    country = CountryField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=~models.Q(domain=""),
+                name="company_domain_unique",
+            )
+        ]
+        indexes = [models.Index(Lower("name"), name="company_name_lower")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("leads:company", args=[self.pk])
+
+
+class Campaign(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.OTHER)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    budget = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    target_persona = models.ForeignKey(
+        "personas.Persona", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_journey_stage = models.ForeignKey(
+        "journeys.JourneyStage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="campaign_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LeadQuerySet(models.QuerySet):
+    def in_stage(self, stage: str) -> LeadQuerySet:
+        return self.filter(stage=stage)
+
+    def owned_by(self, user) -> LeadQuerySet:
+        return self.filter(owner=user)
+
+    def open_mqls(self) -> LeadQuerySet:
+        return self.filter(stage=Stage.MQL)
+
+    def with_email(self, email: str) -> LeadQuerySet:
+        return self.filter(email=Lead.normalize_email(email))
+
+
+class Lead(models.Model):
+    email = models.EmailField(max_length=254)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    job_title = models.CharField(max_length=200, blank=True)
+    seniority = models.CharField(max_length=20, choices=Seniority.choices, blank=True)
+    department = models.CharField(max_length=20, choices=Department.choices, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    country = CountryField(blank=True)
+
+    original_channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
+    original_utm_source = models.CharField(max_length=200, blank=True)
+    original_utm_medium = models.CharField(max_length=200, blank=True)
+    original_utm_campaign = models.CharField(max_length=200, blank=True)
+    latest_channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
+    latest_utm_source = models.CharField(max_length=200, blank=True)
+    latest_utm_medium = models.CharField(max_length=200, blank=True)
+    latest_utm_campaign = models.CharField(max_length=200, blank=True)
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_leads",
+    )
+    stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.LEAD)
+    stage_changed_at = models.DateTimeField(default=timezone.now)
+
+    fit_score = models.IntegerField(default=0)
+    engagement_score = models.IntegerField(default=0)
+    total_score = models.IntegerField(default=0)
+    temperature = models.CharField(max_length=10, choices=Temperature.choices, blank=True)
+    grade = models.CharField(max_length=2, blank=True, help_text="Fit A–D × engagement 1–4")
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    persona = models.ForeignKey(
+        "personas.Persona", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    journey_stage = models.ForeignKey(
+        "journeys.JourneyStage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+    )
+
+    budget_confirmed = models.BooleanField(default=False)
+    authority_confirmed = models.BooleanField(default=False)
+    need_confirmed = models.BooleanField(default=False)
+    timeline_confirmed = models.BooleanField(default=False)
+
+    consent = models.CharField(max_length=10, choices=Consent.choices, default=Consent.UNKNOWN)
+    unsubscribed = models.BooleanField(default=False)
+
+    # Lower-cased name, e-mail and company name, written with the lead, for text search.
+    search_text = models.CharField(max_length=600, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = LeadQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="lead_email_unique_ci"),
+        ]
+        indexes = [
+            # The board: each column's top cards, by score.
+            models.Index(fields=["stage", "-total_score", "-id"], name="lead_stage_score"),
+            # The list, one per sort order (keyset pagination walks them).
+            models.Index(fields=["-total_score", "-id"], name="lead_score"),
+            models.Index(fields=["-created_at", "-id"], name="lead_created"),
+            models.Index(fields=["-stage_changed_at", "-id"], name="lead_stage_changed"),
+            # Filters that narrow the board and the list.
+            models.Index(fields=["owner", "stage", "-total_score"], name="lead_owner_stage"),
+            models.Index(fields=["campaign", "stage"], name="lead_campaign_stage"),
+            models.Index(fields=["original_channel", "stage"], name="lead_channel_stage"),
+            models.Index(fields=["temperature", "stage"], name="lead_temperature_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_absolute_url(self) -> str:
+        return reverse("leads:detail", args=[self.pk])
+
+    @staticmethod
+    def normalize_email(email: str) -> str:
+        return email.strip().lower()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def sql_checklist(self) -> dict[str, bool]:
+        return {
+            "budget": self.budget_confirmed,
+            "authority": self.authority_confirmed,
+            "need": self.need_confirmed,
+            "timeline": self.timeline_confirmed,
+        }
+
+    @property
+    def is_open_mql(self) -> bool:
+        return self.stage == Stage.MQL
+
+    def score_snapshot(self) -> dict:
+        return {
+            "fit": self.fit_score,
+            "engagement": self.engagement_score,
+            "total": self.total_score,
+            "temperature": self.temperature,
+            "grade": self.grade,
+        }
+
+    def build_search_text(self) -> str:
+        company = self.company.name if self.company_id and self.company else ""
+        return f"{self.first_name} {self.last_name} {self.email} {company}".lower()[:600]
+
+
+class Event(models.Model):
+    """Something a lead did. Append-only: events are never edited, so scores can be replayed."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=40, choices=EVENT_TYPE_CHOICES)
+    occurred_at = models.DateTimeField()
+    properties = models.JSONField(default=dict, blank=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["lead", "occurred_at"], name="event_lead_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def icon(self) -> str:
+        event_type = EVENT_TYPES_BY_KEY.get(self.type)
+        return event_type.icon if event_type else "dot"
+
+
+class StageTransition(models.Model):
+    """One change of a lead's stage: funnels, velocity and audit are computed from these."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="transitions")
+    from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=20, choices=Stage.choices)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stage_transitions",
+    )
+    rule = models.CharField(max_length=200, blank=True, help_text="The rule that moved it")
+    reason = models.TextField(blank=True)
+    scores = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["lead", "at"], name="transition_lead_time"),
+            models.Index(fields=["to_stage", "at"], name="transition_stage_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_stage or '∅'} → {self.to_stage}"
+
+    @property
+    def actor_label(self) -> str:
+        if self.rule:
+            return f"rule: {self.rule}"
+        if self.actor_id:
+            return self.actor.get_full_name() or self.actor.username
+        return "system"
+
+
+class TouchKind(models.TextChoices):
+    CALL = "call", "Call"
+    EMAIL = "email", "E-mail"
+    MEETING = "meeting", "Meeting"
+    LINKEDIN = "linkedin", "LinkedIn"
+    SMS = "sms", "Text message"
+    OTHER = "other", "Other"
+
+
+class TouchOutcome(models.TextChoices):
+    CONNECTED = "connected", "Connected"
+    LEFT_VOICEMAIL = "voicemail", "Left a voicemail"
+    NO_ANSWER = "no_answer", "No answer"
+    REPLIED = "replied", "Replied"
+    MEETING_BOOKED = "meeting_booked", "Meeting booked"
+    NOT_INTERESTED = "not_interested", "Not interested"
+    WRONG_CONTACT = "wrong_contact", "Wrong contact"
+    OTHER = "other", "Other"
+
+
+class Touch(models.Model):
+    """A sales activity on a lead."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="touches")
+    kind = models.CharField(max_length=20, choices=TouchKind.choices)
+    outcome = models.CharField(max_length=20, choices=TouchOutcome.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="touches"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "touches"
+        indexes = [models.Index(fields=["lead", "at"], name="touch_lead_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.get_outcome_display()}"
+
+
+class Note(models.Model):
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="notes")
+    body = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="lead_notes"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["lead", "created_at"], name="note_lead_time")]
+
+    def __str__(self) -> str:
+        return self.body[:60]

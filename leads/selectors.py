@@ -1,1 +1,210 @@
-"""Reads of the leads app: querysets ready for pages and the API."""
+"""Reads of the leads app: the board, the list, the lead and company pages.
+
+Every selector returns rows with what its page shows already joined or prefetched, so
+templates never query. Costs stay flat with the table: columns and lists read an index in
+order and stop after a page; unfiltered stage counts are cached; filtered counts stop at
+``COUNT_CAP``.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import chain
+
+from django.core.cache import cache
+from django.db.models import Avg, Count, QuerySet, Sum
+from django.utils import timezone
+
+from leads.models import (
+    FUNNEL,
+    SIDE_EXITS,
+    Company,
+    Event,
+    Lead,
+    Note,
+    Stage,
+    StageTransition,
+    Touch,
+)
+from smarketing.keyset import KeysetPage, keyset_page
+
+BOARD_STAGES = [*FUNNEL, *SIDE_EXITS]
+COLUMN_SIZE = 20
+COUNT_CAP = 10_000
+STAGE_COUNT_TTL = 300
+TIMELINE_LIMIT = 200
+
+SORTS = {
+    "score": ("-total_score", "-id"),
+    "created": ("-created_at", "-id"),
+    "stage_changed": ("-stage_changed_at", "-id"),
+}
+
+
+def leads_for_cards() -> QuerySet[Lead]:
+    """Leads with what a card or a list row shows."""
+    return Lead.objects.select_related("company", "owner", "persona").only(
+        "id", "email", "first_name", "last_name", "job_title", "stage", "stage_changed_at",
+        "total_score", "fit_score", "engagement_score", "temperature", "grade", "created_at",
+        "original_channel", "company__id", "company__name", "owner__id", "owner__username",
+        "owner__first_name", "owner__last_name", "persona__id", "persona__name",
+    )  # fmt: skip
+
+
+# --- stage counts ------------------------------------------------------------------------------
+
+
+def _count_key(stage: str) -> str:
+    return f"leads:stage-count:{stage}"
+
+
+def stage_counts_all() -> dict[str, int]:
+    """Leads per stage over the whole table, cached; moves adjust the cache as they commit."""
+    keys = [_count_key(stage) for stage in BOARD_STAGES]
+    cached = cache.get_many(keys)
+    if len(cached) == len(keys):
+        return {stage: cached[_count_key(stage)] for stage in BOARD_STAGES}
+    counts = dict.fromkeys(BOARD_STAGES, 0)
+    counts.update(Lead.objects.values_list("stage").annotate(n=Count("id")).order_by())
+    cache.set_many({_count_key(stage): counts[stage] for stage in BOARD_STAGES}, STAGE_COUNT_TTL)
+    return counts
+
+
+def stage_counts_moved(from_stage: str, to_stage: str) -> None:
+    for stage, delta in ((from_stage, -1), (to_stage, 1)):
+        # A stage that is not cached is counted afresh on the next read.
+        with suppress(ValueError):
+            cache.incr(_count_key(stage), delta)
+
+
+def stage_counts_invalidate() -> None:
+    cache.delete_many([_count_key(stage) for stage in BOARD_STAGES])
+
+
+@dataclass(frozen=True)
+class StageCount:
+    value: int
+    capped: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.value:,}+" if self.capped else f"{self.value:,}"
+
+
+def capped_count(queryset: QuerySet) -> StageCount:
+    """Count up to ``COUNT_CAP`` rows, so a broad filter over a million leads stays fast."""
+    value = queryset[: COUNT_CAP + 1].count()
+    return StageCount(min(value, COUNT_CAP), capped=value > COUNT_CAP)
+
+
+def stage_counts(leads: QuerySet[Lead], *, filtered: bool) -> dict[str, StageCount]:
+    if not filtered:
+        return {stage: StageCount(n) for stage, n in stage_counts_all().items()}
+    return {stage: capped_count(leads.filter(stage=stage)) for stage in BOARD_STAGES}
+
+
+# --- board -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Column:
+    stage: Stage
+    count: StageCount
+    page: KeysetPage
+    leads: list[Lead] = field(default_factory=list)
+
+
+def board_column(leads: QuerySet[Lead], stage: str, *, cursor: str | None = None) -> KeysetPage:
+    return keyset_page(
+        leads.filter(stage=stage), order=SORTS["score"], cursor=cursor, size=COLUMN_SIZE
+    )
+
+
+def board_columns(leads: QuerySet[Lead], *, filtered: bool) -> list[Column]:
+    """A column per stage: its count and its top cards by score."""
+    counts = stage_counts(leads, filtered=filtered)
+    columns = []
+    for stage in BOARD_STAGES:
+        page = board_column(leads, stage)
+        columns.append(Column(stage=Stage(stage), count=counts[stage], page=page, leads=page.items))
+    return columns
+
+
+# --- list --------------------------------------------------------------------------------------
+
+
+def lead_list_page(
+    leads: QuerySet[Lead], *, sort: str, cursor: str | None, size: int = 50
+) -> KeysetPage:
+    return keyset_page(leads, order=SORTS.get(sort, SORTS["score"]), cursor=cursor, size=size)
+
+
+# --- lead page ---------------------------------------------------------------------------------
+
+
+def lead_for_page(pk: int) -> Lead:
+    return Lead.objects.select_related(
+        "company", "owner", "campaign", "persona", "journey_stage"
+    ).get(pk=pk)
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    kind: str  # "event", "transition", "touch" or "note"
+    at: object
+    item: object
+
+
+def lead_timeline(lead: Lead, *, limit: int = TIMELINE_LIMIT) -> list[TimelineItem]:
+    """Events, stage transitions, touches and notes of a lead, newest first."""
+    events = (
+        Event.objects.filter(lead=lead).select_related("campaign").order_by("-occurred_at")[:limit]
+    )
+    transitions = (
+        StageTransition.objects.filter(lead=lead).select_related("actor").order_by("-at")[:limit]
+    )
+    touches = Touch.objects.filter(lead=lead).select_related("by").order_by("-at")[:limit]
+    notes = Note.objects.filter(lead=lead).select_related("author").order_by("-created_at")[:limit]
+    items = chain(
+        (TimelineItem("event", event.occurred_at, event) for event in events),
+        (TimelineItem("transition", transition.at, transition) for transition in transitions),
+        (TimelineItem("touch", touch.at, touch) for touch in touches),
+        (TimelineItem("note", note.created_at, note) for note in notes),
+    )
+    return sorted(items, key=lambda entry: entry.at, reverse=True)[:limit]
+
+
+# --- company page ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CompanySummary:
+    leads: int
+    engagement: int
+    average_score: float
+    events_30_days: int
+    by_stage: dict[str, int]
+
+
+def company_summary(company: Company) -> CompanySummary:
+    """The company's leads taken together: how many, how engaged, where in the funnel."""
+    totals = Lead.objects.filter(company=company).aggregate(
+        leads=Count("id"), engagement=Sum("engagement_score"), average=Avg("total_score")
+    )
+    by_stage = dict(
+        Lead.objects.filter(company=company).values_list("stage").annotate(n=Count("id")).order_by()
+    )
+    since = timezone.now() - timedelta(days=30)
+    recent = Event.objects.filter(lead__company=company, occurred_at__gte=since).count()
+    return CompanySummary(
+        leads=totals["leads"],
+        engagement=totals["engagement"] or 0,
+        average_score=round(totals["average"] or 0, 1),
+        events_30_days=recent,
+        by_stage={stage: by_stage[stage] for stage in BOARD_STAGES if stage in by_stage},
+    )
+
+
+def company_leads(company: Company, *, limit: int = 100) -> list[Lead]:
+    return list(leads_for_cards().filter(company=company).order_by("-total_score", "-id")[:limit])

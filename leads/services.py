@@ -1,1 +1,133 @@
-"""Writes of the leads app: workflows across models, each atomic."""
+"""Writes of the leads app: creating and updating leads, recording behaviour and sales
+activity, assigning owners. Stage changes live in ``leads.lifecycle``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from leads.lifecycle import lead_move_stage
+from leads.models import Company, Event, Lead, Stage, StageTransition, Touch
+from leads.selectors import stage_counts_invalidate
+
+# Fields a user, the API or an import may set on a lead (stage and scores have their own paths).
+LEAD_EDITABLE_FIELDS = (
+    "first_name", "last_name", "job_title", "seniority", "department", "phone", "company",
+    "country", "original_channel", "original_utm_source", "original_utm_medium",
+    "original_utm_campaign", "latest_channel", "latest_utm_source", "latest_utm_medium",
+    "latest_utm_campaign", "campaign", "owner", "persona", "journey_stage",
+    "budget_confirmed", "authority_confirmed", "need_confirmed", "timeline_confirmed",
+    "consent", "unsubscribed",
+)  # fmt: skip
+
+
+def normalize_domain(domain: str) -> str:
+    domain = domain.strip().lower()
+    for prefix in ("https://", "http://", "www."):
+        domain = domain.removeprefix(prefix)
+    return domain.split("/")[0]
+
+
+def company_for(*, name: str, domain: str = "", **fields) -> Company:
+    """The company with this domain (matched case-insensitively), created when missing; without
+    a domain, the company of that exact name."""
+    domain = normalize_domain(domain)
+    if domain:
+        company, _ = Company.objects.get_or_create(
+            domain=domain, defaults={"name": name or domain, **fields}
+        )
+        return company
+    company = Company.objects.filter(name__iexact=name, domain="").first()
+    return company or Company.objects.create(name=name, **fields)
+
+
+def _check_fields(fields: dict) -> None:
+    unknown = set(fields) - set(LEAD_EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not editable here: {', '.join(sorted(unknown))}")
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    email: str,
+    stage: str = Stage.LEAD,
+    actor=None,
+    rule: str = "",
+    created_at: datetime | None = None,
+    **fields,
+) -> Lead:
+    """Create a lead and the transition that records where it entered the funnel."""
+    _check_fields(fields)
+    email = Lead.normalize_email(email)
+    if Lead.objects.filter(email=email).exists():
+        raise ValidationError({"email": f"A lead with the e-mail {email} already exists."})
+    now = created_at or timezone.now()
+    lead = Lead(email=email, stage=stage, stage_changed_at=now, created_at=now, **fields)
+    lead.search_text = lead.build_search_text()
+    lead.full_clean(exclude=["search_text"])
+    lead.save()
+    StageTransition.objects.create(
+        lead=lead, from_stage="", to_stage=stage, at=now, actor=actor, rule=rule,
+        reason="Created", scores=lead.score_snapshot(),
+    )  # fmt: skip
+    transaction.on_commit(stage_counts_invalidate)
+    return lead
+
+
+@transaction.atomic
+def lead_update(*, lead: Lead, **fields) -> Lead:
+    """Change a lead's profile fields (not its stage, not its scores)."""
+    _check_fields(fields)
+    for name, value in fields.items():
+        setattr(lead, name, value)
+    lead.search_text = lead.build_search_text()
+    lead.full_clean(exclude=["search_text"])
+    lead.save()
+    return lead
+
+
+@transaction.atomic
+def leads_assign(*, lead_ids: Iterable[int], owner) -> int:
+    """Give these leads to ``owner`` (None: unassign). Returns how many changed."""
+    return (
+        Lead.objects.filter(pk__in=list(lead_ids))
+        .exclude(owner=owner)
+        .update(owner=owner, updated_at=timezone.now())
+    )
+
+
+def leads_recycle(*, leads: Iterable[Lead], actor, reason: str) -> tuple[int, list[str]]:
+    """Recycle each lead through the lifecycle; returns how many moved and why others did not."""
+    moved, refusals = 0, []
+    for lead in leads:
+        try:
+            lead_move_stage(lead=lead, to_stage=Stage.RECYCLED, actor=actor, reason=reason)
+        except ValidationError as refusal:
+            refusals.append(f"{lead}: {' '.join(refusal.messages)}")
+        else:
+            moved += 1
+    return moved, refusals
+
+
+@transaction.atomic
+def events_record(*, events: list[Event]) -> list[Event]:
+    """Append behaviour events (already validated). The one place events are written."""
+    for event in events:
+        event.full_clean(exclude=["lead", "campaign"])
+    return Event.objects.bulk_create(events)
+
+
+@transaction.atomic
+def touch_log(
+    *, lead: Lead, by, kind: str, outcome: str, at: datetime | None = None, note: str = ""
+) -> Touch:
+    """Record a sales activity on a lead."""
+    touch = Touch(lead=lead, by=by, kind=kind, outcome=outcome, at=at or timezone.now(), note=note)
+    touch.full_clean()
+    touch.save()
+    return touch

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from leads import views
 
@@ -8,4 +8,5 @@ urlpatterns = [
     path("pipeline/", views.board, name="board"),
     path("leads/", views.lead_list, name="list"),
     path("queue/", views.queue, name="queue"),
+    path("leads/import/", include("leads.imports.urls")),
 ]

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "django_countries",
     "smarketing.apps.SmarketingConfig",
     "personas.apps.PersonasConfig",
     "journeys.apps.JourneysConfig",
@@ -127,6 +128,10 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 USING_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+# Cached board counts and other shared short-lived values. Use Redis when more than one
+# process serves the portal (CACHE_URL=redis://…/1), so every process sees the same values.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # ---------------------------------------------------------------------------------------------
 # Accounts
@@ -219,10 +224,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # One queue per kind of work, so a long rescore never delays SLA breach detection.
 CELERY_TASK_QUEUES = [
-    Queue(name, routing_key=name) for name in ("default", "scoring", "sla", "reports")
+    Queue(name, routing_key=name) for name in ("default", "scoring", "sla", "reports", "imports")
 ]
 CELERY_TASK_ROUTES = {
     "leads.scoring.*": {"queue": "scoring"},
+    "leads.imports.*": {"queue": "imports"},
     "sla.*": {"queue": "sla"},
     "reports.*": {"queue": "reports"},
 }

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from smarketing.roles import Role
 
@@ -27,3 +28,52 @@ class UserFactory(factory.django.DjangoModelFactory):
             if role == Role.ADMIN:
                 self.is_staff = True
                 self.save(update_fields=["is_staff"])
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "leads.Company"
+
+    name = factory.Faker("company")
+    domain = factory.Sequence(lambda n: f"company{n}.example.com")
+    industry = "Software"
+    employee_count = 120
+    size_band = "51-200"
+    country = "DE"
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "leads.Campaign"
+
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    channel = "email"
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    """A lead in the ``lead`` stage; pass ``stage=``, ``owner=``, scores as needed."""
+
+    class Meta:
+        model = "leads.Lead"
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    job_title = "Head of Marketing"
+    company = factory.SubFactory(CompanyFactory)
+    stage = "lead"
+    search_text = factory.LazyAttribute(
+        lambda lead: (
+            f"{lead.first_name} {lead.last_name} {lead.email} {lead.company.name if lead.company else ''}".lower()
+        )
+    )
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "leads.Event"
+
+    lead = factory.SubFactory(LeadFactory)
+    type = "page_view"
+    occurred_at = factory.LazyFunction(timezone.now)
+    properties = factory.LazyFunction(lambda: {"url": "https://example.com/blog"})
