@@ -36,6 +36,15 @@ class LeadFilter(django_filters.FilterSet):
         model = Lead
         fields: list[str] = []
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("source", "campaign", "temperature"):
+            field = self.form.fields[name]
+            field.widget.attrs["class"] = "form-select form-select-sm"
+            field.empty_label = "Any"
+            if hasattr(field, "choices") and name != "campaign":
+                field.choices = [("", "Any"), *[c for c in field.choices if c[0] != ""]]
+
     def filter_search(self, queryset, name, value):
         words = value.lower().split()
         condition = Q()

@@ -1,1 +1,67 @@
 """Forms of the leads app."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.models import User
+
+from leads.models import Stage, Touch
+
+
+class MoveForm(forms.Form):
+    to_stage = forms.ChoiceField(choices=Stage.choices, label="Move to")
+    expected_stage = forms.ChoiceField(
+        choices=Stage.choices, required=False, widget=forms.HiddenInput
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.TextInput(attrs={"placeholder": "Why (required to recycle or disqualify)"}),
+    )
+
+
+class TouchForm(forms.ModelForm):
+    class Meta:
+        model = Touch
+        fields = ["kind", "outcome", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2, "placeholder": "What was said"})}
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        max_length=5000,
+        strip=True,
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Add a note for both teams"}),
+    )
+
+
+class BulkActionForm(forms.Form):
+    ASSIGN = "assign"
+    RECYCLE = "recycle"
+    MAX_LEADS = 500
+
+    action = forms.ChoiceField(choices=[(ASSIGN, "Assign to"), (RECYCLE, "Recycle")])
+    leads = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=True)
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.filter(
+            is_active=True, groups__name__in=["sales", "sales_manager"]
+        ).distinct(),
+        required=False,
+        empty_label="Nobody (unassign)",
+    )
+    reason = forms.CharField(required=False, max_length=1000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Any id is a valid choice here; leads that do not exist are simply not changed.
+        self.fields["leads"].valid_value = lambda value: str(value).isdigit()
+        self.fields["leads"].error_messages["required"] = "Select at least one lead."
+
+    def clean(self):
+        data = super().clean()
+        if len(data.get("leads") or []) > self.MAX_LEADS:
+            raise forms.ValidationError(f"Select at most {self.MAX_LEADS} leads at a time.")
+        if data.get("action") == self.RECYCLE and not (data.get("reason") or "").strip():
+            self.add_error("reason", "A reason is required to recycle leads.")
+        return data

@@ -208,3 +208,12 @@ def company_summary(company: Company) -> CompanySummary:
 
 def company_leads(company: Company, *, limit: int = 100) -> list[Lead]:
     return list(leads_for_cards().filter(company=company).order_by("-total_score", "-id")[:limit])
+
+
+# --- my queue ----------------------------------------------------------------------------------
+
+
+def queue_for(user, *, limit: int = 100) -> tuple[list[Lead], list[Lead]]:
+    """A rep's open MQLs, then the MQLs nobody owns yet, best score first."""
+    mqls = leads_for_cards().filter(stage=Stage.MQL).order_by("-total_score", "-id")
+    return list(mqls.filter(owner=user)[:limit]), list(mqls.filter(owner__isnull=True)[:limit])

@@ -6,7 +6,14 @@ app_name = "leads"
 
 urlpatterns = [
     path("pipeline/", views.board, name="board"),
+    path("pipeline/<str:stage>/more/", views.board_column, name="board_column"),
     path("leads/", views.lead_list, name="list"),
+    path("leads/bulk/", views.bulk_action, name="bulk"),
+    path("leads/<int:pk>/", views.detail, name="detail"),
+    path("leads/<int:pk>/move/", views.move, name="move"),
+    path("leads/<int:pk>/touches/", views.log_touch, name="log_touch"),
+    path("leads/<int:pk>/notes/", views.add_note, name="add_note"),
+    path("companies/<int:pk>/", views.company, name="company"),
     path("queue/", views.queue, name="queue"),
     path("leads/import/", include("leads.imports.urls")),
 ]

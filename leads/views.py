@@ -1,33 +1,264 @@
-from django.http import HttpResponse
+"""Pages of the leads app: the shared pipeline board, the lead list, the lead and company
+pages, and a rep's queue. Every stage change goes through ``leads.lifecycle``."""
 
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from leads import selectors
+from leads.filters import LeadFilter
+from leads.forms import BulkActionForm, MoveForm, NoteForm, TouchForm
+from leads.lifecycle import allowed_targets, lead_move_stage
+from leads.models import Company, Lead, Note, Stage
+from leads.services import leads_assign, leads_recycle, touch_log
 from smarketing.access import role_required
 from smarketing.http import AuthenticatedHttpRequest
 from smarketing.roles import ALL_ROLES, SALES_ROLES, Role
-from smarketing.views import not_yet_available
+
+LIST_PAGE_SIZE = 50
+
+
+def _lead_filter(request: AuthenticatedHttpRequest, data: QueryDict | None = None) -> LeadFilter:
+    lead_filter = LeadFilter(
+        data if data is not None else request.GET,
+        queryset=selectors.leads_for_cards(),
+        request=request,
+    )
+    lead_filter.form.fields["owner"].widget.choices = LeadFilter.owner_choices()
+    return lead_filter
+
+
+def _filtered_leads(lead_filter: LeadFilter):
+    """The filtered leads, or a clear error for filters that do not validate."""
+    if not lead_filter.is_valid():
+        raise ValidationError(
+            [f"{name}: {' '.join(errors)}" for name, errors in lead_filter.errors.items()]
+        )
+    return lead_filter.qs
 
 
 @role_required(ALL_ROLES)
+@require_GET
 def board(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return not_yet_available(
+    lead_filter = _lead_filter(request)
+    try:
+        leads = _filtered_leads(lead_filter)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("leads:board")
+    filtered = lead_filter.is_active
+    if request.htmx and request.GET.get("counts"):
+        counts = selectors.stage_counts(leads, filtered=filtered)
+        return render(request, "leads/board.html#counts", {"counts": counts})
+    columns = selectors.board_columns(leads, filtered=filtered)
+    context = {"columns": columns, "filter": lead_filter, "query": request.GET.urlencode()}
+    template = "leads/board.html#board" if request.htmx else "leads/board.html"
+    return render(request, template, context)
+
+
+@role_required(ALL_ROLES)
+@require_GET
+def board_column(request: AuthenticatedHttpRequest, stage: str) -> HttpResponse:
+    """The next cards of one column ("load more")."""
+    if stage not in Stage.values:
+        raise Http404("No such stage.")
+    lead_filter = _lead_filter(request)
+    try:
+        page = selectors.board_column(
+            _filtered_leads(lead_filter), stage, cursor=request.GET.get("cursor")
+        )
+    except ValidationError as error:
+        return HttpResponse(" ".join(error.messages), status=400)
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    return render(
         request,
-        title="Pipeline",
-        summary="The shared pipeline board: a column per lifecycle stage.",
+        "leads/board.html#more",
+        {"stage": stage, "page": page, "leads": page.items, "query": query.urlencode()},
     )
+
+
+def _move_response(request, lead: Lead, from_stage: str, refusal: str | None) -> HttpResponse:
+    """Answer a move from the board: the card in its new column and both counts, or the reason
+    it was refused (the page puts a dragged card back)."""
+    if not request.htmx:
+        if refusal:
+            messages.error(request, refusal)
+        else:
+            messages.success(request, f"{lead} moved to {lead.get_stage_display()}.")
+        return redirect(request.POST.get("next") or lead.get_absolute_url())
+    filters = QueryDict(request.POST.get("filters", "").lstrip("?"))
+    leads = _filtered_leads(_lead_filter(request, filters))
+    stages = [from_stage, lead.stage]
+    counts = selectors.stage_counts(leads, filtered=bool(filters))
+    context = {"lead": lead, "moved": refusal is None, "counts": {s: counts[s] for s in stages}}
+    response = render(request, "leads/board.html#moved", context)
+    event = (
+        {"moveRefused": {"lead": lead.pk, "message": refusal}}
+        if refusal
+        else {"leadMoved": {"lead": lead.pk, "stage": lead.stage}}
+    )
+    response["HX-Trigger"] = json.dumps(event)
+    return response
+
+
+@role_required(ALL_ROLES)
+@require_POST
+def move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    lead = get_object_or_404(selectors.leads_for_cards(), pk=pk)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        refusal = " ".join(message for errors in form.errors.values() for message in errors)
+        return _move_response(request, lead, lead.stage, refusal)
+    from_stage = lead.stage
+    expected = form.cleaned_data["expected_stage"] or lead.stage
+    if expected != lead.stage:
+        refusal = f"The lead moved to {lead.get_stage_display()} meanwhile; reload and try again."
+        return _move_response(request, lead, from_stage, refusal)
+    try:
+        lead_move_stage(
+            lead=lead,
+            to_stage=form.cleaned_data["to_stage"],
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as refusal:
+        return _move_response(request, lead, from_stage, " ".join(refusal.messages))
+    return _move_response(request, lead, from_stage, None)
 
 
 @role_required(ALL_ROLES)
 def lead_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return not_yet_available(
-        request,
-        title="Leads",
-        summary="Every lead, searchable and filterable, with bulk actions.",
-    )
+    lead_filter = _lead_filter(request)
+    sort = request.GET.get("sort", "score")
+    try:
+        leads = _filtered_leads(lead_filter)
+        page = selectors.lead_list_page(
+            leads, sort=sort, cursor=request.GET.get("cursor"), size=LIST_PAGE_SIZE
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("leads:list")
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        "filter": lead_filter,
+        "page": page,
+        "sort": sort,
+        "sorts": [("score", "Score"), ("created", "Newest"), ("stage_changed", "Stage changed")],
+        "total": selectors.capped_count(leads)
+        if lead_filter.is_active
+        else selectors.StageCount(sum(selectors.stage_counts_all().values())),
+        "query": query.urlencode(),
+        "bulk_form": BulkActionForm(),
+        "first_page": not request.GET.get("cursor"),
+    }
+    template = "leads/list.html#results" if request.htmx else "leads/list.html"
+    return render(request, template, context)
+
+
+@role_required(ALL_ROLES)
+@require_POST
+def bulk_action(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = BulkActionForm(request.POST)
+    back = f"{reverse('leads:list')}?{request.POST.get('query', '')}"
+    if not form.is_valid():
+        messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
+        return redirect(back)
+    lead_ids = form.cleaned_data["leads"]
+    if form.cleaned_data["action"] == BulkActionForm.ASSIGN:
+        changed = leads_assign(lead_ids=lead_ids, owner=form.cleaned_data["owner"])
+        messages.success(request, f"{changed} lead(s) assigned.")
+    else:
+        leads = Lead.objects.select_related("owner").filter(pk__in=lead_ids)
+        moved, refusals = leads_recycle(
+            leads=leads, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, f"{moved} lead(s) recycled.")
+        for refusal in refusals[:10]:
+            messages.warning(request, refusal)
+    return redirect(back)
+
+
+def _activity_context(request, lead: Lead, *, touch_form=None, note_form=None) -> dict:
+    return {
+        "lead": lead,
+        "timeline": selectors.lead_timeline(lead),
+        "touch_form": touch_form or TouchForm(),
+        "note_form": note_form or NoteForm(),
+        "can_log_touches": log_touch.access.allows(request.user),
+    }
+
+
+@role_required(ALL_ROLES)
+@require_GET
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    try:
+        lead = selectors.lead_for_page(pk)
+    except Lead.DoesNotExist as missing:
+        raise Http404("No such lead.") from missing
+    context = {
+        **_activity_context(request, lead),
+        "move_form": MoveForm(initial={"expected_stage": lead.stage}),
+        "targets": allowed_targets(lead, request.user),
+    }
+    return render(request, "leads/detail.html", context)
 
 
 @role_required(SALES_ROLES, Role.ADMIN)
+@require_POST
+def log_touch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    lead = get_object_or_404(Lead, pk=pk)
+    form = TouchForm(request.POST)
+    if form.is_valid():
+        touch_log(lead=lead, by=request.user, **form.cleaned_data)
+        form = None
+    if not request.htmx:
+        if form is not None:
+            messages.error(request, "The touch was not logged: check the fields.")
+        return redirect(lead)
+    context = _activity_context(request, lead, touch_form=form)
+    return render(request, "leads/detail.html#activity", context)
+
+
+@role_required(ALL_ROLES)
+@require_POST
+def add_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    lead = get_object_or_404(Lead, pk=pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        Note.objects.create(lead=lead, author=request.user, body=form.cleaned_data["body"])
+        form = None
+    if not request.htmx:
+        if form is not None:
+            messages.error(request, "The note is empty.")
+        return redirect(lead)
+    context = _activity_context(request, lead, note_form=form)
+    return render(request, "leads/detail.html#activity", context)
+
+
+@role_required(ALL_ROLES)
+@require_GET
+def company(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    company = get_object_or_404(Company, pk=pk)
+    context = {
+        "company": company,
+        "summary": selectors.company_summary(company),
+        "leads": selectors.company_leads(company),
+        "stage_labels": dict(Stage.choices),
+    }
+    return render(request, "leads/company.html", context)
+
+
+@role_required(SALES_ROLES, Role.ADMIN)
+@require_GET
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return not_yet_available(
-        request,
-        title="My queue",
-        summary="Your open MQLs, ordered by SLA due time and score.",
-    )
+    mine, unassigned = selectors.queue_for(request.user)
+    return render(request, "leads/queue.html", {"mine": mine, "unassigned": unassigned})

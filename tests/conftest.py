@@ -15,6 +15,14 @@ from tests.factories import UserFactory  # noqa: E402
 pytest_plugins = ["tests.fixtures.worker", "tests.fixtures.browser"]
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Cached values (board counts) never leak from one test's database into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def marketer(db):
     return UserFactory(username="maya", role=Role.MARKETING)
