@@ -1,1 +1,88 @@
-"""Django admin of the leads app."""
+"""Django admin of the leads app, for revenue ops. Stage changes go through the lifecycle."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.utils.translation import ngettext
+
+from leads.models import Campaign, Company, Event, Lead, Note, StageTransition, Touch
+from leads.services import leads_recycle
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """History rows (events, transitions) are appended by the portal and never edited."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "domain", "industry", "size_band", "country"]
+    search_fields = ["name", "domain"]
+    list_filter = ["size_band", "annual_revenue_band"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "channel", "starts_on", "ends_on", "budget"]
+    list_filter = ["channel"]
+    search_fields = ["name"]
+
+
+@admin.register(Lead)
+class LeadAdmin(admin.ModelAdmin):
+    list_display = ["email", "first_name", "last_name", "company", "stage", "total_score", "owner"]
+    list_filter = ["stage", "temperature", "original_channel"]
+    search_fields = ["email", "last_name"]
+    list_select_related = ["company", "owner"]
+    autocomplete_fields = ["company"]
+    raw_id_fields = ["owner", "campaign"]
+    show_full_result_count = False  # An exact count of a million leads on every page is slow.
+    readonly_fields = [
+        "stage", "stage_changed_at", "fit_score", "engagement_score", "total_score",
+        "temperature", "grade", "scored_at", "created_at", "updated_at",
+    ]  # fmt: skip
+    actions = ["recycle"]
+
+    @admin.action(description="Recycle selected leads (reason: “Recycled by revenue ops”)")
+    def recycle(self, request, queryset) -> None:
+        moved, refusals = leads_recycle(
+            leads=queryset, actor=request.user, reason="Recycled by revenue ops"
+        )
+        self.message_user(
+            request, ngettext("%d lead recycled.", "%d leads recycled.", moved) % moved
+        )
+        for refusal in refusals[:10]:
+            self.message_user(request, refusal, messages.WARNING)
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ["lead", "type", "occurred_at", "channel"]
+    list_filter = ["type"]
+    raw_id_fields = ["lead"]
+    show_full_result_count = False
+
+
+@admin.register(StageTransition)
+class StageTransitionAdmin(ReadOnlyAdmin):
+    list_display = ["lead", "from_stage", "to_stage", "at", "actor", "rule"]
+    list_filter = ["to_stage"]
+    raw_id_fields = ["lead"]
+    show_full_result_count = False
+
+
+@admin.register(Touch)
+class TouchAdmin(admin.ModelAdmin):
+    list_display = ["lead", "kind", "outcome", "at", "by"]
+    raw_id_fields = ["lead", "by"]
+
+
+@admin.register(Note)
+class NoteAdmin(admin.ModelAdmin):
+    list_display = ["lead", "author", "created_at"]
+    raw_id_fields = ["lead", "author"]

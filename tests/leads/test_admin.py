@@ -1,0 +1,35 @@
+import pytest
+from django.urls import reverse
+
+from leads.models import Stage, StageTransition
+from tests.factories import LeadFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_admin_lists_leads_and_opens_one(client_for, admin_user):
+    lead = LeadFactory(email="ops@acme.test")
+    client = client_for(admin_user)
+    assert "ops@acme.test" in client.get(reverse("admin:leads_lead_changelist")).content.decode()
+    assert client.get(reverse("admin:leads_lead_change", args=[lead.pk])).status_code == 200
+
+
+def test_the_recycle_action_goes_through_the_lifecycle(client_for, admin_user):
+    open_lead = LeadFactory(stage=Stage.MQL)
+    subscriber = LeadFactory(stage=Stage.SUBSCRIBER)
+    response = client_for(admin_user).post(
+        reverse("admin:leads_lead_changelist"),
+        {"action": "recycle", "_selected_action": [open_lead.pk, subscriber.pk]},
+        follow=True,
+    )
+    assert "2 leads recycled." in response.content.decode()
+    transition = StageTransition.objects.get(lead=open_lead)
+    assert (transition.to_stage, transition.actor, transition.reason) == (
+        "recycled", admin_user, "Recycled by revenue ops",
+    )  # fmt: skip
+
+
+def test_events_and_transitions_are_read_only_in_the_admin(client_for, admin_user):
+    client = client_for(admin_user)
+    assert client.get(reverse("admin:leads_event_add")).status_code == 403
+    assert client.get(reverse("admin:leads_stagetransition_add")).status_code == 403
