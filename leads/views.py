@@ -58,7 +58,12 @@ def board(request: AuthenticatedHttpRequest) -> HttpResponse:
         counts = selectors.stage_counts(leads, filtered=filtered)
         return render(request, "leads/board.html#counts", {"counts": counts})
     columns = selectors.board_columns(leads, filtered=filtered)
-    context = {"columns": columns, "filter": lead_filter, "query": request.GET.urlencode()}
+    context = {
+        "columns": columns,
+        "filter": lead_filter,
+        "query": request.GET.urlencode(),
+        "stage_choices": Stage.choices,
+    }
     template = "leads/board.html#board" if request.htmx else "leads/board.html"
     return render(request, template, context)
 

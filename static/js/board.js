@@ -24,7 +24,9 @@
   }
 
   function move(card, toStage, reason) {
-    return htmx.ajax("POST", card.dataset.moveUrl, {
+    // The board carries the move URL of lead 0; each card names its lead.
+    const url = document.getElementById("board").dataset.moveUrl.replace("/0/", `/${card.dataset.lead}/`);
+    return htmx.ajax("POST", url, {
       source: card,
       swap: "none",
       headers: { "X-CSRFToken": csrfToken() },
@@ -57,10 +59,35 @@
     });
   }
 
+  // The one move menu, opened inside the card whose button was clicked.
+  function closeMenu(menu) {
+    menu.classList.remove("show");
+    const opener = menu.parentElement && menu.parentElement.querySelector(".sm-move-button");
+    if (opener) opener.setAttribute("aria-expanded", "false");
+  }
+
   document.addEventListener("click", (event) => {
+    const menu = document.getElementById("move-menu");
+    if (!menu) return;
+    const opener = event.target.closest(".sm-move-button");
+    if (opener) {
+      const card = opener.closest(".sm-card");
+      const open = menu.classList.contains("show") && menu.parentElement === card;
+      closeMenu(menu);
+      if (open) return;
+      card.appendChild(menu);
+      menu.querySelectorAll("[data-move-to]").forEach((item) => {
+        item.parentElement.hidden = item.dataset.moveTo === card.dataset.stage;
+      });
+      menu.classList.add("show");
+      opener.setAttribute("aria-expanded", "true");
+      return;
+    }
     const item = event.target.closest("[data-move-to]");
+    closeMenu(menu);
     if (!item) return;
     const card = item.closest(".sm-card");
+    document.getElementById("board").after(menu);
     const reason = askReason(item.dataset.moveTo);
     if (reason === null) return;
     move(card, item.dataset.moveTo, reason);
