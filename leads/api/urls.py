@@ -1,3 +1,18 @@
-"""API routes of the leads app, mounted under /api/."""
+"""API routes of the leads app, mounted under /api/ in the ``api`` namespace."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from leads.api import views
+
+urlpatterns = [
+    path("leads/", views.LeadListView.as_view(), name="lead-list"),
+    path("leads/<int:lead_id>/", views.LeadDetailView.as_view(), name="lead-detail"),
+    path("leads/<int:lead_id>/stage/", views.LeadStageView.as_view(), name="lead-stage"),
+    path("leads/<int:lead_id>/timeline/", views.LeadTimelineView.as_view(), name="lead-timeline"),
+    path("leads/<int:lead_id>/touches/", views.LeadTouchesView.as_view(), name="lead-touches"),
+    path("leads/<int:lead_id>/notes/", views.LeadNotesView.as_view(), name="lead-notes"),
+    path("companies/", views.CompanyListView.as_view(), name="company-list"),
+    path("companies/<int:company_id>/", views.CompanyDetailView.as_view(), name="company-detail"),
+    path("events/", views.EventCreateView.as_view(), name="event-create"),
+    path("events/batch/", views.EventBatchView.as_view(), name="event-batch"),
+]
