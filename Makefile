@@ -10,7 +10,7 @@ QUEUES := default,scoring,sla,reports,imports
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/smarketing
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install install-dev worker beat lint format vendor clean
+.PHONY: run test install install-dev worker beat lint format vendor clean bench
 
 run: $(VENV)/.installed
 	$(PY) manage.py run_demo
@@ -56,6 +56,11 @@ lint: $(VENV)/.installed-dev
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# Page and import benchmarks at 10k and 1M leads in a separate database (smarketing_bench on
+# the local PostgreSQL); a quick run: make bench BENCH_SCALES=10000. Figures: bench/results/.
+bench: $(VENV)/.installed
+	DJANGO_SETTINGS_MODULE=smarketing.settings $(PY) -m bench
 
 vendor: $(VENV)/.installed
 	$(PY) scripts/vendor_static.py

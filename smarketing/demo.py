@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from smarketing.accounts import DEMO_PASSWORD, DemoUser, demo_users_ensure
+from django.contrib.auth.models import User
+
+from smarketing.accounts import DEMO_PASSWORD, DEMO_USERS, DemoUser, demo_users_ensure
+from smarketing.roles import SALES_ROLES
 
 
 def demo_load() -> list[DemoUser]:
-    """Create what the demo needs that is missing. Safe to run again."""
-    return demo_users_ensure()
+    """Create what the demo needs that is missing. Safe to run again: the history of leads is
+    loaded only into a database that has no leads yet."""
+    from leads.demo import demo_leads_load
+
+    users = demo_users_ensure()
+    sellers = [demo.username for demo in DEMO_USERS if demo.role in SALES_ROLES]
+    demo_leads_load(owners=list(User.objects.filter(username__in=sellers).order_by("username")))
+    return users
 
 
 def demo_logins_text(users: list[DemoUser]) -> str:

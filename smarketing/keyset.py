@@ -19,7 +19,8 @@ class KeysetPage:
     next_cursor: str | None
 
 
-def _encode(values: list) -> str:
+def cursor_for(values: list) -> str:
+    """The cursor of the page that starts after the row with these order values."""
     plain = [value.isoformat() if isinstance(value, datetime) else value for value in values]
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
@@ -71,5 +72,5 @@ def keyset_page(
     next_cursor = None
     if len(rows) > size:
         last = items[-1]
-        next_cursor = _encode([getattr(last, name) for name in fields])
+        next_cursor = cursor_for([getattr(last, name) for name in fields])
     return KeysetPage(items=items, next_cursor=next_cursor)

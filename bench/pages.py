@@ -1,0 +1,216 @@
+"""What the benchmark measures: data generation, page server time and the CSV import."""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+import secrets
+import statistics
+import time
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import reverse
+
+from smarketing.keyset import cursor_for
+from smarketing.roles import Role
+
+WARM_UP = 5
+DEEP_ROW = 100_000
+PAGE_SIZE = 50
+# Candidate filters for "a filtered list page": the first that matches 5–15 % of leads is used.
+FILTERS = (
+    {"temperature": "hot", "source": "paid_search"},
+    {"temperature": "warm", "source": "paid_search"},
+    {"temperature": "hot"},
+    {"source": "paid_search"},
+)
+GOALS_MS = {"board": 150, "list": 150, "list_filtered": 150, "list_deep": 150, "lead": 100}
+IMPORT_GOAL = 5_000
+
+
+@dataclass
+class Figures:
+    started: float = field(default_factory=time.perf_counter)
+    values: dict[str, tuple[float | str, str]] = field(default_factory=dict)
+
+    def add(self, name: str, value: float | str, unit: str = "") -> None:
+        self.values[name] = (value, unit)
+        shown = f"{value:,.1f}" if isinstance(value, float) else f"{value}"
+        print(f"{name}: {shown} {unit}".rstrip(), flush=True)
+
+    def get(self, name: str):
+        return self.values.get(name, (None, ""))[0]
+
+    def as_dict(self) -> dict:
+        return {name: {"value": value, "unit": unit} for name, (value, unit) in self.values.items()}
+
+
+def prepare() -> None:
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def manager() -> User:
+    from smarketing.accounts import user_create
+
+    user = User.objects.filter(username="bench-manager").first()
+    return user or user_create(
+        username="bench-manager", role=Role.SALES_MANAGER, password=secrets.token_urlsafe(24),
+        first_name="Bench", last_name="Manager", validate=False,
+    )  # fmt: skip
+
+
+def generate(leads: int, events: int, figures: Figures) -> None:
+    manager()
+    started = time.perf_counter()
+    call_command("generate_data", leads=leads, events=events, reset=True, verbosity=0)
+    seconds = time.perf_counter() - started
+    figures.add(f"generate_{leads}_seconds", seconds, "s")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM leads_stagetransition")
+        transitions = cursor.fetchone()[0]
+    rows = leads + events + transitions
+    figures.add(f"generate_{leads}_rows_per_s", rows / seconds, "rows/s")
+
+
+def _filter_params(leads: int) -> dict:
+    from leads.models import Lead
+
+    best, best_distance = FILTERS[0], 1.0
+    for params in FILTERS:
+        query = {
+            "original_channel" if key == "source" else key: value for key, value in params.items()
+        }
+        share = Lead.objects.filter(**query).count() / max(1, leads)
+        if 0.05 <= share <= 0.15:
+            return params
+        if abs(share - 0.10) < best_distance:
+            best, best_distance = params, abs(share - 0.10)
+    return best
+
+
+def _deep_cursor(leads: int) -> str | None:
+    row = min(DEEP_ROW, leads - PAGE_SIZE)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT total_score, id FROM leads_lead ORDER BY total_score DESC, id DESC "
+            "OFFSET %s LIMIT 1",
+            [row - 1],
+        )
+        found = cursor.fetchone()
+    return cursor_for(list(found)) if found else None
+
+
+def _urls(leads: int, requests: int) -> tuple[dict[str, list[str]], str]:
+    rng = random.Random(7)  # noqa: S311 - which rows to visit, not a secret
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT min(id), max(id) FROM leads_lead")
+        low_lead, high_lead = cursor.fetchone()
+        cursor.execute("SELECT min(id), max(id) FROM leads_company")
+        low_company, high_company = cursor.fetchone()
+    params = _filter_params(leads)
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    cursor = _deep_cursor(leads)
+    total = requests + WARM_UP
+    return {
+        "board": [reverse("leads:board")] * total,
+        "list": [reverse("leads:list")] * total,
+        "list_filtered": [f"{reverse('leads:list')}?{query}"] * total,
+        "list_deep": [f"{reverse('leads:list')}?cursor={cursor}"] * total,
+        "lead": [
+            reverse("leads:detail", args=[rng.randint(low_lead, high_lead)]) for _ in range(total)
+        ],
+        "company": [
+            reverse("leads:company", args=[rng.randint(low_company, high_company)])
+            for _ in range(total)
+        ],
+    }, query
+
+
+def _percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure_pages(leads: int, requests: int, figures: Figures) -> None:
+    client = Client()
+    client.force_login(manager())
+    urls, query = _urls(leads, requests)
+    figures.add(f"list_filter_{leads}", query, "")
+    with override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"]):
+        for name, page_urls in urls.items():
+            timings, queries, statuses = [], [], set()
+            for number, url in enumerate(page_urls):
+                with CaptureQueriesContext(connection) as captured:
+                    started = time.perf_counter()
+                    response = client.get(url)
+                    elapsed = (time.perf_counter() - started) * 1000
+                statuses.add(response.status_code)
+                if number >= WARM_UP:
+                    timings.append(elapsed)
+                    queries.append(len(captured))
+            placeholder = (
+                b"not built yet" in response.content or b"Not yet available" in response.content
+            )
+            prefix = f"{name}_{leads}"
+            figures.add(f"{prefix}_p50", statistics.median(timings), "ms")
+            figures.add(f"{prefix}_p95", _percentile(timings, 0.95), "ms")
+            figures.add(f"{prefix}_queries", max(queries), "queries")
+            figures.add(f"{prefix}_status", ",".join(str(code) for code in sorted(statuses)), "")
+            if placeholder:
+                figures.add(f"{prefix}_placeholder", "yes", "")
+
+
+def _csv(rows: int) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["Email", "First name", "Last name", "Job title", "Company", "Website", "Country"]
+    )
+    for number in range(rows):
+        writer.writerow([
+            f"import.person{number}@importco{number % 5000}.com", "Alex", f"Importer{number}",
+            "Marketing Manager", f"Importco {number % 5000}", f"importco{number % 5000}.com", "DE",
+        ])  # fmt: skip
+    return out.getvalue().encode()
+
+
+def measure_import(rows: int, figures: Figures) -> None:
+    try:
+        from leads.imports.services import import_csv
+    except ImportError:
+        figures.add("import_rows_per_s", "unavailable", "")
+        return
+    data = _csv(rows)
+    started = time.perf_counter()
+    job = import_csv(data, actor=manager(), mode="valid_rows", filename="bench.csv")
+    seconds = time.perf_counter() - started
+    figures.add("import_rows", rows, "rows")
+    figures.add("import_created", getattr(job, "created_count", 0), "leads")
+    figures.add("import_errors", getattr(job, "error_count", 0), "rows")
+    figures.add("import_seconds", seconds, "s")
+    figures.add("import_rows_per_s", rows / seconds, "rows/s")
+    figures.add("goal_import_rows_per_s", "met" if rows / seconds >= IMPORT_GOAL else "MISSED", "")
+
+
+def ratios(scales: list[int], figures: Figures) -> None:
+    largest = max(scales)
+    for page in ("board", "list", "list_filtered", "list_deep", "lead", "company"):
+        if len(scales) > 1:
+            small = figures.get(f"{page}_{min(scales)}_p95")
+            large = figures.get(f"{page}_{largest}_p95")
+            if small and large:
+                ratio = large / small
+                figures.add(f"{page}_p95_ratio_{largest}_vs_{min(scales)}", ratio, "x")
+                figures.add(f"goal_{page}_ratio", "met" if ratio <= 3 else "MISSED", "")
+        goal = GOALS_MS.get(page)
+        p95 = figures.get(f"{page}_{largest}_p95")
+        if goal and p95 is not None:
+            figures.add(
+                f"goal_{page}_p95_{largest}", "met" if p95 < goal else "MISSED", f"(< {goal} ms)"
+            )
