@@ -53,6 +53,11 @@ def leads_for_cards() -> QuerySet[Lead]:
     )  # fmt: skip
 
 
+def leads_for_api() -> QuerySet[Lead]:
+    """Leads with the company and owner their API representation shows, joined."""
+    return Lead.objects.select_related("company", "owner")
+
+
 # --- stage counts ------------------------------------------------------------------------------
 
 

@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django_htmx.http import HttpResponseClientRedirect
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from smarketing.roles import Role, user_roles
 
@@ -90,3 +90,15 @@ class HasRole(BasePermission):
     def has_permission(self, request, view) -> bool:
         access = getattr(view, "access", None)
         return access is not None and access.allows(request.user)
+
+
+class WriteAccessMixin:
+    """For an API view whose writes need other roles than its reads: ``access`` is what reading
+    needs (and what the access matrix checks with a GET); ``write_access`` what the rest need."""
+
+    write_access: Access
+
+    def check_permissions(self, request) -> None:
+        if request.method not in SAFE_METHODS:
+            self.access = self.write_access
+        super().check_permissions(request)

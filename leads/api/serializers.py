@@ -34,12 +34,6 @@ ENTRY_STAGES = (Stage.SUBSCRIBER, Stage.LEAD)
 # --- errors ------------------------------------------------------------------------------------
 
 
-class ErrorSerializer(serializers.Serializer):
-    """Every error of the API: messages by field, or under ``detail`` when no field applies."""
-
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
 class EventBatchErrorSerializer(serializers.Serializer):
     """A refused batch: ``errors.events`` maps the index of each bad event (from 0) to its
     field errors, or is a list of messages about the batch as a whole (empty, too long)."""

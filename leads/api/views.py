@@ -4,11 +4,6 @@ as the pages, and answers with an output serializer."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -17,14 +12,13 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from leads.api import serializers
 from leads.filters import LeadFilter
 from leads.lifecycle import StageMoveRefused, lead_move_stage
 from leads.models import Company, Lead, Note, Touch
-from leads.selectors import SORTS, lead_timeline
+from leads.selectors import SORTS, lead_timeline, leads_for_api
 from leads.services import (
     company_for,
     events_record,
@@ -33,7 +27,8 @@ from leads.services import (
     normalize_domain,
     touch_log,
 )
-from smarketing.access import Access, roles
+from smarketing.access import WriteAccessMixin, roles
+from smarketing.api.errors import Conflict, ErrorSerializer, service_errors
 from smarketing.api.pagination import KeysetPagination
 from smarketing.roles import ALL_ROLES, MARKETING_ROLES, SALES_ROLES, Role
 
@@ -43,52 +38,13 @@ INTEGRATIONS = roles(MARKETING_ROLES, Role.ADMIN)
 # --- helpers -----------------------------------------------------------------------------------
 
 
-class Conflict(ValidationError):
-    """A well-formed request the current state refuses (a stage move): 409, field-error shape."""
-
-    status_code = status.HTTP_409_CONFLICT
-
-
-class WriteAccessMixin:
-    """For a view whose writes need other roles than its reads: ``access`` is what reading
-    needs (and what the access matrix checks with a GET); ``write_access`` what the rest need."""
-
-    write_access: Access
-
-    def check_permissions(self, request) -> None:
-        if request.method not in SAFE_METHODS:
-            self.access = self.write_access
-        super().check_permissions(request)
-
-
-@contextmanager
-def service_errors() -> Iterator[None]:
-    """Report a service's ValidationError as the API's field errors (400)."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        if hasattr(error, "error_dict"):
-            raise ValidationError(
-                {
-                    ("non_field_errors" if field == NON_FIELD_ERRORS else field): messages
-                    for field, messages in error.message_dict.items()
-                }
-            ) from error
-        raise ValidationError({"non_field_errors": error.messages}) from error
-
-
 def _resolve_company(fields: dict) -> None:
     """Turn a company given as ``{"name", "domain"}`` into the company it matches (or creates)."""
     if isinstance(fields.get("company"), dict):
         fields["company"] = company_for(**fields["company"])
 
 
-def leads_for_api() -> QuerySet[Lead]:
-    """Leads with the company and owner their API representation shows, joined."""
-    return Lead.objects.select_related("company", "owner")
-
-
-ERROR = serializers.ErrorSerializer
+ERROR = ErrorSerializer
 NOT_FOUND = OpenApiResponse(ERROR, description="No such lead or company.")
 INVALID = OpenApiResponse(ERROR, description="Field errors.")
 
