@@ -20,6 +20,15 @@ class MoveForm(forms.Form):
     )
 
 
+class SqlChecklistForm(forms.Form):
+    """What a rep has confirmed on an accepted lead (budget, authority, need, timeline)."""
+
+    budget_confirmed = forms.BooleanField(required=False, label="Budget")
+    authority_confirmed = forms.BooleanField(required=False, label="Authority")
+    need_confirmed = forms.BooleanField(required=False, label="Need")
+    timeline_confirmed = forms.BooleanField(required=False, label="Timeline")
+
+
 class TouchForm(forms.ModelForm):
     class Meta:
         model = Touch

@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from leads import selectors
 from leads.filters import LeadFilter
-from leads.forms import BulkActionForm, MoveForm, NoteForm, TouchForm
+from leads.forms import BulkActionForm, MoveForm, NoteForm, SqlChecklistForm, TouchForm
 from leads.lifecycle import allowed_targets, lead_move_stage
 from leads.models import Company, Lead, Note, Stage
-from leads.services import leads_assign, leads_recycle, touch_log
+from leads.services import lead_update, leads_assign, leads_recycle, touch_log
 from smarketing.access import role_required
 from smarketing.http import AuthenticatedHttpRequest
 from smarketing.roles import ALL_ROLES, SALES_ROLES, Role
@@ -213,8 +213,20 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         **_activity_context(request, lead),
         "move_form": MoveForm(initial={"expected_stage": lead.stage}),
         "targets": allowed_targets(lead, request.user),
+        "can_confirm_checklist": sql_checklist.access.allows(request.user),
     }
     return render(request, "leads/detail.html", context)
+
+
+@role_required(SALES_ROLES, Role.ADMIN)
+@require_POST
+def sql_checklist(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    lead = get_object_or_404(Lead, pk=pk)
+    form = SqlChecklistForm(request.POST)
+    if form.is_valid():
+        lead_update(lead=lead, **form.cleaned_data)
+        messages.success(request, "SQL checklist saved.")
+    return redirect(lead)
 
 
 @role_required(SALES_ROLES, Role.ADMIN)

@@ -278,3 +278,28 @@ def test_lead_page_query_count_does_not_grow_with_its_timeline(
     client = client_for(rep)
     with django_assert_max_num_queries(9):
         client.get(lead.get_absolute_url())
+
+
+def test_a_rep_confirms_the_sql_checklist_then_moves_to_sql(client_for, rep):
+    lead = LeadFactory(stage=Stage.SAL, owner=rep)
+    client = client_for(rep)
+    client.post(
+        reverse("leads:sql_checklist", args=[lead.pk]),
+        {
+            "budget_confirmed": "on",
+            "authority_confirmed": "on",
+            "need_confirmed": "on",
+            "timeline_confirmed": "on",
+        },
+    )
+    client.post(reverse("leads:move", args=[lead.pk]), {"to_stage": "sql", "expected_stage": "sal"})
+    lead.refresh_from_db()
+    assert lead.stage == Stage.SQL and all(lead.sql_checklist.values())
+
+
+def test_marketers_cannot_confirm_the_sql_checklist(client_for, marketer):
+    lead = LeadFactory(stage=Stage.SAL)
+    response = client_for(marketer).post(
+        reverse("leads:sql_checklist", args=[lead.pk]), {"budget_confirmed": "on"}
+    )
+    assert response.status_code == 403
