@@ -435,3 +435,6 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+
+from leads.imports.models import ImportJob, ImportRowError  # noqa: E402, F401

@@ -1,0 +1,67 @@
+"""The CSV export of a filtered lead list, streamed row by row."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+
+from django.db.models import QuerySet
+
+from leads.models import Lead
+
+# (header, how to read it from a lead): the columns an import recognises, then the scores.
+EXPORT_COLUMNS = (
+    ("Email", lambda lead: lead.email),
+    ("First Name", lambda lead: lead.first_name),
+    ("Last Name", lambda lead: lead.last_name),
+    ("Job Title", lambda lead: lead.job_title),
+    ("Phone Number", lambda lead: lead.phone),
+    ("Company Name", lambda lead: lead.company.name if lead.company else ""),
+    ("Company Domain Name", lambda lead: lead.company.domain if lead.company else ""),
+    ("Country/Region", lambda lead: lead.country.name if lead.country else ""),
+    ("Lifecycle Stage", lambda lead: lead.get_stage_display()),
+    ("Original Source", lambda lead: lead.get_original_channel_display()),
+    ("UTM Source", lambda lead: lead.original_utm_source),
+    ("UTM Medium", lambda lead: lead.original_utm_medium),
+    ("UTM Campaign", lambda lead: lead.original_utm_campaign),
+    ("Owner", lambda lead: lead.owner.get_full_name() or lead.owner.username if lead.owner else ""),
+    ("Total Score", lambda lead: lead.total_score),
+    ("Temperature", lambda lead: lead.get_temperature_display()),
+    ("Grade", lambda lead: lead.grade),
+    ("Created", lambda lead: lead.created_at.isoformat(timespec="seconds")),
+    ("Stage Changed", lambda lead: lead.stage_changed_at.isoformat(timespec="seconds")),
+)
+# Formula-looking cells are prefixed so a spreadsheet shows them instead of running them;
+# phone numbers such as "+49 30 1234" are left alone.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PHONE_LIKE = re.compile(r"^[+-][\d\s().-]*$")
+
+
+class _Echo:
+    """A file-like object whose ``write`` hands back what it is given, for csv.writer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _safe(value) -> object:
+    if (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_STARTS)
+        and not _PHONE_LIKE.match(value)
+    ):
+        return "'" + value
+    return value
+
+
+def leads_for_export(queryset: QuerySet[Lead]) -> QuerySet[Lead]:
+    return queryset.select_related("company", "owner").order_by("-created_at", "-id")
+
+
+def export_rows(queryset: QuerySet[Lead]) -> Iterator[str]:
+    """The CSV lines: a byte-order mark (so spreadsheets read UTF-8), the header, the leads."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([header for header, _ in EXPORT_COLUMNS])
+    for lead in leads_for_export(queryset).iterator(chunk_size=2000):
+        yield writer.writerow([_safe(read(lead)) for _, read in EXPORT_COLUMNS])
