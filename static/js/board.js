@@ -59,39 +59,51 @@
     });
   }
 
-  // The one move menu, opened inside the card whose button was clicked.
+  // The one move menu, shown under the button of the card it acts on. It stays outside the
+  // board, so refreshing the board never removes it.
+  let menuCard = null;
+
   function closeMenu(menu) {
     menu.classList.remove("show");
-    const opener = menu.parentElement && menu.parentElement.querySelector(".sm-move-button");
-    if (opener) opener.setAttribute("aria-expanded", "false");
+    if (menuCard) menuCard.querySelector(".sm-move-button").setAttribute("aria-expanded", "false");
+    menuCard = null;
+  }
+
+  function openMenu(menu, opener) {
+    menuCard = opener.closest(".sm-card");
+    menu.querySelectorAll("[data-move-to]").forEach((item) => {
+      item.parentElement.hidden = item.dataset.moveTo === menuCard.dataset.stage;
+    });
+    menu.classList.add("show");
+    const place = opener.getBoundingClientRect();
+    menu.style.top = `${place.bottom + 4}px`;
+    menu.style.left = `${Math.max(8, place.right - menu.offsetWidth)}px`;
+    opener.setAttribute("aria-expanded", "true");
+    menu.querySelector("[data-move-to]:not([hidden])")?.focus();
   }
 
   document.addEventListener("click", (event) => {
     const menu = document.getElementById("move-menu");
     if (!menu) return;
     const opener = event.target.closest(".sm-move-button");
-    if (opener) {
-      const card = opener.closest(".sm-card");
-      const open = menu.classList.contains("show") && menu.parentElement === card;
-      closeMenu(menu);
-      if (open) return;
-      card.appendChild(menu);
-      menu.querySelectorAll("[data-move-to]").forEach((item) => {
-        item.parentElement.hidden = item.dataset.moveTo === card.dataset.stage;
-      });
-      menu.classList.add("show");
-      opener.setAttribute("aria-expanded", "true");
-      return;
-    }
-    const item = event.target.closest("[data-move-to]");
+    const item = event.target.closest("#move-menu [data-move-to]");
+    const card = menuCard;
+    const wasOpenOnThisCard = opener && card === opener.closest(".sm-card");
     closeMenu(menu);
-    if (!item) return;
-    const card = item.closest(".sm-card");
-    document.getElementById("board").after(menu);
+    if (opener && !wasOpenOnThisCard) openMenu(menu, opener);
+    if (!item || !card || !card.isConnected) return;
     const reason = askReason(item.dataset.moveTo);
     if (reason === null) return;
     move(card, item.dataset.moveTo, reason);
   });
+  document.addEventListener("keydown", (event) => {
+    const menu = document.getElementById("move-menu");
+    if (event.key === "Escape" && menu) closeMenu(menu);
+  });
+  window.addEventListener("scroll", () => {
+    const menu = document.getElementById("move-menu");
+    if (menu) closeMenu(menu);
+  }, true);
 
   document.body.addEventListener("moveRefused", (event) => {
     putBack(String(event.detail.lead));

@@ -39,7 +39,7 @@ def test_a_marketer_moves_a_card_to_mql_with_its_menu(page):
     log_in(page, "marketing", "/pipeline/")
     card = page.locator(f"#card-{lead.pk}")
     card.get_by_role("button", name="Move Grace Hopper").click()
-    card.get_by_role("menuitem", name="MQL").click()
+    page.get_by_role("menuitem", name="MQL").click()
     expect(page.locator(f".sm-cards[data-stage='mql'] #card-{lead.pk}")).to_be_visible()
     expect(page.locator("#count-mql")).to_have_text("1")
     expect(page.locator("#count-lead")).to_have_text("0")
