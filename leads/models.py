@@ -273,11 +273,16 @@ class Lead(models.Model):
             models.Index(fields=["-total_score", "-id"], name="lead_score"),
             models.Index(fields=["-created_at", "-id"], name="lead_created"),
             models.Index(fields=["-stage_changed_at", "-id"], name="lead_stage_changed"),
-            # Filters that narrow the board and the list.
+            # Filters that narrow the board (per stage) and the list (in score order).
             models.Index(fields=["owner", "stage", "-total_score"], name="lead_owner_stage"),
+            models.Index(fields=["owner", "-total_score", "-id"], name="lead_owner_score"),
             models.Index(fields=["campaign", "stage"], name="lead_campaign_stage"),
-            models.Index(fields=["original_channel", "stage"], name="lead_channel_stage"),
-            models.Index(fields=["temperature", "stage"], name="lead_temperature_stage"),
+            models.Index(
+                fields=["original_channel", "-total_score", "-id"], name="lead_channel_score"
+            ),
+            models.Index(
+                fields=["temperature", "-total_score", "-id"], name="lead_temperature_score"
+            ),
         ]
 
     def __str__(self) -> str:
