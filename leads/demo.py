@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from leads import generate
-from leads.models import Campaign, Company, Event, Lead, Note, Stage, StageTransition, Touch
+from leads.models import Company, Event, Lead, Note, Stage, StageTransition, Touch
 from leads.selectors import stage_counts_invalidate
 
 COMPANY_COUNT = 300
@@ -35,7 +35,7 @@ def demo_leads_load(*, owners: list, seed: int = 42) -> int:
         return 0
     rng = random.Random(seed)  # noqa: S311 - demo data, seeded for repeatability
     now = timezone.now().replace(second=0, microsecond=0)
-    campaigns = _campaigns(now)
+    campaigns = generate.campaigns_ensure(now.date())
     companies = _companies(rng)
     leads, stories = _leads(rng, now, companies, campaigns, owners)
     _transitions(rng, now, leads, stories)
@@ -47,23 +47,6 @@ def demo_leads_load(*, owners: list, seed: int = 42) -> int:
 
 def _at(now: datetime, minutes_ago: int) -> datetime:
     return generate.minutes_before(now, minutes_ago)
-
-
-def _campaigns(now: datetime) -> list[Campaign]:
-    campaigns = []
-    for spec in generate.CAMPAIGNS:
-        starts_on, ends_on = generate.campaign_dates(spec, now.date())
-        campaign, _ = Campaign.objects.get_or_create(
-            name=spec.name,
-            defaults={
-                "channel": spec.channel,
-                "starts_on": starts_on,
-                "ends_on": ends_on,
-                "budget": spec.budget,
-            },
-        )
-        campaigns.append(campaign)
-    return campaigns
 
 
 def _companies(rng: random.Random) -> list[tuple[Company, generate.CompanySpec]]:

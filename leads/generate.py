@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from itertools import accumulate
 
 from leads.models import (
+    Campaign,
     Channel,
     Department,
     RevenueBand,
@@ -678,6 +679,24 @@ def campaign_for(rng: random.Random, channel: str, campaigns: list) -> object | 
 def campaign_dates(spec: CampaignSpec, today: date) -> tuple[date, date | None]:
     ends = today - timedelta(days=spec.ends_days_ago) if spec.ends_days_ago else None
     return today - timedelta(days=spec.starts_days_ago), ends
+
+
+def campaigns_ensure(today: date) -> list[Campaign]:
+    """The generated campaigns, created when missing (shared by the demo and generate_data)."""
+    campaigns = []
+    for spec in CAMPAIGNS:
+        starts_on, ends_on = campaign_dates(spec, today)
+        campaign, _ = Campaign.objects.get_or_create(
+            name=spec.name,
+            defaults={
+                "channel": spec.channel,
+                "starts_on": starts_on,
+                "ends_on": ends_on,
+                "budget": spec.budget,
+            },
+        )
+        campaigns.append(campaign)
+    return campaigns
 
 
 def utm_for(channel: str, campaign_name: str = "") -> tuple[str, str, str]:

@@ -180,6 +180,15 @@ class Campaign(models.Model):
         return self.name
 
 
+# Columns the board and the list filter on, and the short names of their indexes.
+FILTERED_BY = {
+    "owner": "owner",
+    "campaign": "campaign",
+    "original_channel": "channel",
+    "temperature": "temperature",
+}
+
+
 class LeadQuerySet(models.QuerySet):
     def in_stage(self, stage: str) -> LeadQuerySet:
         return self.filter(stage=stage)
@@ -215,8 +224,14 @@ class Lead(models.Model):
     latest_utm_source = models.CharField(max_length=200, blank=True)
     latest_utm_medium = models.CharField(max_length=200, blank=True)
     latest_utm_campaign = models.CharField(max_length=200, blank=True)
+    # Owner and campaign are indexed by the composite indexes that start with them (see Meta).
     campaign = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+        Campaign,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        db_index=False,
     )
 
     owner = models.ForeignKey(
@@ -225,6 +240,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="owned_leads",
+        db_index=False,
     )
     stage = models.CharField(max_length=20, choices=Stage.choices, default=Stage.LEAD)
     stage_changed_at = models.DateTimeField(default=timezone.now)
@@ -273,16 +289,19 @@ class Lead(models.Model):
             models.Index(fields=["-total_score", "-id"], name="lead_score"),
             models.Index(fields=["-created_at", "-id"], name="lead_created"),
             models.Index(fields=["-stage_changed_at", "-id"], name="lead_stage_changed"),
-            # Filters that narrow the board (per stage) and the list (in score order).
-            models.Index(fields=["owner", "stage", "-total_score"], name="lead_owner_stage"),
-            models.Index(fields=["owner", "-total_score", "-id"], name="lead_owner_score"),
-            models.Index(fields=["campaign", "stage"], name="lead_campaign_stage"),
-            models.Index(
-                fields=["original_channel", "-total_score", "-id"], name="lead_channel_score"
-            ),
-            models.Index(
-                fields=["temperature", "-total_score", "-id"], name="lead_temperature_score"
-            ),
+            # Each filter of the board and the list, in score order: per stage for the board's
+            # columns, across stages for the list (a campaign's list is sorted in memory).
+            *[
+                models.Index(
+                    fields=[field, "stage", "-total_score", "-id"], name=f"lead_{name}_stage"
+                )
+                for field, name in FILTERED_BY.items()
+            ],
+            *[
+                models.Index(fields=[field, "-total_score", "-id"], name=f"lead_{name}_score")
+                for field, name in FILTERED_BY.items()
+                if name != "campaign"
+            ],
         ]
 
     def __str__(self) -> str:

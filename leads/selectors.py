@@ -31,7 +31,7 @@ from leads.models import (
 from smarketing.keyset import KeysetPage, keyset_page
 
 BOARD_STAGES = [*FUNNEL, *SIDE_EXITS]
-COLUMN_SIZE = 20
+COLUMN_SIZE = 15
 COUNT_CAP = 10_000
 STAGE_COUNT_TTL = 300
 TIMELINE_LIMIT = 200

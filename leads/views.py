@@ -202,6 +202,18 @@ def _activity_context(request, lead: Lead, *, touch_form=None, note_form=None) -
     }
 
 
+def _activity_response(request, lead: Lead, *, failure: str, **forms) -> HttpResponse:
+    """After a touch or a note: the refreshed activity column for HTMX (with the form's errors
+    when it was refused), or back to the lead page."""
+    refused = any(form is not None for form in forms.values())
+    if not request.htmx:
+        if refused:
+            messages.error(request, failure)
+        return redirect(lead)
+    context = _activity_context(request, lead, **forms)
+    return render(request, "leads/detail.html#activity", context)
+
+
 @role_required(ALL_ROLES)
 @require_GET
 def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
@@ -237,12 +249,9 @@ def log_touch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         touch_log(lead=lead, by=request.user, **form.cleaned_data)
         form = None
-    if not request.htmx:
-        if form is not None:
-            messages.error(request, "The touch was not logged: check the fields.")
-        return redirect(lead)
-    context = _activity_context(request, lead, touch_form=form)
-    return render(request, "leads/detail.html#activity", context)
+    return _activity_response(
+        request, lead, touch_form=form, failure="The touch was not logged: check the fields."
+    )
 
 
 @role_required(ALL_ROLES)
@@ -253,12 +262,7 @@ def add_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         Note.objects.create(lead=lead, author=request.user, body=form.cleaned_data["body"])
         form = None
-    if not request.htmx:
-        if form is not None:
-            messages.error(request, "The note is empty.")
-        return redirect(lead)
-    context = _activity_context(request, lead, note_form=form)
-    return render(request, "leads/detail.html#activity", context)
+    return _activity_response(request, lead, note_form=form, failure="The note is empty.")
 
 
 @role_required(ALL_ROLES)

@@ -6,6 +6,10 @@
   const SIDE_EXITS = { recycled: "Why recycle this lead?", disqualified: "Why disqualify this lead?" };
   const pending = new Map(); // lead id -> where a dragged card came from
 
+  function leadOf(card) {
+    return card.id.replace("card-", "");
+  }
+
   function csrfToken() {
     return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
   }
@@ -25,7 +29,7 @@
 
   function move(card, toStage, reason) {
     // The board carries the move URL of lead 0; each card names its lead.
-    const url = document.getElementById("board").dataset.moveUrl.replace("/0/", `/${card.dataset.lead}/`);
+    const url = document.getElementById("board").dataset.moveUrl.replace("/0/", `/${leadOf(card)}/`);
     return htmx.ajax("POST", url, {
       source: card,
       swap: "none",
@@ -47,10 +51,10 @@
           if (event.from === event.to) return;
           const card = event.item;
           const origin = { card: card, list: event.from, index: event.oldIndex };
-          pending.set(card.dataset.lead, origin);
+          pending.set(leadOf(card), origin);
           const reason = askReason(event.to.dataset.stage);
           if (reason === null) {
-            putBack(card.dataset.lead);
+            putBack(leadOf(card));
             return;
           }
           move(card, event.to.dataset.stage, reason);
