@@ -134,6 +134,13 @@ USING_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgre
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # ---------------------------------------------------------------------------------------------
+# Lead imports
+# ---------------------------------------------------------------------------------------------
+
+LEADS_IMPORT_MAX_BYTES = env.int("LEADS_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+LEADS_IMPORT_MAX_ROWS = env.int("LEADS_IMPORT_MAX_ROWS", default=200_000)
+
+# ---------------------------------------------------------------------------------------------
 # Accounts
 # ---------------------------------------------------------------------------------------------
 

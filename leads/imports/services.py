@@ -48,8 +48,6 @@ from leads.selectors import stage_counts_invalidate
 CHUNK_SIZE = 5_000
 PREVIEW_ROWS = 20
 PROGRESS_EVERY = 5_000
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-DEFAULT_MAX_ROWS = 200_000
 RUNNING = (ImportJob.State.VALIDATING, ImportJob.State.READY, ImportJob.State.IMPORTING)
 
 _STATE_FIELDS = ("state", "message", "finished_at", "updated_at")
@@ -61,8 +59,8 @@ ProgressCallback = Callable[[str, int, int], None]
 def import_limits() -> tuple[int, int]:
     """The largest file (bytes) and the most data rows an import accepts."""
     return (
-        getattr(settings, "LEADS_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES),
-        getattr(settings, "LEADS_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS),
+        settings.LEADS_IMPORT_MAX_BYTES,
+        settings.LEADS_IMPORT_MAX_ROWS,
     )
 
 
