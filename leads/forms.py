@@ -58,6 +58,7 @@ class BulkActionForm(forms.Form):
         ).distinct(),
         required=False,
         empty_label="Nobody (unassign)",
+        widget=forms.Select(attrs={"class": "form-select form-select-sm", "aria-label": "Owner"}),
     )
     reason = forms.CharField(required=False, max_length=1000)
 

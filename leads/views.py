@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from leads import selectors
 from leads.filters import LeadFilter
 from leads.forms import BulkActionForm, MoveForm, NoteForm, SqlChecklistForm, TouchForm
+from leads.imports.views import import_start
 from leads.lifecycle import allowed_targets, lead_move_stage
 from leads.models import Company, Lead, Note, Stage
 from leads.services import lead_update, leads_assign, leads_recycle, touch_log
@@ -163,6 +164,7 @@ def lead_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         else selectors.StageCount(sum(selectors.stage_counts_all().values())),
         "query": query.urlencode(),
         "bulk_form": BulkActionForm(),
+        "can_import": import_start.access.allows(request.user),
         "first_page": not request.GET.get("cursor"),
     }
     template = "leads/list.html#results" if request.htmx else "leads/list.html"

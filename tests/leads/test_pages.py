@@ -303,3 +303,8 @@ def test_marketers_cannot_confirm_the_sql_checklist(client_for, marketer):
         reverse("leads:sql_checklist", args=[lead.pk]), {"budget_confirmed": "on"}
     )
     assert response.status_code == 403
+
+
+def test_the_import_button_shows_only_to_those_who_may_import(client_for, rep, marketer):
+    assert "Import CSV" not in client_for(rep).get(reverse("leads:list")).content.decode()
+    assert "Import CSV" in client_for(marketer).get(reverse("leads:list")).content.decode()
