@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.http import HttpRequest
 from django.urls import resolve, reverse
@@ -30,9 +31,14 @@ NAVIGATION = (
 )
 
 
-def _allowed(url: str, user) -> bool:
-    access = getattr(resolve(url).func, "access", None)
-    return access is not None and access.allows(user)
+@cache
+def _resolved() -> list[tuple[NavItem, str, object]]:
+    """Each item with its URL and the access its view declares (fixed for the process)."""
+    resolved = []
+    for item in NAVIGATION:
+        url = reverse(item.url_name)
+        resolved.append((item, url, getattr(resolve(url).func, "access", None)))
+    return resolved
 
 
 def navigation(request: HttpRequest) -> dict:
@@ -40,11 +46,11 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    items = []
-    for item in NAVIGATION:
-        url = reverse(item.url_name)
-        if _allowed(url, user):
-            items.append({"item": item, "url": url, "current": request.path.startswith(url)})
+    items = [
+        {"item": item, "url": url, "current": request.path.startswith(url)}
+        for item, url, access in _resolved()
+        if access is not None and access.allows(user)
+    ]
     roles = user_roles(user)
     return {
         "navigation": items,
