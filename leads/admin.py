@@ -86,3 +86,6 @@ class TouchAdmin(admin.ModelAdmin):
 class NoteAdmin(admin.ModelAdmin):
     list_display = ["lead", "author", "created_at"]
     raw_id_fields = ["lead", "author"]
+
+
+import leads.scoring.admin  # noqa: E402, F401 - the scoring models, in the same admin site

@@ -251,6 +251,9 @@ class Lead(models.Model):
     temperature = models.CharField(max_length=10, choices=Temperature.choices, blank=True)
     grade = models.CharField(max_length=2, blank=True, help_text="Fit A–D × engagement 1–4")
     scored_at = models.DateTimeField(null=True, blank=True)
+    scoring_model = models.ForeignKey(
+        "leads.ScoringModel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     persona = models.ForeignKey(
         "personas.Persona", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
@@ -462,3 +465,4 @@ class Note(models.Model):
 
 
 from leads.imports.models import ImportJob, ImportRowError  # noqa: E402, F401
+from leads.scoring.models import EngagementRule, FitGroup, FitRule, ScoringModel  # noqa: E402, F401

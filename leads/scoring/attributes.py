@@ -1,0 +1,96 @@
+"""The registry of lead and company attributes a fit rule may score on, and the operators each
+kind of attribute allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+
+from leads.models import Channel, Consent, Department, RevenueBand, Seniority, SizeBand
+
+
+class Kind(models.TextChoices):
+    TEXT = "text", "Text"
+    CHOICE = "choice", "Choice"
+    NUMBER = "number", "Number"
+
+
+class Operator(models.TextChoices):
+    EQUALS = "equals", "equals"
+    ONE_OF = "one_of", "is one of"
+    CONTAINS = "contains", "contains"
+    STARTS_WITH = "starts_with", "starts with"
+    GTE = "gte", "≥"
+    LTE = "lte", "≤"
+    BETWEEN = "between", "between"
+    IS_SET = "is_set", "is set"
+    IS_EMPTY = "is_empty", "is empty"
+
+
+OPERATORS_BY_KIND: dict[str, tuple[str, ...]] = {
+    Kind.TEXT: (
+        Operator.EQUALS, Operator.ONE_OF, Operator.CONTAINS, Operator.STARTS_WITH,
+        Operator.IS_SET, Operator.IS_EMPTY,
+    ),
+    Kind.CHOICE: (Operator.EQUALS, Operator.ONE_OF, Operator.IS_SET, Operator.IS_EMPTY),
+    Kind.NUMBER: (
+        Operator.EQUALS, Operator.ONE_OF, Operator.GTE, Operator.LTE, Operator.BETWEEN,
+        Operator.IS_SET, Operator.IS_EMPTY,
+    ),
+}  # fmt: skip
+
+# Operators that take no value.
+VALUELESS_OPERATORS = frozenset({Operator.IS_SET, Operator.IS_EMPTY})
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A scorable attribute: its name in rules, its ORM path from Lead, and its kind."""
+
+    name: str
+    label: str
+    path: str
+    kind: str
+    choices: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def choice_values(self) -> frozenset[str]:
+        return frozenset(value for value, _label in self.choices)
+
+
+ATTRIBUTES: tuple[Attribute, ...] = (
+    Attribute("seniority", "Seniority", "seniority", Kind.CHOICE, tuple(Seniority.choices)),
+    Attribute("department", "Department", "department", Kind.CHOICE, tuple(Department.choices)),
+    Attribute("job_title", "Job title", "job_title", Kind.TEXT),
+    Attribute("email", "E-mail", "email", Kind.TEXT),
+    Attribute("phone", "Phone", "phone", Kind.TEXT),
+    Attribute("country", "Country (ISO code)", "country", Kind.TEXT),
+    Attribute(
+        "original_channel", "Original channel", "original_channel", Kind.CHOICE,
+        tuple(Channel.choices),
+    ),
+    Attribute(
+        "latest_channel", "Latest channel", "latest_channel", Kind.CHOICE, tuple(Channel.choices)
+    ),
+    Attribute("original_utm_source", "Original UTM source", "original_utm_source", Kind.TEXT),
+    Attribute("consent", "Consent", "consent", Kind.CHOICE, tuple(Consent.choices)),
+    Attribute("company.name", "Company name", "company__name", Kind.TEXT),
+    Attribute("company.domain", "Company domain", "company__domain", Kind.TEXT),
+    Attribute("company.industry", "Company industry", "company__industry", Kind.TEXT),
+    Attribute(
+        "company.size_band", "Company size band", "company__size_band", Kind.CHOICE,
+        tuple(SizeBand.choices),
+    ),
+    Attribute(
+        "company.employee_count", "Company employees", "company__employee_count", Kind.NUMBER
+    ),
+    Attribute(
+        "company.annual_revenue_band", "Company annual revenue band",
+        "company__annual_revenue_band", Kind.CHOICE, tuple(RevenueBand.choices),
+    ),
+    Attribute("company.country", "Company country (ISO code)", "company__country", Kind.TEXT),
+)  # fmt: skip
+
+ATTRIBUTES_BY_NAME = {attribute.name: attribute for attribute in ATTRIBUTES}
+ATTRIBUTE_CHOICES = [(attribute.name, attribute.label) for attribute in ATTRIBUTES]

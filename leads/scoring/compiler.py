@@ -1,0 +1,319 @@
+"""Compiles a scoring model into ORM expressions, so that a set of leads is scored by the
+database in one statement (see DESIGN.md, "Architecture" and "Performance facts").
+
+Semantics, which the reference scorer in the tests implements in plain Python:
+
+- A fit rule adds its points when the lead's attribute matches. Text comparisons ignore case;
+  "is empty" is true for '' and for a missing value (no company). A group's points are the sum
+  of its matching rules, bounded by the group's cap either way (−cap ≤ sum ≤ cap); ungrouped
+  rules add their points as they are. Fit is an integer.
+- An engagement rule adds, for each matching event with occurred_at ≤ now (and ≥ now −
+  window_days if set), points × 0.5^(age in days / half_life_days) (× 1 without a
+  half-life); the rule's sum is bounded by its cap either way. The rules' sums are added and
+  then rounded half away from zero: floor(x + 0.5) for x ≥ 0, −floor(0.5 − x) below.
+- total = fit + engagement, then at most overall_cap if set. Temperature: hot from
+  hot_threshold, warm from warm_threshold, else cold. Grade: a fit letter (A from fit_a, B
+  from fit_b, C from fit_c, else D) and an engagement digit (1 from engagement_1, 2, 3, else 4).
+"""
+
+from __future__ import annotations
+
+import datetime
+from functools import reduce
+from operator import add
+
+from django.db import NotSupportedError
+from django.db.models import (
+    Case,
+    CharField,
+    DateTimeField,
+    Expression,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, Concat, Floor, Greatest, Least, Length
+from django.db.models.lookups import (
+    GreaterThan,
+    GreaterThanOrEqual,
+    IContains,
+    IExact,
+    IStartsWith,
+)
+
+from leads.models import Event
+from leads.scoring.attributes import ATTRIBUTES_BY_NAME, Kind, Operator
+from leads.scoring.models import EngagementRule, FitRule, ScoringModel
+
+
+class AgeInDays(Func):
+    """Days from ``field`` to ``now``, in double precision: one expression per database.
+
+    On PostgreSQL ``date_part('epoch', …)`` keeps the age a float8; ``EXTRACT`` returns
+    numeric since PostgreSQL 14 and made the decayed sum several times slower."""
+
+    output_field = FloatField()
+
+    def __init__(self, now: datetime.datetime, field: str = "occurred_at") -> None:
+        super().__init__(Value(now, output_field=DateTimeField()), field)
+
+    def _compiled(self, compiler, connection):
+        now, field = self.get_source_expressions()
+        now_sql, now_params = compiler.compile(now)
+        field_sql, field_params = compiler.compile(field)
+        return now_sql, field_sql, (*now_params, *field_params)
+
+    def as_sql(self, compiler, connection, **extra):
+        raise NotSupportedError(
+            f"Scoring runs on PostgreSQL and SQLite, not on {connection.vendor}."
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        now_sql, field_sql, params = self._compiled(compiler, connection)
+        return f"(date_part('epoch', ({now_sql})::timestamptz - {field_sql}) / 86400.0)", params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        now_sql, field_sql, params = self._compiled(compiler, connection)
+        return f"(julianday({now_sql}) - julianday({field_sql}))", params
+
+
+def _float(number: float) -> Expression:
+    """A double-precision constant. The cast matters on PostgreSQL, where a bare ``-20.0`` is
+    numeric and would make the sum over events numeric too (several times slower)."""
+    return Cast(Value(float(number)), FloatField())
+
+
+def _integer(number: int) -> Value:
+    return Value(int(number), output_field=IntegerField())
+
+
+def _bounded(expression: Expression, cap: float | None, value=_integer) -> Expression:
+    """``expression`` bounded by ``cap`` either way (−cap ≤ x ≤ cap), or as is without a cap."""
+    if cap is None:
+        return expression
+    return Least(Greatest(expression, value(-cap)), value(cap))
+
+
+# Fit ----------------------------------------------------------------------------------------
+
+
+def fit_rule_condition(rule: FitRule) -> Q | Expression:
+    """The condition under which a lead matches ``rule``, on Lead (company through a join)."""
+    attribute = ATTRIBUTES_BY_NAME[rule.attribute]
+    path, value = attribute.path, rule.value
+    text = attribute.kind == Kind.TEXT
+    match rule.operator:
+        case Operator.EQUALS:
+            return Q(**{f"{path}__iexact" if text else path: value})
+        case Operator.ONE_OF if text:
+            return reduce(lambda a, b: a | b, (Q(**{f"{path}__iexact": item}) for item in value))
+        case Operator.ONE_OF:
+            return Q(**{f"{path}__in": value})
+        case Operator.CONTAINS:
+            return Q(**{f"{path}__icontains": value})
+        case Operator.STARTS_WITH:
+            return Q(**{f"{path}__istartswith": value})
+        case Operator.GTE:
+            return Q(**{f"{path}__gte": value})
+        case Operator.LTE:
+            return Q(**{f"{path}__lte": value})
+        case Operator.BETWEEN:
+            return Q(**{f"{path}__range": (value[0], value[1])})
+        case Operator.IS_SET if attribute.kind == Kind.NUMBER:
+            return Q(**{f"{path}__isnull": False})
+        case Operator.IS_SET:
+            return GreaterThan(Length(path), 0)
+        case Operator.IS_EMPTY if attribute.kind == Kind.NUMBER:
+            return Q(**{f"{path}__isnull": True})
+        case Operator.IS_EMPTY:
+            return Q(**{f"{path}__isnull": True}) | Q(**{path: ""})
+    raise ValueError(f"{rule.label}: unknown operator {rule.operator!r}.")
+
+
+def fit_expression(model: ScoringModel) -> Expression:
+    """The lead's fit score (an integer), as an expression over Lead."""
+    groups: dict[int | None, list[Expression]] = {}
+    caps: dict[int | None, int | None] = {group.pk: group.cap for group in model.fit_groups.all()}
+    for rule in model.fit_rules.all():
+        points = Case(
+            When(fit_rule_condition(rule), then=_integer(rule.points)),
+            default=_integer(0),
+            output_field=IntegerField(),
+        )
+        groups.setdefault(rule.group_id, []).append(points)
+    parts = [
+        _bounded(reduce(add, rules), caps.get(group_id)) if group_id else reduce(add, rules)
+        for group_id, rules in groups.items()
+    ]
+    return reduce(add, parts) if parts else _integer(0)
+
+
+# Engagement ---------------------------------------------------------------------------------
+
+
+def engagement_events(model: ScoringModel, now: datetime.datetime) -> QuerySet[Event]:
+    """The events engagement is read from: the one place that knows where they live.
+
+    Every engagement expression starts here, so that reading a daily per-lead rollup instead of
+    raw events (DESIGN.md, "Growing past one machine") changes this function only."""
+    rules = list(model.engagement_rules.all())
+    events = Event.objects.filter(
+        type__in=sorted({rule.event_type for rule in rules}), occurred_at__lte=now
+    )
+    if rules and all(rule.window_days for rule in rules):
+        longest = max(rule.window_days for rule in rules)
+        events = events.filter(occurred_at__gte=now - datetime.timedelta(days=longest))
+    return events
+
+
+def engagement_rule_condition(rule: EngagementRule, now: datetime.datetime) -> Q:
+    """The events (of one lead) that ``rule`` counts."""
+    condition = Q(type=rule.event_type)
+    if rule.window_days:
+        condition &= Q(occurred_at__gte=now - datetime.timedelta(days=rule.window_days))
+    if rule.property_key:
+        lookup = {
+            Operator.EQUALS: IExact,
+            Operator.CONTAINS: IContains,
+            Operator.STARTS_WITH: IStartsWith,
+        }[rule.property_operator]
+        condition &= Q(
+            lookup(KeyTextTransform(rule.property_key, "properties"), rule.property_value)
+        )
+    return condition
+
+
+def engagement_rule_points(rule: EngagementRule, now: datetime.datetime) -> Expression:
+    """One event's points under ``rule``, decayed by its age in the database."""
+    if not rule.half_life_days:
+        return _float(rule.points)
+    decay = Func(
+        _float(0.5),
+        AgeInDays(now) / _float(rule.half_life_days),
+        function="POWER",
+        output_field=FloatField(),
+    )
+    return _float(rule.points) * decay
+
+
+def _engagement_sum(model: ScoringModel, now: datetime.datetime) -> Expression:
+    """The rules' capped sums added up (unrounded), as an aggregate over engagement_events."""
+    per_rule = [
+        _bounded(
+            Coalesce(
+                Sum(engagement_rule_points(rule, now), filter=engagement_rule_condition(rule, now)),
+                _float(0),
+            ),
+            rule.cap,
+            value=_float,
+        )
+        for rule in model.engagement_rules.all()
+    ]
+    return reduce(add, per_rule)
+
+
+def round_half_away_from_zero(expression: Expression) -> Expression:
+    return Cast(
+        Case(
+            When(GreaterThanOrEqual(expression, _float(0)), then=Floor(expression + _float(0.5))),
+            default=-Floor(_float(0.5) - expression),
+            output_field=FloatField(),
+        ),
+        IntegerField(),
+    )
+
+
+def _per_lead(model: ScoringModel, now: datetime.datetime, finish, output_field) -> Expression:
+    """One subquery over the lead's events: each event is read once, every rule summed."""
+    if not list(model.engagement_rules.all()):
+        return Value(0, output_field=output_field)
+    per_lead = (
+        engagement_events(model, now)
+        .filter(lead=OuterRef("pk"))
+        .order_by()
+        .values("lead")
+        .annotate(engagement=finish(_engagement_sum(model, now)))
+        .values("engagement")
+    )
+    return Coalesce(
+        Subquery(per_lead, output_field=output_field), Value(0, output_field=output_field)
+    )
+
+
+def engagement_raw_expression(model: ScoringModel, now: datetime.datetime) -> Expression:
+    """The lead's engagement before rounding (a float), as an expression over Lead."""
+    return _per_lead(model, now, lambda total: total, FloatField())
+
+
+def engagement_expression(model: ScoringModel, now: datetime.datetime) -> Expression:
+    """The lead's engagement score (rounded to an integer), as an expression over Lead."""
+    return _per_lead(model, now, round_half_away_from_zero, IntegerField())
+
+
+# Bands --------------------------------------------------------------------------------------
+
+
+def total_expression(model: ScoringModel, fit: Expression, engagement: Expression) -> Expression:
+    total = fit + engagement
+    return total if model.overall_cap is None else Least(total, _integer(model.overall_cap))
+
+
+def temperature_expression(model: ScoringModel, total: Expression) -> Expression:
+    return Case(
+        When(GreaterThanOrEqual(total, _integer(model.hot_threshold)), then=Value("hot")),
+        When(GreaterThanOrEqual(total, _integer(model.warm_threshold)), then=Value("warm")),
+        default=Value("cold"),
+        output_field=CharField(),
+    )
+
+
+def _band(score: Expression, thresholds: list[tuple[int, str]], below: str) -> Expression:
+    return Case(
+        *[
+            When(GreaterThanOrEqual(score, _integer(low)), then=Value(band))
+            for low, band in thresholds
+        ],
+        default=Value(below),
+        output_field=CharField(),
+    )
+
+
+def grade_expression(model: ScoringModel, fit: Expression, engagement: Expression) -> Expression:
+    letter = _band(fit, [(model.fit_a, "A"), (model.fit_b, "B"), (model.fit_c, "C")], "D")
+    digit = _band(
+        engagement,
+        [(model.engagement_1, "1"), (model.engagement_2, "2"), (model.engagement_3, "3")],
+        "4",
+    )
+    return Concat(letter, digit, output_field=CharField())
+
+
+def derived_annotations(
+    model: ScoringModel, fit: Expression, engagement: Expression
+) -> dict[str, Expression]:
+    """Total, temperature and grade from the fit and engagement expressions given."""
+    total = total_expression(model, fit, engagement)
+    return {
+        "total_score": total,
+        "temperature": temperature_expression(model, total),
+        "grade": grade_expression(model, fit, engagement),
+    }
+
+
+def score_annotations(model: ScoringModel, now: datetime.datetime) -> dict[str, Expression]:
+    """Every score column of Lead, as expressions over Lead (keys are Lead's field names)."""
+    fit = fit_expression(model)
+    engagement = engagement_expression(model, now)
+    return {
+        "fit_score": fit,
+        "engagement_score": engagement,
+        **derived_annotations(model, fit, engagement),
+    }
