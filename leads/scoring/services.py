@@ -74,49 +74,43 @@ def scoring_model_activate(*, model: ScoringModel, actor) -> ScoringModel:
     return model
 
 
+# A version's life: a copy starts these afresh.
+_VERSION_LIFE = (
+    "version",
+    "status",
+    "created_by",
+    "created_at",
+    "activated_by",
+    "activated_at",
+    "archived_at",
+)
+
+
+def _copy(row, *, leave: tuple[str, ...] = (), **overrides):
+    """An unsaved copy of ``row`` with every column but its key, those in ``leave`` (left to their
+    defaults) and ``overrides``; so a column added later is copied without a change here."""
+    values = {
+        field.attname: getattr(row, field.attname)
+        for field in row._meta.concrete_fields
+        if not field.primary_key and field.name not in leave and field.name not in overrides
+    }
+    return type(row)(**values, **overrides)
+
+
 @transaction.atomic
 def scoring_model_clone(*, model: ScoringModel, actor) -> ScoringModel:
     """A draft copy of ``model`` with every group and rule, numbered as the next version."""
-    fields = {
-        field: getattr(model, field)
-        for field in (
-            "description", "overall_cap", "hot_threshold", "warm_threshold",
-            "fit_a", "fit_b", "fit_c", "engagement_1", "engagement_2", "engagement_3",
-        )
-    }  # fmt: skip
-    copy = ScoringModel.objects.create(
-        name=model.name, version=scoring_model_next_version(), created_by=actor, **fields
-    )
-    groups = {
-        group.pk: FitGroup.objects.create(model=copy, name=group.name, cap=group.cap)
-        for group in model.fit_groups.all()
-    }
+    copy = _copy(model, leave=_VERSION_LIFE, version=scoring_model_next_version(), created_by=actor)
+    copy.save()
+    groups = {}
+    for group in model.fit_groups.all():
+        groups[group.pk] = _copy(group, model=copy)
+        groups[group.pk].save()
     FitRule.objects.bulk_create(
-        FitRule(
-            model=copy,
-            group=groups.get(rule.group_id),
-            attribute=rule.attribute,
-            operator=rule.operator,
-            value=rule.value,
-            points=rule.points,
-            position=rule.position,
-        )
-        for rule in model.fit_rules.all()
+        _copy(rule, model=copy, group=groups.get(rule.group_id)) for rule in model.fit_rules.all()
     )
     EngagementRule.objects.bulk_create(
-        EngagementRule(
-            model=copy,
-            event_type=rule.event_type,
-            property_key=rule.property_key,
-            property_operator=rule.property_operator,
-            property_value=rule.property_value,
-            points=rule.points,
-            half_life_days=rule.half_life_days,
-            window_days=rule.window_days,
-            cap=rule.cap,
-            position=rule.position,
-        )
-        for rule in model.engagement_rules.all()
+        _copy(rule, model=copy) for rule in model.engagement_rules.all()
     )
     return copy
 
