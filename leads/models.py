@@ -465,4 +465,4 @@ class Note(models.Model):
 
 
 from leads.imports.models import ImportJob, ImportRowError  # noqa: E402, F401
-from leads.scoring.models import EngagementRule, FitGroup, FitRule, ScoringModel  # noqa: E402, F401
+from leads.scoring.models import *  # noqa: E402, F401, F403

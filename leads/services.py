@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from leads.lifecycle import lead_move_stage
 from leads.models import Company, Event, Lead, Stage, StageTransition, Touch
+from leads.scoring.incremental import scoring_enqueue
 from leads.selectors import stage_counts_invalidate
 
 # Fields a user, the API or an import may set on a lead (stage and scores have their own paths).
@@ -76,6 +77,7 @@ def lead_create(
         reason="Created", scores=lead.score_snapshot(),
     )  # fmt: skip
     transaction.on_commit(stage_counts_invalidate)
+    scoring_enqueue([lead.pk])
     return lead
 
 
@@ -88,6 +90,7 @@ def lead_update(*, lead: Lead, **fields) -> Lead:
     lead.search_text = lead.build_search_text()
     lead.full_clean(exclude=["search_text"])
     lead.save()
+    scoring_enqueue([lead.pk])
     return lead
 
 
@@ -116,10 +119,13 @@ def leads_recycle(*, leads: Iterable[Lead], actor, reason: str) -> tuple[int, li
 
 @transaction.atomic
 def events_record(*, events: list[Event]) -> list[Event]:
-    """Append behaviour events (already validated). The one place events are written."""
+    """Append behaviour events (already validated). The one place events are written; their
+    leads are scored when the transaction commits."""
     for event in events:
         event.full_clean(exclude=["lead", "campaign"])
-    return Event.objects.bulk_create(events)
+    created = Event.objects.bulk_create(events)
+    scoring_enqueue(event.lead_id for event in created)
+    return created
 
 
 @transaction.atomic

@@ -10,4 +10,4 @@ app = Celery("smarketing")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Each app's tasks.py, and those of the sub-packages an app grew into.
 app.autodiscover_tasks()
-app.autodiscover_tasks(["leads.imports"])
+app.autodiscover_tasks(["leads.imports", "leads.scoring"])

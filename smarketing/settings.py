@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
 from kombu import Queue
@@ -139,6 +140,8 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 LEADS_IMPORT_MAX_BYTES = env.int("LEADS_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 LEADS_IMPORT_MAX_ROWS = env.int("LEADS_IMPORT_MAX_ROWS", default=200_000)
+# A full rescore writes and commits this many lead ids at a time (its progress steps).
+SCORING_RUN_CHUNK = env.int("SCORING_RUN_CHUNK", default=20_000)
 
 # ---------------------------------------------------------------------------------------------
 # Accounts
@@ -248,6 +251,23 @@ CELERY_BEAT_SCHEDULE = {
     "sessions-clear-expired": {
         "task": "smarketing.tasks.sessions_clear_expired",
         "schedule": timedelta(days=1),
+    },
+    # Events written while Redis or every worker was down are in the database; the sweep scores
+    # their leads within minutes of the service coming back.
+    "scoring-sweep": {
+        "task": "leads.scoring.tasks.scoring_sweep_task",
+        "schedule": timedelta(minutes=5),
+    },
+    # Scores fade with time alone (half-lives, windows): every lead is rescored at night, when
+    # the database is quiet, and only the leads whose scores changed are written.
+    "scoring-nightly-decay": {
+        "task": "leads.scoring.tasks.scoring_decay_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # The lead page shows 90 days of score history; older days only take space.
+    "scoring-history-prune": {
+        "task": "leads.scoring.tasks.score_history_prune_task",
+        "schedule": crontab(hour=4, minute=0),
     },
 }
 

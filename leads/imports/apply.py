@@ -19,6 +19,7 @@ from psycopg.types.json import Jsonb
 
 from leads.imports.parsing import LEAD_TEXT_FIELDS, CheckedRow, RowChecker
 from leads.models import Company, Lead, Stage, StageTransition
+from leads.scoring.incremental import scoring_enqueue
 
 # Lead columns an import writes from a field of the same name.
 LEAD_IMPORT_FIELDS = (*LEAD_TEXT_FIELDS, "country", "original_channel")
@@ -45,6 +46,11 @@ def chunk_apply(
         return 0, 0, skipped
     upsert = _upsert_postgresql if _use_copy() else _upsert_orm
     created, updated = upsert(list(merged.values()), checker.fields, actor_id, timezone.now())
+    scoring_enqueue(
+        Lead.objects.annotate(normalized=Lower("email"))
+        .filter(normalized__in=list(merged))
+        .values_list("pk", flat=True)
+    )
     return created, updated + repeats, skipped
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from leads.models import Lead
 from leads.scoring import compiler
-from leads.scoring.models import EngagementRule, FitGroup, FitRule, ScoringModel
+from leads.scoring.models import EngagementRule, FitGroup, FitRule, ScoreHistory, ScoringModel
 
 SCORE_COLUMNS = ("fit_score", "engagement_score", "total_score", "temperature", "grade")
 
@@ -201,22 +201,42 @@ def leads_score(
     return _leads_score_portable(model, leads, now)
 
 
+def history_day(now: datetime.datetime) -> datetime.date:
+    """The day (UTC) a score written as of ``now`` belongs to in the history."""
+    return now.astimezone(datetime.UTC).date()
+
+
 def _leads_score_portable(
     model: ScoringModel, leads: QuerySet[Lead], now: datetime.datetime
 ) -> int:
     """One ORM ``UPDATE`` (SQLite, the demo): each column from a correlated subquery over the
-    lead, because an UPDATE cannot join the company table."""
+    lead, because an UPDATE cannot join the company table; then the day's history rows."""
     scored = Lead.objects.filter(pk=OuterRef("pk")).annotate(
         **{
             f"new_{column}": expression
             for column, expression in compiler.score_annotations(model, now).items()
         }
     )
-    return Lead.objects.filter(pk__in=leads.values("pk")).update(
+    ids = list(leads.values_list("pk", flat=True))
+    written = Lead.objects.filter(pk__in=ids).update(
         **{column: Subquery(scored.values(f"new_{column}")[:1]) for column in SCORE_COLUMNS},
         scoring_model=model,
         scored_at=now,
     )
+    day = history_day(now)
+    ScoreHistory.objects.bulk_create(
+        (
+            ScoreHistory(lead_id=lead_id, day=day, fit_score=fit, engagement_score=engagement,
+                         total_score=total)
+            for lead_id, fit, engagement, total in Lead.objects.filter(pk__in=ids).values_list(
+                "pk", "fit_score", "engagement_score", "total_score"
+            )
+        ),
+        update_conflicts=True,
+        unique_fields=["lead", "day"],
+        update_fields=["fit_score", "engagement_score", "total_score"],
+    )  # fmt: skip
+    return written
 
 
 def _leads_score_postgresql(
@@ -228,16 +248,39 @@ def _leads_score_postgresql(
 ) -> int:
     """``UPDATE … FROM (fit and engagement per lead, behind an OFFSET 0 fence)``, so each
     lead's events are aggregated once, and only rows whose values change are written."""
+    parts = _parts_sql(model, leads, now, database)
+    if parts is None:
+        return 0
+    parts_sql, parts_params = parts
+    return _apply(model, f"({parts_sql} OFFSET 0)", parts_params, now, database, only_changed)
+
+
+def _parts_sql(
+    model: ScoringModel, leads: QuerySet[Lead], now: datetime.datetime, database: str
+) -> tuple[str, tuple] | None:
+    """``SELECT scored_id, new_fit, new_engagement`` for ``leads``, or None if it is empty."""
     parts = leads.annotate(
         scored_id=F("pk"),
         new_fit=compiler.fit_expression(model),
         new_engagement=compiler.engagement_expression(model, now),
     ).values("scored_id", "new_fit", "new_engagement")
     try:
-        parts_sql, parts_params = parts.query.get_compiler(using=database).as_sql()
+        return parts.query.get_compiler(using=database).as_sql()
     except EmptyResultSet:
-        return 0  # ``leads`` is empty by construction (``.none()``, ``pk__in=[]``).
+        return None  # ``leads`` is empty by construction (``.none()``, ``pk__in=[]``).
 
+
+def _apply(
+    model: ScoringModel,
+    source_sql: str,
+    source_params,
+    now: datetime.datetime,
+    database: str,
+    only_changed: bool,
+    keep_newer: bool = False,
+) -> int:
+    """Write the scores of ``source`` (rows of scored_id, new_fit, new_engagement) to the leads
+    and to the day's history, in one statement; return the leads written."""
     fit = RawSQL('scored."new_fit"', (), output_field=IntegerField())
     engagement = RawSQL('scored."new_engagement"', (), output_field=IntegerField())
     new_values = {
@@ -261,13 +304,99 @@ def _leads_score_postgresql(
     # parameters; no text from users is spliced in.
     statement = (
         f'UPDATE "leads_lead" SET {assignments}, "scored_at" = %s '  # noqa: S608
-        f'FROM ({parts_sql} OFFSET 0) AS scored WHERE "leads_lead"."id" = scored."scored_id"'
+        f'FROM {source_sql} AS scored WHERE "leads_lead"."id" = scored."scored_id"'
     )
-    statement_params = [*params, now, *parts_params]
+    statement_params = [*params, now, *source_params]
+    if keep_newer:
+        # A lead scored by this model after ``now`` (its events changed during a long run)
+        # keeps that newer score.
+        statement += (
+            ' AND ("leads_lead"."scoring_model_id" IS DISTINCT FROM %s'
+            ' OR "leads_lead"."scored_at" IS NULL OR "leads_lead"."scored_at" <= %s)'
+        )
+        statement_params.extend([model.pk, now])
     if only_changed:
         current = ", ".join(f'"leads_lead"."{column}"' for column in columns)
         statement += f" AND ({current}) IS DISTINCT FROM ({', '.join(values)})"
         statement_params.extend(params)
+    # The rows written are the day's history: one statement, so a score is never written
+    # without its history row.
+    statement = (
+        f"WITH written AS ({statement} "  # noqa: S608
+        'RETURNING "leads_lead"."id", "fit_score", "engagement_score", "total_score") '
+        f'INSERT INTO "{ScoreHistory._meta.db_table}" '
+        '("lead_id", "day", "fit_score", "engagement_score", "total_score") '
+        'SELECT "id", %s, "fit_score", "engagement_score", "total_score" FROM written '
+        'ON CONFLICT ("lead_id", "day") DO UPDATE SET "fit_score" = EXCLUDED."fit_score", '
+        '"engagement_score" = EXCLUDED."engagement_score", '
+        '"total_score" = EXCLUDED."total_score"'
+    )
+    statement_params.append(history_day(now))
     with connections[database].cursor() as cursor:
         cursor.execute(statement, statement_params)
         return cursor.rowcount
+
+
+# Staged scoring (PostgreSQL): every lead's parts aggregated in one pass into an UNLOGGED table,
+# then applied to the leads in committed chunks (DESIGN.md, "Performance facts").
+
+# The aggregate over every event sorts and hashes far more than the default 4 MB allows; with
+# too little memory the planner reads the events in index order instead, several times slower.
+STAGE_WORK_MEM = "256MB"
+
+
+def scores_stage(
+    *, model: ScoringModel, table: str, now: datetime.datetime, highest_lead_id: int
+) -> int:
+    """Aggregate the parts of every lead up to ``highest_lead_id`` into the UNLOGGED ``table``
+    (a name made by the caller, not by a user); return how many rows it holds. Atomic: the
+    table exists complete or not at all."""
+    model = _prefetched(model)
+    database = router.db_for_write(Lead)
+    parts = _parts_sql(model, Lead.objects.filter(pk__lte=highest_lead_id), now, database)
+    with transaction.atomic(using=database), connections[database].cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{STAGE_WORK_MEM}'")
+        cursor.execute(f'DROP TABLE IF EXISTS "{table}"')
+        if parts is None:
+            cursor.execute(
+                f'CREATE UNLOGGED TABLE "{table}" (scored_id bigint PRIMARY KEY, '
+                "new_fit integer, new_engagement integer)"
+            )
+            return 0
+        parts_sql, parts_params = parts
+        cursor.execute(f'CREATE UNLOGGED TABLE "{table}" AS {parts_sql}', parts_params)
+        rows = cursor.rowcount
+        cursor.execute(f'ALTER TABLE "{table}" ADD PRIMARY KEY (scored_id)')
+    return rows
+
+
+def scores_stage_exists(table: str) -> bool:
+    """Whether ``table`` holds its rows (an UNLOGGED table is emptied by a database crash)."""
+    with connections[router.db_for_write(Lead)].cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f'"{table}"'])
+        if not cursor.fetchone()[0]:
+            return False
+        cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def scores_apply_staged(
+    *,
+    model: ScoringModel,
+    table: str,
+    low: int,
+    high: int,
+    now: datetime.datetime,
+    only_changed: bool = True,
+) -> int:
+    """Write the staged scores of leads with ``low < id ≤ high``; return the leads written."""
+    source = f'(SELECT * FROM "{table}" WHERE scored_id > %s AND scored_id <= %s)'  # noqa: S608
+    database = router.db_for_write(Lead)
+    return _apply(
+        _prefetched(model), source, (low, high), now, database, only_changed, keep_newer=True
+    )
+
+
+def scores_stage_drop(table: str) -> None:
+    with connections[router.db_for_write(Lead)].cursor() as cursor:
+        cursor.execute(f'DROP TABLE IF EXISTS "{table}"')

@@ -1,0 +1,3 @@
+"""API routes of the scoring engine (models, rules, criteria), under /api/scoring/."""
+
+urlpatterns: list = []

@@ -1,0 +1,156 @@
+"""Scoring leads as their events and attributes change.
+
+Writers call ``scoring_enqueue(lead_ids)`` inside their transaction. When it commits, the ids
+are added to a Redis set and one task is scheduled unless one is already waiting, so a burst of
+10,000 events for 2,000 leads makes a handful of tasks. The task takes ids off the set in
+batches and scores each batch in one statement, then qualifies it.
+
+Nothing is lost when Redis or every worker is down: the events are committed to PostgreSQL
+first, and the sweep (``leads_sweep``) scores every lead whose newest event arrived after its
+last scoring. Without a broker (the demo) the leads are scored right after the commit.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Iterable
+from functools import cache
+
+import redis
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from leads.models import Event, Lead
+from leads.scoring.models import ScoringModel
+
+logger = logging.getLogger(__name__)
+
+PENDING_KEY = "smarketing:scoring:pending"
+SCHEDULED_KEY = "smarketing:scoring:scheduled"
+# A scheduled task that never ran (its worker died) stops blocking new ones after this long.
+SCHEDULED_TTL = 60
+BATCH = 2_000
+# The sweep looks at events that arrived this recently; older ones are covered by the nightly
+# decay run, which rescores every lead from all of its events.
+SWEEP_LOOKBACK = datetime.timedelta(days=2)
+# An event saved just before a scoring but committed just after it has an arrival time a little
+# before the lead's scored_at; the sweep looks back this far to catch it.
+SWEEP_MARGIN = datetime.timedelta(minutes=2)
+
+
+@cache
+def _redis() -> redis.Redis | None:
+    """The broker's Redis, which holds the set of leads waiting to be scored (None with
+    another broker: each commit then schedules its own task)."""
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith(("redis://", "rediss://")):
+        return None
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+def scoring_enqueue(lead_ids: Iterable[int]) -> None:
+    """Score these leads once the current transaction commits (at once if there is none)."""
+    ids = sorted({int(lead_id) for lead_id in lead_ids})
+    if ids:
+        transaction.on_commit(lambda: _enqueue(ids))
+
+
+def _enqueue(ids: list[int]) -> None:
+    from leads.scoring.tasks import scoring_leads_task, scoring_pending_task
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        leads_score_now(ids)
+        return
+    client = _redis()
+    try:
+        if client is None:
+            scoring_leads_task.delay(ids)
+            return
+        pipeline = client.pipeline()
+        pipeline.sadd(PENDING_KEY, *ids)
+        pipeline.set(SCHEDULED_KEY, 1, nx=True, ex=SCHEDULED_TTL)
+        _, scheduled = pipeline.execute()
+        if scheduled:
+            scoring_pending_task.delay()
+    except (redis.RedisError, BrokerError) as error:
+        # The events are committed; the sweep scores these leads once Redis is back.
+        logger.warning("Scoring of %d leads not enqueued (%s); the sweep will.", len(ids), error)
+
+
+def scoring_pending() -> int:
+    """Score the leads waiting in Redis, in batches, until none is left; return how many.
+
+    The scheduled flag is cleared first, so ids added while this runs schedule another task
+    rather than being left behind. Ids are popped before scoring: if the worker dies, the sweep
+    finds their events newer than their scores."""
+    client = _redis()
+    if client is None:
+        return 0
+    client.delete(SCHEDULED_KEY)
+    scored = 0
+    while ids := client.spop(PENDING_KEY, BATCH):
+        scored += leads_score_now([int(lead_id) for lead_id in ids])
+    return scored
+
+
+def leads_score_now(ids: list[int], *, now: datetime.datetime | None = None) -> int:
+    """Score and qualify these leads with the active model in one transaction.
+
+    The leads are locked in id order first, so two workers scoring overlapping sets take turns
+    instead of deadlocking; each writes the same row from the same events."""
+    from leads.scoring.qualification import leads_qualify
+    from leads.scoring.services import leads_score
+
+    model = ScoringModel.objects.active().first()
+    with transaction.atomic():
+        locked = list(
+            Lead.objects.select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not locked:
+            return 0
+        now = now or timezone.now()
+        leads = Lead.objects.filter(pk__in=locked)
+        if model is not None:
+            leads_score(model=model, leads=leads, now=now, only_changed=False)
+        leads_qualify(leads=leads, now=now)
+    return len(locked)
+
+
+def sweep_candidates(*, now: datetime.datetime | None = None) -> list[int]:
+    """Leads with an event that arrived after they were last scored (within the lookback)."""
+    now = now or timezone.now()
+    return list(
+        Event.objects.filter(created_at__gte=now - SWEEP_LOOKBACK)
+        .values("lead", "lead__scored_at")
+        .annotate(arrived=Max("created_at"))
+        .filter(
+            Q(lead__scored_at__isnull=True) | Q(arrived__gt=F("lead__scored_at") - SWEEP_MARGIN)
+        )
+        .order_by()
+        .values_list("lead", flat=True)
+    )
+
+
+def leads_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Score every lead whose events are newer than its score, in batches; return how many.
+    Also schedules the Redis backlog in case its task was lost."""
+    ids = sweep_candidates(now=now)
+    for start in range(0, len(ids), BATCH):
+        leads_score_now(ids[start : start + BATCH])
+    client = _redis()
+    if client is not None and not settings.CELERY_TASK_ALWAYS_EAGER:
+        try:
+            if client.scard(PENDING_KEY):
+                from leads.scoring.tasks import scoring_pending_task
+
+                scoring_pending_task.delay()
+        except (redis.RedisError, BrokerError) as error:
+            logger.warning("The scoring backlog in Redis is unreachable (%s).", error)
+    return len(ids)

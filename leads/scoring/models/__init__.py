@@ -1,0 +1,26 @@
+"""The scoring engine's tables: model versions and rules, qualification criteria, runs and the
+score history."""
+
+from leads.scoring.models.history import HISTORY_DAYS, ScoreHistory
+from leads.scoring.models.qualification import (
+    SQL_CHECKLIST_ITEMS,
+    QualificationCondition,
+    QualificationCriteria,
+)
+from leads.scoring.models.runs import LabRun, RunStatus, ScoringRun
+from leads.scoring.models.versions import EngagementRule, FitGroup, FitRule, ScoringModel
+
+__all__ = [
+    "HISTORY_DAYS",
+    "SQL_CHECKLIST_ITEMS",
+    "EngagementRule",
+    "FitGroup",
+    "FitRule",
+    "LabRun",
+    "QualificationCondition",
+    "QualificationCriteria",
+    "RunStatus",
+    "ScoreHistory",
+    "ScoringModel",
+    "ScoringRun",
+]

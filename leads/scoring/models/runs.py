@@ -1,0 +1,106 @@
+"""Runs of the scoring engine that take a while, with the progress the UI shows: full rescores
+(on activation, nightly decay) and the scoring lab's impact and backtest computations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from leads.scoring.models.versions import ScoringModel
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+UNFINISHED = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+class ScoringRun(models.Model):
+    """A rescore of every lead with one model as of one instant, chunked over lead-id ranges.
+
+    Each chunk is applied and its progress (``last_lead_id``, ``leads_done``) recorded in one
+    transaction, so a worker killed mid-run leaves no chunk half-written, and the run resumes
+    after the last committed chunk. ``as_of`` is fixed when the run starts, so a resumed or
+    repeated chunk writes the same values."""
+
+    class Kind(models.TextChoices):
+        ACTIVATION = "activation", "Activation"
+        DECAY = "decay", "Nightly decay"
+        MANUAL = "manual", "Manual rescore"
+
+    model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="runs")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    as_of = models.DateTimeField(help_text="The instant every lead is scored as of.")
+    highest_lead_id = models.BigIntegerField(default=0)
+    last_lead_id = models.BigIntegerField(default=0, help_text="Chunks up to here are written.")
+    leads_total = models.PositiveIntegerField(default=0)
+    leads_done = models.PositiveIntegerField(default=0)
+    leads_written = models.PositiveIntegerField(default=0)
+    leads_qualified = models.PositiveIntegerField(default=0)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"], name="scoring_run_status")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of v{self.model.version} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == RunStatus.DONE:
+            return 100
+        return int(100 * self.leads_done / self.leads_total) if self.leads_total else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in UNFINISHED
+
+
+class LabRun(models.Model):
+    """An impact or backtest computation of the scoring lab: a draft compared with the active
+    model, computed by a worker; ``result`` holds the figures the lab shows."""
+
+    class Kind(models.TextChoices):
+        IMPACT = "impact", "Impact"
+        BACKTEST = "backtest", "Backtest"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="lab_runs")
+    baseline = models.ForeignKey(
+        ScoringModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The model compared with (the active one when the run was asked for).",
+    )  # fmt: skip
+    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
+    parameters = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of v{self.model.version} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status not in UNFINISHED

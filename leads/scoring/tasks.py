@@ -1,0 +1,65 @@
+"""Scoring work for the workers (queue ``scoring``, routed by module path).
+
+Every task is idempotent: scoring is a function of the model version, the lead, its events and
+the instant it is scored as of, and a run's chunks are committed with its progress."""
+
+from __future__ import annotations
+
+import datetime
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from leads.scoring import incremental
+from leads.scoring.models import HISTORY_DAYS, ScoreHistory, ScoringModel, ScoringRun
+
+# A lost connection, a lock timeout or a deadlock: the task is run again and redoes the same.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError)
+RETRY = {"autoretry_for": TRANSIENT_ERRORS, "max_retries": 5, "retry_backoff": True}
+
+
+@shared_task(**RETRY)
+def scoring_pending_task() -> int:
+    """Score the leads waiting in Redis (enqueued when their events or attributes changed)."""
+    return incremental.scoring_pending()
+
+
+@shared_task(**RETRY)
+def scoring_leads_task(lead_ids: list[int]) -> int:
+    """Score these leads (used when the broker is not Redis, so nothing is coalesced)."""
+    return incremental.leads_score_now(lead_ids)
+
+
+@shared_task(**RETRY)
+def scoring_sweep_task() -> int:
+    """Score leads whose newest event arrived after their last scoring (beat, every 5 min)."""
+    return incremental.leads_sweep()
+
+
+@shared_task(**RETRY)
+def scoring_run_task(run_id: int) -> None:
+    """Run (or resume) a full rescore; a redelivered task continues after the last chunk."""
+    from leads.scoring.runs import scoring_run_execute
+
+    scoring_run_execute(run_id=run_id)
+
+
+@shared_task(**RETRY)
+def scoring_decay_task() -> int | None:
+    """The nightly rescore of every lead with the active model: scores fade with time alone.
+    Writes only the leads whose scores changed. Returns the run's id."""
+    from leads.scoring.runs import scoring_run_start
+
+    model = ScoringModel.objects.active().first()
+    if model is None:
+        return None
+    return scoring_run_start(model=model, kind=ScoringRun.Kind.DECAY).pk
+
+
+@shared_task(**RETRY)
+def score_history_prune_task() -> int:
+    """Delete history older than the 90 days the lead page shows."""
+    cutoff = timezone.now().date() - datetime.timedelta(days=HISTORY_DAYS + 1)
+    deleted, _ = ScoreHistory.objects.filter(day__lt=cutoff).delete()
+    return deleted

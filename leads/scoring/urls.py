@@ -1,0 +1,5 @@
+"""Pages of the scoring engine: the scoring lab and the progress of rescores."""
+
+app_name = "scoring"
+
+urlpatterns: list = []

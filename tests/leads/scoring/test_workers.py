@@ -1,0 +1,337 @@
+"""The scoring workers: incremental scoring on commit (coalesced), full rescores in resumable
+chunks, the sweep, the nightly decay run, and idempotence under concurrency."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from leads.models import Event, Lead
+from leads.scoring import incremental
+from leads.scoring.models import RunStatus, ScoreHistory, ScoringRun
+from leads.scoring.runs import scoring_run_execute, scoring_run_start, stage_table
+from leads.scoring.services import leads_score, scoring_model_activate
+from leads.scoring.tasks import score_history_prune_task, scoring_decay_task
+from leads.services import events_record
+from tests.factories import LeadFactory
+from tests.fixtures.worker import ROOT, _database_url
+from tests.leads.scoring.helpers import compiled_scores, make_model
+
+SCORE_FIELDS = ("fit_score", "engagement_score", "total_score", "temperature", "grade")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_redis_client():
+    """Each test reaches the broker its settings name."""
+    incremental._redis.cache_clear()
+    yield
+    incremental._redis.cache_clear()
+
+
+def _active_model():
+    model = make_model(
+        fit=[("seniority", "one_of", ["vp", "c_level"], 20)],
+        engagement=[
+            {"event_type": "demo_request", "points": 40, "half_life_days": 90},
+            {"event_type": "page_view", "points": 2, "half_life_days": 7, "cap": 20},
+        ],
+    )
+    return scoring_model_activate(model=model, actor=None)
+
+
+def _scores(lead_ids) -> dict[int, tuple]:
+    return {
+        row[0]: row[1:]
+        for row in Lead.objects.filter(pk__in=lead_ids).values_list("pk", *SCORE_FIELDS)
+    }
+
+
+def _expected(model, leads, now) -> dict[int, tuple]:
+    computed = compiled_scores(model, leads, now)
+    return {pk: tuple(values[name] for name in SCORE_FIELDS) for pk, values in computed.items()}
+
+
+def _events(lead, *types, at=None):
+    at = at or timezone.now() - datetime.timedelta(hours=1)
+    return [Event(lead=lead, type=event_type, occurred_at=at) for event_type in types]
+
+
+def _wait_until(condition, timeout=30.0, message="the worker did not finish"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    pytest.fail(message)
+
+
+# Incremental ---------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_written_without_a_broker_are_scored_when_the_transaction_commits():
+    model = _active_model()
+    lead = LeadFactory(seniority="vp")
+    events_record(events=_events(lead, "demo_request", "page_view"))
+    lead.refresh_from_db()
+    assert lead.scoring_model_id == model.pk
+    assert lead.fit_score == 20
+    assert lead.total_score == lead.fit_score + lead.engagement_score
+    assert lead.engagement_score == pytest.approx(42, abs=1)
+
+
+@pytest.mark.django_db
+def test_nothing_is_scored_before_the_writing_transaction_commits():
+    _active_model()
+    lead = LeadFactory(seniority="vp")
+    events_record(events=_events(lead, "demo_request"))  # the test's transaction never commits
+    lead.refresh_from_db()
+    assert lead.scored_at is None
+
+
+def test_a_burst_of_events_makes_a_handful_of_tasks_and_every_lead_is_scored(
+    celery_worker, monkeypatch
+):
+    model = _active_model()
+    leads = LeadFactory.create_batch(200, seniority="vp")
+    sent = []
+    real_delay = incremental_task().delay
+    monkeypatch.setattr(incremental_task(), "delay", lambda: sent.append(1) or real_delay())
+
+    for round_ in range(5):  # 1,000 events in 1,000 commits: 5 per lead
+        for lead in leads:
+            events_record(events=_events(lead, "page_view" if round_ else "demo_request"))
+
+    ids = [lead.pk for lead in leads]
+    _wait_until(
+        lambda: (
+            Lead.objects.filter(pk__in=ids, scoring_model=model).count() == len(ids)
+            and not incremental._redis().scard(incremental.PENDING_KEY)
+        ),
+        message="the worker did not score every lead",
+    )
+    assert len(sent) < 100, f"{len(sent)} tasks for 1,000 commits: not coalesced"
+    time.sleep(0.5)  # let a task that started last finish its batch
+    for lead in Lead.objects.filter(pk__in=ids):  # each as the worker scored it, as of then
+        assert _scores([lead.pk]) == _expected(model, [lead], lead.scored_at)
+
+
+def incremental_task():
+    from leads.scoring.tasks import scoring_pending_task
+
+    return scoring_pending_task
+
+
+def test_the_event_api_answers_while_redis_is_down_and_the_sweep_scores_later(
+    broker, transactional_db, settings, client_for, marketer
+):
+    model = _active_model()
+    lead = LeadFactory(seniority="vp")
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens there
+    incremental._redis.cache_clear()
+    response = client_for(marketer).post(
+        "/api/events/",
+        {"lead": lead.pk, "type": "demo_request", "occurred_at": timezone.now().isoformat()},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    lead.refresh_from_db()
+    assert lead.scored_at is None  # nothing could be enqueued
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    assert incremental.sweep_candidates() == [lead.pk]
+    assert incremental.leads_sweep() == 1
+    lead.refresh_from_db()
+    assert lead.scoring_model_id == model.pk and lead.total_score >= 60
+
+
+@pytest.mark.django_db
+def test_the_sweep_rescores_a_lead_whose_event_arrived_after_its_score():
+    model = _active_model()
+    lead = LeadFactory(seniority="vp")
+    leads_score(model=model, leads=Lead.objects.filter(pk=lead.pk), only_changed=False)
+    assert incremental.sweep_candidates() == []
+    Event.objects.create(lead=lead, type="demo_request", occurred_at=timezone.now())
+    Event.objects.filter(lead=lead).update(
+        created_at=timezone.now() + datetime.timedelta(minutes=5)
+    )
+    assert incremental.sweep_candidates() == [lead.pk]
+    incremental.leads_sweep()
+    lead.refresh_from_db()
+    assert lead.engagement_score == 40
+    # Once its score is newer than its events (beyond the margin), the sweep leaves it alone.
+    Event.objects.filter(lead=lead).update(
+        created_at=lead.scored_at - incremental.SWEEP_MARGIN - datetime.timedelta(seconds=1)
+    )
+    assert incremental.sweep_candidates() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_scoring_one_lead_at_once_write_the_same_row_as_one():
+    model = _active_model()
+    lead = LeadFactory(seniority="vp")
+    Event.objects.bulk_create(_events(lead, "demo_request", "page_view", "page_view"))
+    now = timezone.now()
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def score():
+        try:
+            barrier.wait()
+            incremental.leads_score_now([lead.pk], now=now)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=score) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    once = _expected(model, [lead], now)
+    assert _scores([lead.pk]) == once
+    assert ScoreHistory.objects.filter(lead=lead).count() == 1
+
+    incremental.leads_score_now([lead.pk], now=now)  # and again: nothing changes
+    assert _scores([lead.pk]) == once
+    assert ScoreHistory.objects.filter(lead=lead).count() == 1
+
+
+# Full rescores -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_rescore_writes_every_lead_in_chunks_with_its_progress(settings):
+    settings.SCORING_RUN_CHUNK = 7
+    model = _active_model()
+    leads = LeadFactory.create_batch(30, seniority="vp")
+    for lead in leads[::3]:
+        Event.objects.bulk_create(_events(lead, "demo_request"))
+    run = scoring_run_start(model=model, kind=ScoringRun.Kind.MANUAL)  # runs eagerly on commit
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE and run.percent == 100
+    assert run.leads_done == run.leads_total == 30
+    assert run.leads_written == 30
+    assert _scores([lead.pk for lead in leads]) == _expected(model, leads, run.as_of)
+    with connection.cursor() as cursor:  # the staging table is gone
+        cursor.execute("SELECT to_regclass(%s)", [stage_table(run)])
+        assert cursor.fetchone()[0] is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rerunning_a_finished_or_repeated_run_changes_nothing(settings):
+    settings.SCORING_RUN_CHUNK = 10
+    model = _active_model()
+    leads = LeadFactory.create_batch(25)
+    run = scoring_run_start(model=model, kind=ScoringRun.Kind.MANUAL)
+    before = _scores([lead.pk for lead in leads])
+    with CaptureQueriesContext(connection) as queries:
+        scoring_run_execute(run_id=run.pk)
+    assert not [query for query in queries if query["sql"].startswith("WITH written")]
+    assert _scores([lead.pk for lead in leads]) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rescore_of_a_model_that_was_replaced_stops():
+    model = _active_model()
+    LeadFactory.create_batch(5)
+    run = ScoringRun.objects.create(
+        model=model, kind=ScoringRun.Kind.ACTIVATION, as_of=timezone.now(), highest_lead_id=10**9
+    )
+    newer = make_model(fit=[("seniority", "equals", "vp", 5)])
+    scoring_model_activate(model=newer, actor=None)
+    run = scoring_run_execute(run_id=run.pk)
+    assert run.status == RunStatus.FAILED
+    assert "no longer the active model" in run.error
+
+
+def test_a_killed_rescore_leaves_whole_chunks_and_resumes(transactional_db, tmp_path):
+    model = _active_model()
+    leads = LeadFactory.create_batch(400, seniority="vp")
+    Event.objects.bulk_create(
+        [event for lead in leads for event in _events(lead, "demo_request", "page_view")]
+    )
+    run = ScoringRun.objects.create(
+        model=model,
+        kind=ScoringRun.Kind.ACTIVATION,
+        as_of=timezone.now(),
+        highest_lead_id=max(lead.pk for lead in leads),
+        leads_total=len(leads),
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "SCORING_RUN_CHUNK": "5",
+        "SMARKETING_VAR_DIR": str(tmp_path),
+    }
+    code = (
+        f"from leads.scoring.runs import scoring_run_execute; scoring_run_execute(run_id={run.pk})"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env
+    )
+    try:
+        _wait_until(
+            lambda: ScoringRun.objects.get(pk=run.pk).leads_done >= 50,
+            message="the rescore did not start",
+        )
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.RUNNING and 0 < run.last_lead_id < run.highest_lead_id
+    written = set(Lead.objects.filter(scoring_model=model).values_list("pk", flat=True))
+    # Every lead up to the last committed chunk is written, none after it.
+    assert written == {lead.pk for lead in leads if lead.pk <= run.last_lead_id}
+
+    run = scoring_run_execute(run_id=run.pk)  # the task delivered again
+    assert run.status == RunStatus.DONE and run.leads_done == len(leads)
+    assert _scores([lead.pk for lead in leads]) == _expected(model, leads, run.as_of)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_decay_run_writes_only_the_leads_whose_scores_faded():
+    model = _active_model()
+    fresh, faded = LeadFactory.create_batch(2)
+    long_ago = timezone.now() - datetime.timedelta(days=30)
+    Event.objects.bulk_create(_events(faded, "page_view", "page_view", at=long_ago))
+    leads_score(model=model, now=long_ago + datetime.timedelta(hours=1))
+    run = ScoringRun.objects.get(pk=scoring_decay_task())
+    assert run.kind == ScoringRun.Kind.DECAY and run.status == RunStatus.DONE
+    assert run.leads_written == 1  # the fresh lead's zero did not change
+    faded.refresh_from_db()
+    assert faded.engagement_score == 0
+
+
+@pytest.mark.django_db
+def test_history_keeps_one_row_per_lead_and_day_and_ninety_days():
+    model = _active_model()
+    lead = LeadFactory(seniority="vp")
+    today = timezone.now()
+    for days_ago in (120, 30, 30, 0):
+        leads_score(
+            model=model,
+            leads=Lead.objects.filter(pk=lead.pk),
+            now=today - datetime.timedelta(days=days_ago),
+            only_changed=False,
+        )
+    days = sorted(ScoreHistory.objects.filter(lead=lead).values_list("day", flat=True))
+    assert len(days) == 3
+    assert score_history_prune_task() == 1
+    assert ScoreHistory.objects.filter(lead=lead).count() == 2
