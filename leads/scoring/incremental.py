@@ -84,31 +84,40 @@ def _enqueue(ids: list[int]) -> None:
 def scoring_pending() -> int:
     """Score the leads waiting in Redis, in batches, until none is left; return how many.
 
-    The scheduled flag is cleared first, so ids added while this runs schedule another task
-    rather than being left behind. Ids are popped before scoring: if the worker dies, the sweep
-    finds their events newer than their scores."""
+    The scheduled flag stays set while this works, so commits meanwhile only add their ids to
+    the set and this task takes them on. Ids are popped before scoring: if the worker dies, the
+    sweep finds their events newer than their scores."""
     client = _redis()
     if client is None:
         return 0
-    client.delete(SCHEDULED_KEY)
     scored = 0
-    while ids := client.spop(PENDING_KEY, BATCH):
-        scored += leads_score_now([int(lead_id) for lead_id in ids])
-    return scored
+    while True:
+        while ids := client.spop(PENDING_KEY, BATCH):
+            client.expire(SCHEDULED_KEY, SCHEDULED_TTL)
+            scored += leads_score_now([int(lead_id) for lead_id in ids])
+        client.delete(SCHEDULED_KEY)
+        # An id added between the last pop and the delete saw the flag and scheduled nothing:
+        # take it on, unless another task has been scheduled meanwhile.
+        if not client.scard(PENDING_KEY):
+            return scored
+        if not client.set(SCHEDULED_KEY, 1, nx=True, ex=SCHEDULED_TTL):
+            return scored
 
 
 def leads_score_now(ids: list[int], *, now: datetime.datetime | None = None) -> int:
     """Score and qualify these leads with the active model in one transaction.
 
     The leads are locked in id order first, so two workers scoring overlapping sets take turns
-    instead of deadlocking; each writes the same row from the same events."""
+    instead of deadlocking; each writes the same row from the same events. The lock is FOR NO
+    KEY UPDATE, like the UPDATE's own, so it does not block the key-share locks that inserting
+    events takes on their leads."""
+    from leads.scoring.engine import leads_score_ids
     from leads.scoring.qualification import leads_qualify
-    from leads.scoring.services import leads_score
 
     model = ScoringModel.objects.active().first()
     with transaction.atomic():
         locked = list(
-            Lead.objects.select_for_update()
+            Lead.objects.select_for_update(no_key=True)
             .filter(pk__in=ids)
             .order_by("pk")
             .values_list("pk", flat=True)
@@ -118,7 +127,7 @@ def leads_score_now(ids: list[int], *, now: datetime.datetime | None = None) -> 
         now = now or timezone.now()
         leads = Lead.objects.filter(pk__in=locked)
         if model is not None:
-            leads_score(model=model, leads=leads, now=now, only_changed=False)
+            leads_score_ids(model=model, ids=locked, now=now)
         leads_qualify(leads=leads, now=now)
     return len(locked)
 

@@ -9,19 +9,22 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from leads.models import Lead
-from leads.scoring.models import RunStatus, ScoringModel, ScoringRun
-from leads.scoring.services import (
+from leads.scoring.engine import (
     leads_score,
     scores_apply_staged,
     scores_stage,
     scores_stage_drop,
     scores_stage_exists,
-    scoring_model_activate,
 )
+from leads.scoring.models import RunStatus, ScoringModel, ScoringRun
+from leads.scoring.services import scoring_model_activate
 
 
-def scoring_run_start(*, model: ScoringModel, kind: str, actor=None) -> ScoringRun:
-    """Create a run of ``model`` over every lead and enqueue it when the transaction commits."""
+def scoring_run_start(
+    *, model: ScoringModel, kind: str, actor=None, enqueue: bool = True
+) -> ScoringRun:
+    """Create a run of ``model`` over every lead and enqueue it when the transaction commits
+    (``enqueue=False``: the caller runs it, as the benchmark does to time it)."""
     from leads.scoring.tasks import scoring_run_task
 
     highest = Lead.objects.aggregate(highest=Max("pk"))["highest"] or 0
@@ -33,7 +36,8 @@ def scoring_run_start(*, model: ScoringModel, kind: str, actor=None) -> ScoringR
         highest_lead_id=highest,
         leads_total=Lead.objects.count(),
     )
-    transaction.on_commit(lambda: scoring_run_task.delay(run.pk))
+    if enqueue:
+        transaction.on_commit(lambda: scoring_run_task.delay(run.pk))
     return run
 
 
@@ -72,7 +76,12 @@ def _chunk_claim(run_id: int) -> tuple[ScoringRun, int, int] | None:
             model=run.model, table=stage_table(run), now=run.as_of,
             highest_lead_id=run.highest_lead_id,
         )  # fmt: skip
-    return run, run.last_lead_id, min(run.last_lead_id + settings.SCORING_RUN_CHUNK, run.highest_lead_id)
+    # Up to the chunk-th lead after the last one written, so that every chunk holds as many
+    # leads however sparse the ids are.
+    size = settings.SCORING_RUN_CHUNK
+    ids = Lead.objects.filter(pk__gt=run.last_lead_id, pk__lte=run.highest_lead_id)
+    high = next(iter(ids.order_by("pk").values_list("pk", flat=True)[size - 1 : size]), None)
+    return run, run.last_lead_id, high or run.highest_lead_id
 
 
 def _chunk_write(run: ScoringRun, low: int, high: int) -> int:

@@ -5,12 +5,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leads.models import Lead
-from leads.scoring.services import (
-    _leads_score_portable,
-    _prefetched,
-    leads_score,
-    scoring_model_default,
-)
+from leads.scoring.engine import _leads_score_portable, _prefetched, leads_score
+from leads.scoring.services import scoring_model_default
 from tests.factories import CompanyFactory, EventFactory, LeadFactory
 from tests.leads.scoring import reference
 from tests.leads.scoring.helpers import NOW, compiled_scores, make_model
@@ -549,7 +545,7 @@ def test_the_portable_update_writes_what_the_postgresql_one_writes():
         "scored_at",
     ]
 
-    assert _leads_score_portable(_prefetched(model), Lead.objects.all(), NOW) == 3
+    assert _leads_score_portable(_prefetched(model), Lead.objects.all(), NOW, "default") == 3
     portable = list(Lead.objects.order_by("pk").values(*columns))
     Lead.objects.update(fit_score=0, engagement_score=0, total_score=0, temperature="", grade="")
     assert leads_score(model=model, now=NOW) == 3

@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from leads.models import Event, Lead
 from leads.scoring import incremental
+from leads.scoring.engine import leads_score, leads_score_ids
 from leads.scoring.models import RunStatus, ScoreHistory, ScoringRun
 from leads.scoring.runs import scoring_run_execute, scoring_run_start, stage_table
-from leads.scoring.services import leads_score, scoring_model_activate
+from leads.scoring.services import scoring_model_activate
 from leads.scoring.tasks import score_history_prune_task, scoring_decay_task
 from leads.services import events_record
 from tests.factories import LeadFactory
@@ -99,16 +100,34 @@ def test_nothing_is_scored_before_the_writing_transaction_commits():
     assert lead.scored_at is None
 
 
-def test_a_burst_of_events_makes_a_handful_of_tasks_and_every_lead_is_scored(
-    celery_worker, monkeypatch
+def test_a_burst_of_events_while_the_workers_are_busy_makes_one_task(
+    broker, transactional_db, monkeypatch
 ):
     model = _active_model()
-    leads = LeadFactory.create_batch(200, seniority="vp")
+    leads = LeadFactory.create_batch(2_000)
     sent = []
-    real_delay = incremental_task().delay
-    monkeypatch.setattr(incremental_task(), "delay", lambda: sent.append(1) or real_delay())
+    monkeypatch.setattr(incremental_task(), "delay", lambda: sent.append(1))
+    at = timezone.now() - datetime.timedelta(hours=1)
+    for start in range(0, 2_000, 2):  # 10,000 events for 2,000 leads, in 1,000 commits
+        events_record(
+            events=[
+                Event(lead=lead, type="page_view", occurred_at=at)
+                for lead in leads[start : start + 2]
+                for _ in range(5)
+            ]
+        )
+    assert len(sent) == 1  # no worker has taken the first task yet: one is enough
+    assert incremental._redis().scard(incremental.PENDING_KEY) == 2_000
 
-    for round_ in range(5):  # 1,000 events in 1,000 commits: 5 per lead
+    assert incremental.scoring_pending() == 2_000  # what the one task does
+    assert not incremental._redis().scard(incremental.PENDING_KEY)
+    assert Lead.objects.filter(scoring_model=model, engagement_score=10).count() == 2_000
+
+
+def test_a_real_worker_scores_the_leads_of_events_as_they_are_committed(celery_worker):
+    model = _active_model()
+    leads = LeadFactory.create_batch(100, seniority="vp")
+    for round_ in range(3):
         for lead in leads:
             events_record(events=_events(lead, "page_view" if round_ else "demo_request"))
 
@@ -117,13 +136,13 @@ def test_a_burst_of_events_makes_a_handful_of_tasks_and_every_lead_is_scored(
         lambda: (
             Lead.objects.filter(pk__in=ids, scoring_model=model).count() == len(ids)
             and not incremental._redis().scard(incremental.PENDING_KEY)
+            and not incremental._redis().exists(incremental.SCHEDULED_KEY)
         ),
         message="the worker did not score every lead",
     )
-    assert len(sent) < 100, f"{len(sent)} tasks for 1,000 commits: not coalesced"
-    time.sleep(0.5)  # let a task that started last finish its batch
     for lead in Lead.objects.filter(pk__in=ids):  # each as the worker scored it, as of then
         assert _scores([lead.pk]) == _expected(model, [lead], lead.scored_at)
+        assert lead.engagement_score == pytest.approx(44, abs=1)
 
 
 def incremental_task():
@@ -207,6 +226,21 @@ def test_two_workers_scoring_one_lead_at_once_write_the_same_row_as_one():
     incremental.leads_score_now([lead.pk], now=now)  # and again: nothing changes
     assert _scores([lead.pk]) == once
     assert ScoreHistory.objects.filter(lead=lead).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_cached_statement_for_a_few_leads_writes_what_the_compiled_one_does():
+    model = _active_model()
+    leads = LeadFactory.create_batch(6, seniority="vp")
+    for lead in leads[::2]:
+        Event.objects.bulk_create(_events(lead, "demo_request", "page_view", "page_view"))
+    for round_ in range(2):  # compiled, then from the cache
+        now = timezone.now() + datetime.timedelta(days=round_ * 10)
+        ids = [lead.pk for lead in leads[round_:]]
+        assert leads_score_ids(model=model, ids=ids, now=now) == len(ids)
+        assert _scores(ids) == _expected(model, leads[round_:], now)
+        assert set(Lead.objects.filter(pk__in=ids).values_list("scored_at", flat=True)) == {now}
+        assert ScoreHistory.objects.filter(lead__in=ids, day=now.date()).count() == len(ids)
 
 
 # Full rescores -------------------------------------------------------------------------------

@@ -1,0 +1,316 @@
+"""Writing scores: a set of leads scored by the active model in one statement per chunk, with
+the day's history; the workers' cached statement for a few leads; and the staged full rescore
+(one aggregate into an UNLOGGED table, applied in committed chunks)."""
+
+from __future__ import annotations
+
+import datetime
+from functools import lru_cache
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connections, router, transaction
+from django.db.models import BooleanField, DateTimeField, F, IntegerField, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from leads.models import Lead
+from leads.scoring import compiler
+from leads.scoring.models import ScoreHistory, ScoringModel
+
+SCORE_COLUMNS = ("fit_score", "engagement_score", "total_score", "temperature", "grade")
+
+
+def _prefetched(model: ScoringModel) -> ScoringModel:
+    """The model with its groups and rules loaded once, for the compiler."""
+    return ScoringModel.objects.prefetch_related("fit_groups", "fit_rules", "engagement_rules").get(
+        pk=model.pk
+    )
+
+
+def leads_score(
+    *,
+    model: ScoringModel,
+    leads: QuerySet[Lead] | None = None,
+    now: datetime.datetime | None = None,
+    only_changed: bool = True,
+) -> int:
+    """Score ``leads`` (default: all) with ``model`` in one UPDATE; return the rows written.
+
+    Writes fit, engagement, total, temperature, grade, the model version and scored_at. On
+    PostgreSQL, with ``only_changed``, rows whose scores and version are unchanged are not
+    written (their scored_at stays): the nightly decay run then writes a few percent of leads.
+    """
+    now = now or timezone.now()
+    model = _prefetched(model)
+    leads = (Lead.objects.all() if leads is None else leads).order_by()
+    database = router.db_for_write(Lead)
+    if connections[database].vendor == "postgresql":
+        return _leads_score_postgresql(model, leads, now, database, only_changed)
+    return _leads_score_portable(model, leads, now, database)
+
+
+# Scoring a few leads (the workers' incremental path) -----------------------------------------
+
+# Stand-ins compiled into the cached statement, replaced by each call's values.
+_NOW = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
+_DAY = datetime.date(1900, 1, 1)
+_IDS = "\x00lead ids\x00"
+
+
+def leads_score_ids(
+    *, model: ScoringModel, ids: list[int], now: datetime.datetime | None = None
+) -> int:
+    """Score the leads with these ids, writing every one (so each lead's scored_at moves on).
+
+    On PostgreSQL, for an active or archived model (whose rules no longer change), the
+    statement is compiled once per process: compiling the model's expressions costs far more
+    than running the statement for a few leads."""
+    now = now or timezone.now()
+    database = router.db_for_write(Lead)
+    if model.is_editable or connections[database].vendor != "postgresql":
+        return leads_score(
+            model=model, leads=Lead.objects.filter(pk__in=ids), now=now, only_changed=False
+        )
+    statement, params = _ids_statement(model.pk, model.activated_at, database)
+    day = history_day(now)
+    filled = [
+        now if param == _NOW else day if param == _DAY else list(ids) if param == _IDS else param
+        for param in params
+    ]
+    with connections[database].cursor() as cursor:
+        cursor.execute(statement, filled)
+        return cursor.rowcount
+
+
+@lru_cache(maxsize=16)
+def _ids_statement(model_id: int, activated_at, database: str) -> tuple[str, tuple]:
+    """The scoring statement for ``id = ANY(<ids>)``, with stand-ins for the instant and ids
+    (keyed by the activation time too, so that a flushed test database cannot confuse it)."""
+    model = _prefetched(ScoringModel(pk=model_id))
+    now = Value(_NOW, output_field=DateTimeField())
+    leads = Lead.objects.filter(
+        RawSQL('"leads_lead"."id" = ANY(%s)', (_IDS,), output_field=BooleanField())
+    )
+    parts_sql, parts_params = _parts_sql(model, leads, now, database)
+    return _apply_statement(
+        model, f"({parts_sql} OFFSET 0)", parts_params, _NOW, _DAY, database, only_changed=False
+    )
+
+
+def history_day(now: datetime.datetime) -> datetime.date:
+    """The day (UTC) a score written as of ``now`` belongs to in the history."""
+    return now.astimezone(datetime.UTC).date()
+
+
+# Upserts the day's history rows from a set of rows with id and the three scores.
+_HISTORY_UPSERT = (
+    f'INSERT INTO "{ScoreHistory._meta.db_table}" '
+    '("lead_id", "day", "fit_score", "engagement_score", "total_score") '
+    'SELECT "id", %s, "fit_score", "engagement_score", "total_score"'
+)
+_HISTORY_CONFLICT = (
+    'ON CONFLICT ("lead_id", "day") DO UPDATE SET "fit_score" = EXCLUDED."fit_score", '
+    '"engagement_score" = EXCLUDED."engagement_score", "total_score" = EXCLUDED."total_score"'
+)
+
+
+def _leads_score_portable(
+    model: ScoringModel, leads: QuerySet[Lead], now: datetime.datetime, database: str
+) -> int:
+    """SQLite (the demo): the same ``UPDATE … FROM (parts)``, then the history rows of the
+    leads in a second statement, since SQLite has no UPDATE inside a WITH."""
+    parts = _parts_sql(model, leads, now, database)
+    if parts is None:
+        return 0
+    parts_sql, parts_params = parts
+    statement, params = _apply_statement(
+        model, f"({parts_sql})", parts_params, now, None, database, only_changed=False
+    )
+    ids_sql, ids_params = leads.values("pk").query.get_compiler(using=database).as_sql()
+    with connections[database].cursor() as cursor:
+        cursor.execute(statement, params)
+        written = cursor.rowcount
+        cursor.execute(
+            f'{_HISTORY_UPSERT} FROM "leads_lead" WHERE "id" IN ({ids_sql}) {_HISTORY_CONFLICT}',
+            [history_day(now), *ids_params],
+        )
+    return written
+
+
+def _leads_score_postgresql(
+    model: ScoringModel,
+    leads: QuerySet[Lead],
+    now: datetime.datetime,
+    database: str,
+    only_changed: bool,
+) -> int:
+    """``UPDATE … FROM (fit and engagement per lead, behind an OFFSET 0 fence)``, so each
+    lead's events are aggregated once, and only rows whose values change are written."""
+    parts = _parts_sql(model, leads, now, database)
+    if parts is None:
+        return 0
+    parts_sql, parts_params = parts
+    return _apply(model, f"({parts_sql} OFFSET 0)", parts_params, now, database, only_changed)
+
+
+def _parts_sql(
+    model: ScoringModel, leads: QuerySet[Lead], now: datetime.datetime, database: str
+) -> tuple[str, tuple] | None:
+    """``SELECT scored_id, new_fit, new_engagement`` for ``leads``, or None if it is empty."""
+    parts = leads.annotate(
+        scored_id=F("pk"),
+        new_fit=compiler.fit_expression(model),
+        new_engagement=compiler.engagement_expression(model, now),
+    ).values("scored_id", "new_fit", "new_engagement")
+    try:
+        return parts.query.get_compiler(using=database).as_sql()
+    except EmptyResultSet:
+        return None  # ``leads`` is empty by construction (``.none()``, ``pk__in=[]``).
+
+
+def _apply(
+    model: ScoringModel,
+    source_sql: str,
+    source_params,
+    now: datetime.datetime,
+    database: str,
+    only_changed: bool,
+    keep_newer: bool = False,
+) -> int:
+    """Write the scores of ``source`` (rows of scored_id, new_fit, new_engagement) to the leads
+    and to the day's history, in one statement; return the leads written."""
+    statement, params = _apply_statement(
+        model, source_sql, source_params, now, history_day(now), database, only_changed,
+        keep_newer=keep_newer,
+    )  # fmt: skip
+    with connections[database].cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.rowcount
+
+
+def _apply_statement(
+    model: ScoringModel,
+    source_sql: str,
+    source_params,
+    now,
+    day,
+    database: str,
+    only_changed: bool,
+    keep_newer: bool = False,
+) -> tuple[str, tuple]:
+    """The statement of ``_apply`` and its parameters (without the history when ``day`` is
+    None)."""
+    fit = RawSQL('scored."new_fit"', (), output_field=IntegerField())
+    engagement = RawSQL('scored."new_engagement"', (), output_field=IntegerField())
+    new_values = {
+        "fit_score": fit,
+        "engagement_score": engagement,
+        **compiler.derived_annotations(model, fit, engagement),
+        "scoring_model_id": Value(model.pk, output_field=IntegerField()),
+    }
+    query = Lead.objects.all().query
+    expression_compiler = query.get_compiler(using=database)
+    columns, values, params = [], [], []
+    for column, expression in new_values.items():
+        sql, expression_params = expression_compiler.compile(expression.resolve_expression(query))
+        columns.append(column)
+        values.append(sql)
+        params.extend(expression_params)
+    assignments = ", ".join(
+        f'"{column}" = {value}' for column, value in zip(columns, values, strict=True)
+    )
+    # Every piece is SQL compiled by Django from the model's expressions, with its values as
+    # parameters; no text from users is spliced in.
+    statement = (
+        f'UPDATE "leads_lead" SET {assignments}, "scored_at" = %s '  # noqa: S608
+        f'FROM {source_sql} AS scored WHERE "leads_lead"."id" = scored."scored_id"'
+    )
+    statement_params = [*params, now, *source_params]
+    if keep_newer:
+        # A lead scored by this model after ``now`` (its events changed during a long run)
+        # keeps that newer score.
+        statement += (
+            ' AND ("leads_lead"."scoring_model_id" IS DISTINCT FROM %s'
+            ' OR "leads_lead"."scored_at" IS NULL OR "leads_lead"."scored_at" <= %s)'
+        )
+        statement_params.extend([model.pk, now])
+    if only_changed:
+        current = ", ".join(f'"leads_lead"."{column}"' for column in columns)
+        statement += f" AND ({current}) IS DISTINCT FROM ({', '.join(values)})"
+        statement_params.extend(params)
+    if day is None:
+        return statement, tuple(statement_params)
+    # The rows written are the day's history: one statement, so a score is never written
+    # without its history row.
+    statement = (
+        f"WITH written AS ({statement} "  # noqa: S608
+        'RETURNING "leads_lead"."id", "fit_score", "engagement_score", "total_score") '
+        f"{_HISTORY_UPSERT} FROM written {_HISTORY_CONFLICT}"
+    )
+    statement_params.append(day)
+    return statement, tuple(statement_params)
+
+
+# Staged scoring (PostgreSQL): every lead's parts aggregated in one pass into an UNLOGGED table,
+# then applied to the leads in committed chunks (DESIGN.md, "Performance facts").
+
+# The aggregate over every event sorts and hashes far more than the default 4 MB allows; with
+# too little memory the planner reads the events in index order instead, several times slower.
+STAGE_WORK_MEM = "256MB"
+
+
+def scores_stage(
+    *, model: ScoringModel, table: str, now: datetime.datetime, highest_lead_id: int
+) -> int:
+    """Aggregate the parts of every lead up to ``highest_lead_id`` into the UNLOGGED ``table``
+    (a name made by the caller, not by a user); return how many rows it holds. Atomic: the
+    table exists complete or not at all."""
+    model = _prefetched(model)
+    database = router.db_for_write(Lead)
+    parts = _parts_sql(model, Lead.objects.filter(pk__lte=highest_lead_id), now, database)
+    with transaction.atomic(using=database), connections[database].cursor() as cursor:
+        cursor.execute(f"SET LOCAL work_mem = '{STAGE_WORK_MEM}'")
+        cursor.execute(f'DROP TABLE IF EXISTS "{table}"')
+        if parts is None:
+            cursor.execute(
+                f'CREATE UNLOGGED TABLE "{table}" (scored_id bigint PRIMARY KEY, '
+                "new_fit integer, new_engagement integer)"
+            )
+            return 0
+        parts_sql, parts_params = parts
+        cursor.execute(f'CREATE UNLOGGED TABLE "{table}" AS {parts_sql}', parts_params)
+        rows = cursor.rowcount
+        cursor.execute(f'ALTER TABLE "{table}" ADD PRIMARY KEY (scored_id)')
+    return rows
+
+
+def scores_stage_exists(table: str) -> bool:
+    """Whether ``table`` holds its rows (an UNLOGGED table is emptied by a database crash)."""
+    with connections[router.db_for_write(Lead)].cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f'"{table}"'])
+        if not cursor.fetchone()[0]:
+            return False
+        cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')  # noqa: S608
+        return cursor.fetchone()[0]
+
+
+def scores_apply_staged(
+    *,
+    model: ScoringModel,
+    table: str,
+    low: int,
+    high: int,
+    now: datetime.datetime,
+    only_changed: bool = True,
+) -> int:
+    """Write the staged scores of leads with ``low < id ≤ high``; return the leads written."""
+    source = f'(SELECT * FROM "{table}" WHERE scored_id > %s AND scored_id <= %s)'  # noqa: S608
+    database = router.db_for_write(Lead)
+    return _apply(
+        _prefetched(model), source, (low, high), now, database, only_changed, keep_newer=True
+    )
+
+
+def scores_stage_drop(table: str) -> None:
+    with connections[router.db_for_write(Lead)].cursor() as cursor:
+        cursor.execute(f'DROP TABLE IF EXISTS "{table}"')
