@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import forms
 from django.contrib.auth.models import User
 
 from leads.models import Stage, Touch
+from leads.scoring.models import SQL_CHECKLIST_ITEMS
 
 
 class MoveForm(forms.Form):
@@ -21,12 +24,15 @@ class MoveForm(forms.Form):
 
 
 class SqlChecklistForm(forms.Form):
-    """What a rep has confirmed on an accepted lead (budget, authority, need, timeline)."""
+    """What a rep has confirmed on an accepted lead: the items the active SQL criteria require
+    (budget, authority, need, timeline by default). Items left out are not changed."""
 
-    budget_confirmed = forms.BooleanField(required=False, label="Budget")
-    authority_confirmed = forms.BooleanField(required=False, label="Authority")
-    need_confirmed = forms.BooleanField(required=False, label="Need")
-    timeline_confirmed = forms.BooleanField(required=False, label="Timeline")
+    def __init__(self, *args, items: Iterable[str] = tuple(SQL_CHECKLIST_ITEMS), **kwargs):
+        super().__init__(*args, **kwargs)
+        for item in items:
+            self.fields[f"{item}_confirmed"] = forms.BooleanField(
+                required=False, label=SQL_CHECKLIST_ITEMS[item]
+            )
 
 
 class TouchForm(forms.ModelForm):

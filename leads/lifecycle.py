@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from leads.models import FUNNEL, Lead, Stage, StageTransition
+from leads.scoring.qualification import sql_checklist_required
 from leads.selectors import stage_counts_moved
 from smarketing.roles import ALL_ROLES, MARKETING_ROLES, SALES_ROLES, Role, user_roles
 
@@ -115,9 +116,12 @@ def move_refusal(lead: Lead, target: str, user, reason: str = "") -> str | None:
         return "This lead belongs to another rep."
     if move.reason_required and not reason.strip():
         return f"A reason is required to move a lead to {Stage(target).label}."
-    if target == Stage.SQL and not all(lead.sql_checklist.values()):
-        missing = [item for item, confirmed in lead.sql_checklist.items() if not confirmed]
-        return f"The SQL checklist is incomplete: {', '.join(missing)} not confirmed."
+    if target == Stage.SQL:
+        # The items the active SQL criteria require (all four when none is active).
+        confirmed = lead.sql_checklist
+        missing = [item for item in sql_checklist_required() if not confirmed[item]]
+        if missing:
+            return f"The SQL checklist is incomplete: {', '.join(missing)} not confirmed."
     return None
 
 

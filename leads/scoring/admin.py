@@ -1,52 +1,35 @@
 """Django admin of scoring models: drafts are edited here; active and archived versions are
-read-only and can only be cloned into a new draft."""
+read-only and can only be cloned into a new draft. Also the qualification criteria: what an MQL
+and an SQL are, one active set of each."""
 
 from __future__ import annotations
-
-import json
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 
-from leads.scoring.models import EngagementRule, FitGroup, FitRule, ScoringModel
+from leads.scoring.forms import PositionedRuleForm, TextOrJSONField
+from leads.scoring.models import (
+    SQL_CHECKLIST_ITEMS,
+    EngagementRule,
+    FitGroup,
+    FitRule,
+    QualificationCondition,
+    QualificationCriteria,
+    ScoringModel,
+)
+from leads.scoring.qualification import (
+    criteria_activate,
+    criteria_cache_clear,
+    criteria_definition,
+)
 from leads.scoring.services import (
     scoring_model_activate,
     scoring_model_clone,
     scoring_model_next_version,
 )
-
-
-class TextOrJSONField(forms.JSONField):
-    """A rule's value: JSON (``200``, ``["vp", "c_level"]``, ``[50, 500]``) or plain text
-    (``vp``), so that the rule's own check can say what is wrong with it."""
-
-    def to_python(self, value):
-        try:
-            return super().to_python(value)
-        except ValidationError:
-            return value.strip()
-
-    def prepare_value(self, value):
-        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-
-    def bound_data(self, data, initial):
-        return data
-
-
-class PositionedRuleForm(forms.ModelForm):
-    """Numbers a rule by its row when no position is given, so messages name "Rule 3"."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["position"].required = False
-
-    def clean(self):
-        cleaned_data = super().clean()
-        if not cleaned_data.get("position"):
-            cleaned_data["position"] = int(self.prefix.rsplit("-", 1)[-1]) + 1
-        return cleaned_data
 
 
 class FitRuleForm(PositionedRuleForm):
@@ -172,3 +155,173 @@ class ScoringModelAdmin(admin.ModelAdmin):
             self.message_user(
                 request, f"Version {model.version} cloned into draft version {copy.version}."
             )
+
+
+# Qualification criteria ---------------------------------------------------------------------
+
+MQL_FIELDS = ("match", "min_total", "min_fit", "min_engagement", "event_type", "event_within_days")
+
+
+class QualificationCriteriaForm(forms.ModelForm):
+    sql_checklist = forms.MultipleChoiceField(
+        choices=list(SQL_CHECKLIST_ITEMS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="SQL only: what a rep must confirm before moving a lead to SQL.",
+    )
+
+    class Meta:
+        model = QualificationCriteria
+        fields = ["kind", "name", "is_active", *MQL_FIELDS, "sql_checklist", "notes"]
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind == QualificationCriteria.Kind.SQL:
+            for field in MQL_FIELDS[1:]:
+                if data.get(field) not in (None, ""):
+                    label = self.fields[field].label
+                    self.add_error(
+                        field,
+                        f"“{label}” is an MQL condition; an SQL criteria set is a checklist only, "
+                        "so leave it empty.",
+                    )
+        if data.get("event_within_days") == 0:
+            self.add_error(
+                "event_within_days",
+                "The event condition can never hold within 0 days: give at least 1 day.",
+            )
+        if data.get("is_active") and kind:
+            other = (
+                QualificationCriteria.objects.active()
+                .filter(kind=kind)
+                .exclude(pk=self.instance.pk)
+                .first()
+            )
+            if other is not None:
+                self.add_error(
+                    "is_active",
+                    f"“{other.name}” is the active {other.get_kind_display()} criteria set and "
+                    "only one can be active: save this one inactive, then use the action "
+                    "“Make the selected criteria active”.",
+                )
+        return data
+
+
+class QualificationConditionForm(PositionedRuleForm):
+    value = TextOrJSONField(
+        required=False,
+        widget=forms.TextInput,
+        help_text='vp · ["201-1000", "1001-5000"] · 200 · [50, 500] · blank for is set / is empty',
+    )
+
+    class Meta:
+        model = QualificationCondition
+        fields = ["position", "attribute", "operator", "value"]
+
+
+class QualificationConditionFormSet(forms.BaseInlineFormSet):
+    """Checks the conditions with the set they belong to (its fields as just entered)."""
+
+    def clean(self) -> None:
+        super().clean()
+        criteria = self.instance
+        kept = [
+            form
+            for form in self.forms
+            if not getattr(form, "cleaned_data", {}).get("DELETE")
+            and (form.instance.pk or form.has_changed())
+        ]
+        if criteria.kind == QualificationCriteria.Kind.SQL and kept:
+            raise ValidationError(
+                "An SQL criteria set is a checklist: attribute conditions apply to MQL criteria "
+                "only, so remove them."
+            )
+        minimums = [criteria.min_total, criteria.min_fit, criteria.min_engagement]
+        has_own = any(minimum is not None for minimum in minimums) or bool(criteria.event_type)
+        is_active_mql = criteria.kind == QualificationCriteria.Kind.MQL and criteria.is_active
+        if is_active_mql and not kept and not has_own:
+            raise ValidationError(
+                "An active MQL criteria set needs at least one condition (a minimum score, an "
+                "event or an attribute condition); without one it would never qualify anyone."
+            )
+
+
+class QualificationConditionInline(admin.TabularInline):
+    model = QualificationCondition
+    form = QualificationConditionForm
+    formset = QualificationConditionFormSet
+    extra = 1
+    verbose_name = "attribute condition"
+
+
+@admin.register(QualificationCriteria)
+class QualificationCriteriaAdmin(admin.ModelAdmin):
+    form = QualificationCriteriaForm
+    list_display = ["name", "kind", "is_active", "definition", "updated_at"]
+    list_filter = ["kind", "is_active"]
+    readonly_fields = ["definition", "created_by", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["kind", "name", "is_active", "definition", "notes"]}),
+        (
+            "MQL: a lead in subscriber or lead becomes an MQL when these hold",
+            {
+                "fields": [
+                    "match",
+                    ("min_total", "min_fit", "min_engagement"),
+                    ("event_type", "event_within_days"),
+                ],
+                "description": "Attribute conditions are listed below.",
+            },
+        ),
+        ("SQL: a rep confirms this checklist on an accepted lead", {"fields": ["sql_checklist"]}),
+        ("History", {"fields": [("created_by", "created_at"), "updated_at"]}),
+    ]
+    inlines = [QualificationConditionInline]
+    actions = ["make_active"]
+
+    def get_queryset(self, request) -> QuerySet[QualificationCriteria]:
+        # The list shows each set's definition, which reads its conditions.
+        return super().get_queryset(request).prefetch_related("conditions")
+
+    @admin.display(description="Definition (shown beside every MQL / SQL count)")
+    def definition(self, obj: QualificationCriteria) -> str:
+        if obj is None or obj.pk is None:
+            return "The definition is written from the criteria once they are saved."
+        return criteria_definition(obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        transaction.on_commit(criteria_cache_clear)
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        transaction.on_commit(criteria_cache_clear)
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(criteria_cache_clear)
+
+    @admin.action(description="Make the selected criteria active (deactivates the other set)")
+    def make_active(self, request, queryset: QuerySet[QualificationCriteria]) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one criteria set.", messages.ERROR)
+            return
+        criteria = queryset.get()
+        try:
+            criteria_activate(criteria=criteria)
+        except ValidationError as error:
+            for message in error.messages:
+                self.message_user(
+                    request, f"“{criteria.name}” not made active: {message}", messages.ERROR
+                )
+            return
+        self.message_user(
+            request,
+            f"“{criteria.name}” is now the active {criteria.get_kind_display()} criteria set.",
+        )

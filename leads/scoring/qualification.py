@@ -1,15 +1,439 @@
-"""Qualification: which leads meet the active MQL criteria, and moving them to MQL."""
+"""Qualification: the admin's "what is an MQL, what is an SQL", in plain language, and moving
+the leads that meet the active MQL criteria to MQL after each scoring pass.
+
+Qualification only promotes: a lead whose score falls below the bar stays where it is, and a
+rep or a marketer decides what happens to it (DESIGN.md, "Vocabulary").
+"""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
+from functools import reduce
+from operator import and_, or_
+from typing import Any
 
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import (
+    BooleanField,
+    Exists,
+    Expression,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.utils import timezone
 
-from leads.models import Lead
+from leads.events import EVENT_TYPES_BY_KEY
+from leads.models import Event, Lead, Stage, StageTransition
+from leads.scoring.attributes import ATTRIBUTES_BY_NAME, Kind, Operator
+from leads.scoring.compiler import fit_rule_condition
+from leads.scoring.models import SQL_CHECKLIST_ITEMS, QualificationCondition, QualificationCriteria
+from leads.selectors import stage_counts_invalidate, stage_counts_moved
+
+# The stages from which a lead qualifies as an MQL.
+QUALIFIABLE = (Stage.SUBSCRIBER, Stage.LEAD)
+# Pages read the active definitions and the SQL checklist from the cache. Saving criteria
+# clears it; the time limit bounds how long another process's local cache may lag behind.
+ACTIVE_CACHE_KEY = "qualification:active"
+ACTIVE_CACHE_TTL = 60
+# Up to this many moves adjust the cached stage counts one by one; more recount them.
+COUNT_ADJUST_LIMIT = 50
+
+Kinds = QualificationCriteria.Kind
+
+
+# Conditions in words and in SQL -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One condition of an MQL criteria set: what it says, and its test over Lead."""
+
+    text: str
+    test: Q | Expression
+
+
+def _joined(items: list[str], last: str = "and") -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def _lowered(label: str) -> str:
+    return label[:1].lower() + label[1:]
+
+
+def _value_text(attribute, value: Any) -> str:
+    if attribute.kind == Kind.CHOICE:
+        return dict(attribute.choices).get(value, str(value))
+    if attribute.kind == Kind.NUMBER:
+        return f"{value:,}" if isinstance(value, int | float) else str(value)
+    return f"“{value}”"
+
+
+def condition_text(condition: QualificationCondition) -> str:
+    """``company size band is one of 201–1,000, 1,001–5,000``: an attribute condition in words."""
+    attribute = ATTRIBUTES_BY_NAME[condition.attribute]
+    name, value = _lowered(attribute.label), condition.value
+    match condition.operator:
+        case Operator.ONE_OF:
+            listed = ", ".join(_value_text(attribute, item) for item in value)
+            return f"{name} is one of {listed}"
+        case Operator.BETWEEN:
+            low, high = (_value_text(attribute, item) for item in value)
+            return f"{name} is between {low} and {high}"
+        case Operator.IS_SET | Operator.IS_EMPTY:
+            return f"{name} {Operator(condition.operator).label}"
+    verb = {
+        Operator.EQUALS: "is",
+        Operator.CONTAINS: "contains",
+        Operator.STARTS_WITH: "starts with",
+        Operator.GTE: "is at least",
+        Operator.LTE: "is at most",
+    }[condition.operator]
+    return f"{name} {verb} {_value_text(attribute, value)}"
+
+
+def _event_text(event_type: str, days: int) -> str:
+    known = EVENT_TYPES_BY_KEY.get(event_type)
+    label = _lowered(known.label) if known else event_type
+    return f"{label} within the last {days} day{'' if days == 1 else 's'}"
+
+
+def _conditions(
+    criteria: QualificationCriteria,
+    attribute_conditions: list[QualificationCondition],
+    now: datetime.datetime,
+) -> list[Condition]:
+    conditions = [
+        Condition(f"{what} score at least {minimum}", Q(**{f"{field}__gte": minimum}))
+        for what, field, minimum in (
+            ("total", "total_score", criteria.min_total),
+            ("fit", "fit_score", criteria.min_fit),
+            ("engagement", "engagement_score", criteria.min_engagement),
+        )
+        if minimum is not None
+    ]
+    if criteria.event_type and criteria.event_within_days is not None:
+        since = now - datetime.timedelta(days=criteria.event_within_days)
+        events = Event.objects.filter(
+            lead=OuterRef("pk"),
+            type=criteria.event_type,
+            occurred_at__gte=since,
+            occurred_at__lte=now,
+        )
+        text = _event_text(criteria.event_type, criteria.event_within_days)
+        conditions.append(Condition(text, Exists(events)))
+    conditions.extend(
+        Condition(condition_text(condition), fit_rule_condition(condition))
+        for condition in attribute_conditions
+    )
+    return conditions
+
+
+def mql_conditions(
+    criteria: QualificationCriteria, now: datetime.datetime | None = None
+) -> list[Condition]:
+    """The conditions of an MQL criteria set, in its order: scores, the event, attributes."""
+    return _conditions(criteria, list(criteria.conditions.all()), now or timezone.now())
+
+
+def mql_condition(criteria: QualificationCriteria, now: datetime.datetime | None = None) -> Q:
+    """The leads (of any stage) that meet ``criteria`` as of ``now``, as a condition on Lead.
+
+    A criteria set without any condition matches nobody."""
+    tests = [
+        test if isinstance(test, Q) else Q(test)
+        for test in (condition.test for condition in mql_conditions(criteria, now))
+    ]
+    if not tests:
+        return Q(pk__in=[])
+    return reduce(and_ if criteria.match == QualificationCriteria.Match.ALL else or_, tests)
+
+
+# Definitions ---------------------------------------------------------------------------------
+
+
+def _definition(
+    criteria: QualificationCriteria, attribute_conditions: list[QualificationCondition]
+) -> str:
+    if criteria.kind == Kinds.SQL:
+        items = [
+            SQL_CHECKLIST_ITEMS[item].lower()
+            for item in criteria.sql_checklist or []
+            if item in SQL_CHECKLIST_ITEMS
+        ]
+        text = (
+            f"A lead becomes an SQL when a rep has confirmed {_joined(items)}."
+            if items
+            else "A lead becomes an SQL when a rep moves it there; no checklist is required."
+        )
+    else:
+        texts = [
+            condition.text
+            for condition in _conditions(criteria, attribute_conditions, timezone.now())
+        ]
+        if not texts:
+            text = "No lead becomes an MQL under these criteria: they have no condition."
+        elif len(texts) == 1:
+            text = f"A lead becomes an MQL on one condition: {texts[0]}."
+        else:
+            text = f"A lead becomes an MQL when {criteria.get_match_display()}: {'; '.join(texts)}."
+    notes = criteria.notes.strip()
+    return f"{text} {notes}" if notes else text
+
+
+def criteria_definition(criteria: QualificationCriteria) -> str:
+    """What the criteria set means, in plain language, followed by its notes.
+
+    "A lead becomes an MQL when all of: total score at least 60; requested a demo within the
+    last 30 days; company size band is one of 201–1,000, 1,001–5,000." """
+    conditions = list(criteria.conditions.all()) if criteria.pk else []
+    return _definition(criteria, conditions)
+
+
+def criteria_active(kind: str) -> QualificationCriteria | None:
+    """The active criteria set of this kind (``mql`` or ``sql``), with its conditions."""
+    return (
+        QualificationCriteria.objects.active()
+        .filter(kind=kind)
+        .prefetch_related("conditions")
+        .first()
+    )
+
+
+# The active criteria, cached for pages ------------------------------------------------------
+
+_CRITERIA_FIELDS = (
+    "id", "kind", "name", "match", "min_total", "min_fit", "min_engagement", "event_type",
+    "event_within_days", "sql_checklist", "notes",
+)  # fmt: skip
+_CONDITION_FIELDS = ("id", "attribute", "operator", "value", "position")
+
+
+def _active_loaded() -> dict[str, dict]:
+    """Each active set's name, definition and checklist, read in one query (a join)."""
+    rows = (
+        QualificationCriteria.objects.active()
+        .order_by("kind", "conditions__position", "conditions__id")
+        .values(
+            *_CRITERIA_FIELDS,
+            **{f"condition_{field}": F(f"conditions__{field}") for field in _CONDITION_FIELDS},
+        )
+    )
+    found: dict[int, tuple[QualificationCriteria, list[QualificationCondition]]] = {}
+    for row in rows:
+        criteria, conditions = found.setdefault(
+            row["id"],
+            (QualificationCriteria(**{field: row[field] for field in _CRITERIA_FIELDS}), []),
+        )
+        if row["condition_id"] is not None:
+            conditions.append(
+                QualificationCondition(
+                    **{field: row[f"condition_{field}"] for field in _CONDITION_FIELDS}
+                )
+            )
+    return {
+        criteria.kind: {
+            "name": criteria.name,
+            "definition": _definition(criteria, conditions),
+            "sql_checklist": [
+                item for item in criteria.sql_checklist or [] if item in SQL_CHECKLIST_ITEMS
+            ],
+        }
+        for criteria, conditions in found.values()
+    }
+
+
+def criteria_summary() -> dict[str, dict]:
+    """The active sets by kind (``{"mql": {"name", "definition", "sql_checklist"}}``), cached."""
+    summary = cache.get(ACTIVE_CACHE_KEY)
+    if summary is None:
+        summary = _active_loaded()
+        cache.set(ACTIVE_CACHE_KEY, summary, ACTIVE_CACHE_TTL)
+    return summary
+
+
+def criteria_cache_clear() -> None:
+    cache.delete(ACTIVE_CACHE_KEY)
+
+
+NO_DEFINITION = {
+    Kinds.MQL: "No MQL criteria are active: leads become MQLs only when someone moves them.",
+    Kinds.SQL: "No SQL criteria are active: a rep confirms budget, authority, need and timeline.",
+}
+
+
+def active_definition(kind: str) -> str:
+    """The plain-language definition shown beside every MQL or SQL count."""
+    active = criteria_summary().get(kind)
+    return f"{active['name']}: {active['definition']}" if active else NO_DEFINITION[kind]
+
+
+def sql_checklist_required() -> list[str]:
+    """The checklist items a rep must confirm before a lead becomes an SQL: those of the active
+    SQL criteria, or all of them when none is active."""
+    active = criteria_summary().get(Kinds.SQL)
+    return list(active["sql_checklist"]) if active else list(SQL_CHECKLIST_ITEMS)
+
+
+# Writes --------------------------------------------------------------------------------------
+
+
+def criteria_problems(criteria: QualificationCriteria) -> list[str]:
+    """Why ``criteria`` cannot be the active set of its kind, each naming what and why."""
+    problems: list[str] = []
+    records = [criteria, *criteria.conditions.all()]
+    for record in records:
+        try:
+            record.full_clean(exclude=["criteria", "is_active"])
+        except ValidationError as error:
+            problems.extend(
+                message for messages in error.message_dict.values() for message in messages
+            )
+    if criteria.kind == Kinds.MQL and not mql_conditions(criteria):
+        problems.append(
+            f"“{criteria.name}” has no condition, so it would never qualify anyone: set a "
+            "minimum score, an event or an attribute condition."
+        )
+    return problems
+
+
+@transaction.atomic
+def criteria_activate(*, criteria: QualificationCriteria) -> QualificationCriteria:
+    """Make ``criteria`` the active set of its kind, deactivating the one active before."""
+    problems = criteria_problems(criteria)
+    if problems:
+        raise ValidationError(problems)
+    # Lock the kind's sets so that two activations run one after the other.
+    list(QualificationCriteria.objects.select_for_update().filter(kind=criteria.kind))
+    QualificationCriteria.objects.filter(kind=criteria.kind, is_active=True).exclude(
+        pk=criteria.pk
+    ).update(is_active=False)
+    QualificationCriteria.objects.filter(pk=criteria.pk).update(is_active=True)
+    transaction.on_commit(criteria_cache_clear)
+    criteria.refresh_from_db()
+    return criteria
+
+
+@transaction.atomic
+def criteria_defaults() -> list[QualificationCriteria]:
+    """A sensible active MQL set (total ≥ 60, or a demo request within 30 days) and SQL set
+    (BANT), for each kind that has no criteria yet; returns those created."""
+    defaults = [
+        QualificationCriteria(
+            kind=Kinds.MQL,
+            name="Standard MQL",
+            is_active=True,
+            match=QualificationCriteria.Match.ANY,
+            min_total=60,
+            event_type="demo_request",
+            event_within_days=30,
+        ),
+        QualificationCriteria(
+            kind=Kinds.SQL,
+            name="BANT",
+            is_active=True,
+            sql_checklist=list(SQL_CHECKLIST_ITEMS),
+        ),
+    ]
+    created = []
+    for criteria in defaults:
+        if QualificationCriteria.objects.filter(kind=criteria.kind).exists():
+            continue
+        criteria.full_clean()
+        criteria.save()
+        created.append(criteria)
+    if created:
+        transaction.on_commit(criteria_cache_clear)
+    return created
+
+
+def _adjust_counts(from_stages: list[str]) -> None:
+    if len(from_stages) > COUNT_ADJUST_LIMIT:
+        stage_counts_invalidate()
+        return
+    for from_stage in from_stages:
+        stage_counts_moved(from_stage, Stage.MQL)
 
 
 def leads_qualify(*, leads: QuerySet[Lead], now: datetime.datetime | None = None) -> int:
     """Move the leads among ``leads`` that are in subscriber or lead and meet the active MQL
-    criteria to MQL; return how many moved."""
-    return 0
+    criteria to MQL; return how many moved.
+
+    One query finds and locks them (each condition's outcome read alongside, for the record),
+    one update moves them and one insert writes a transition each, with the scores and the
+    conditions met as of ``now``. Leads locked by another transaction are skipped: whoever
+    holds them is scoring or moving them, and a scoring pass qualifies its own leads. Leads
+    already past lead are never touched, and nobody is ever demoted."""
+    now = now or timezone.now()
+    criteria = criteria_active(Kinds.MQL)
+    if criteria is None:
+        return 0
+    conditions = mql_conditions(criteria, now)
+    if not conditions:
+        return 0
+    met = {
+        f"met_{index}": ExpressionWrapper(condition.test, output_field=BooleanField())
+        for index, condition in enumerate(conditions)
+    }
+    combine = and_ if criteria.match == QualificationCriteria.Match.ALL else or_
+    qualifies = reduce(combine, (Q(**{name: True}) for name in met))
+    snapshot = (
+        "pk", "stage", "fit_score", "engagement_score", "total_score", "temperature", "grade",
+        "scoring_model__version",
+    )  # fmt: skip
+    definition = criteria_definition(criteria)
+    with transaction.atomic():
+        rows = list(
+            Lead.objects.filter(pk__in=leads.values("pk"), stage__in=QUALIFIABLE)
+            .annotate(**met)
+            .filter(qualifies)
+            .order_by("pk")
+            .select_for_update(skip_locked=True, no_key=True, of=("self",))
+            .values_list(*snapshot, *met)
+        )
+        if not rows:
+            return 0
+        ids = [row[0] for row in rows]
+        # The rows are locked, so the guard holds for each of them; it keeps the statement
+        # correct on its own.
+        Lead.objects.filter(pk__in=ids, stage__in=QUALIFIABLE).update(
+            stage=Stage.MQL, stage_changed_at=now, updated_at=now
+        )
+        transitions = []
+        for pk, stage, fit, engagement, total, temperature, grade, version, *outcomes in rows:
+            held = [
+                condition.text
+                for condition, outcome in zip(conditions, outcomes, strict=True)
+                if outcome
+            ]
+            transitions.append(
+                StageTransition(
+                    lead_id=pk,
+                    from_stage=stage,
+                    to_stage=Stage.MQL,
+                    at=now,
+                    rule=criteria.name,
+                    reason=f"Met the MQL criteria: {'; '.join(held)}.",
+                    scores={
+                        "fit": fit,
+                        "engagement": engagement,
+                        "total": total,
+                        "temperature": temperature,
+                        "grade": grade,
+                        "model_version": version,
+                        "as_of": now.isoformat(),
+                        "criteria": criteria.name,
+                        "definition": definition,
+                        "conditions_met": held,
+                    },
+                )
+            )
+        StageTransition.objects.bulk_create(transitions)
+        from_stages = [row[1] for row in rows]
+        transaction.on_commit(lambda: _adjust_counts(from_stages))
+    return len(rows)

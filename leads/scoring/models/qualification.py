@@ -8,7 +8,8 @@ from django.db import models
 
 from leads.events import EVENT_TYPE_CHOICES
 from leads.scoring.attributes import ATTRIBUTE_CHOICES, Operator
-from leads.scoring.validation import fit_rule_problems, operator_symbol, rule_label
+from leads.scoring.models.versions import AttributeCondition
+from leads.scoring.validation import operator_symbol
 
 # The SQL checklist items a criteria set may require, each a confirmation on the lead.
 SQL_CHECKLIST_ITEMS = {
@@ -105,7 +106,7 @@ class QualificationCriteria(models.Model):
             raise ValidationError(problems)
 
 
-class QualificationCondition(models.Model):
+class QualificationCondition(AttributeCondition, models.Model):
     """An attribute condition of an MQL criteria set, with the operators of fit rules."""
 
     criteria = models.ForeignKey(
@@ -122,16 +123,7 @@ class QualificationCondition(models.Model):
     def __str__(self) -> str:
         return f"{self.attribute} {operator_symbol(self.operator)} {self.value!r}"
 
-    @property
-    def label(self) -> str:
-        return rule_label(self.position, self.attribute, operator_symbol(self.operator))
-
     def clean(self) -> None:
-        problems = fit_rule_problems(
-            position=self.position,
-            attribute_name=self.attribute,
-            operator=self.operator,
-            value=self.value,
-        )
+        problems = self.attribute_problems()
         if problems:
             raise ValidationError(problems)

@@ -125,7 +125,25 @@ class FitGroup(models.Model):
             raise ValidationError({"cap": f"Group {self.name!r}: the cap must be positive."})
 
 
-class FitRule(models.Model):
+class AttributeCondition:
+    """A condition on a lead or company attribute (``attribute``, ``operator``, ``value``,
+    ``position``): fit rules and the attribute conditions of MQL criteria."""
+
+    @property
+    def label(self) -> str:
+        return rule_label(self.position, self.attribute, operator_symbol(self.operator))
+
+    def attribute_problems(self) -> dict[str, str]:
+        """What is wrong with the condition, by field, each message naming it."""
+        return fit_rule_problems(
+            position=self.position,
+            attribute_name=self.attribute,
+            operator=self.operator,
+            value=self.value,
+        )
+
+
+class FitRule(AttributeCondition, models.Model):
     """Points when a lead or company attribute matches: ``company.employee_count ≥ 200 → 15``."""
 
     model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="fit_rules")
@@ -148,17 +166,8 @@ class FitRule(models.Model):
     def __str__(self) -> str:
         return f"{self.attribute} {operator_symbol(self.operator)} {self.value!r} → {self.points}"
 
-    @property
-    def label(self) -> str:
-        return rule_label(self.position, self.attribute, operator_symbol(self.operator))
-
     def clean(self) -> None:
-        problems = fit_rule_problems(
-            position=self.position,
-            attribute_name=self.attribute,
-            operator=self.operator,
-            value=self.value,
-        )
+        problems = self.attribute_problems()
         if self.group_id and self.model_id and self.group.model_id != self.model_id:
             problems["group"] = f"{self.label}: the group belongs to another scoring model."
         if problems:

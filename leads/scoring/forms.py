@@ -1,0 +1,199 @@
+"""Forms of the scoring lab: a draft's bands and thresholds, its groups and rules as formsets,
+and the backtest's period."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from leads.scoring.models import EngagementRule, FitGroup, FitRule, ScoringModel
+
+
+class TextOrJSONField(forms.JSONField):
+    """A rule's value: JSON (``200``, ``["vp", "c_level"]``, ``[50, 500]``) or plain text
+    (``vp``), so that the rule's own check can say what is wrong with it."""
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            return value.strip()
+
+    def prepare_value(self, value):
+        return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+    def bound_data(self, data, initial):
+        return data
+
+
+class PositionedRuleForm(forms.ModelForm):
+    """Numbers a rule by its row when no position is given, so messages name "Rule 3"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["position"].required = False
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not cleaned_data.get("position"):
+            cleaned_data["position"] = int(self.prefix.rsplit("-", 1)[-1]) + 1
+        return cleaned_data
+
+
+class ScoringModelForm(forms.ModelForm):
+    class Meta:
+        model = ScoringModel
+        fields = [
+            "name", "description", "hot_threshold", "warm_threshold", "overall_cap",
+            "fit_a", "fit_b", "fit_c", "engagement_1", "engagement_2", "engagement_3",
+        ]  # fmt: skip
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class RuleValueField(TextOrJSONField):
+    """A rule's value, blank when it has none (is set, is empty) rather than ``null``."""
+
+    def prepare_value(self, value):
+        return "" if value is None else super().prepare_value(value)
+
+
+class DraftRuleForm(PositionedRuleForm):
+    """A row of the editor: a new rule's position starts blank (numbered by its row on save)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            self.initial["position"] = None
+
+
+class FitRuleForm(DraftRuleForm):
+    value = RuleValueField(
+        required=False, widget=forms.TextInput, help_text='vp · ["vp", "c_level"] · 200 · [50, 500]'
+    )
+
+    class Meta:
+        model = FitRule
+        fields = ["position", "group", "attribute", "operator", "value", "points"]
+
+
+class EngagementRuleForm(DraftRuleForm):
+    class Meta:
+        model = EngagementRule
+        fields = [
+            "position", "event_type", "property_key", "property_operator", "property_value",
+            "points", "half_life_days", "window_days", "cap",
+        ]  # fmt: skip
+
+
+FitGroupFormSet = forms.inlineformset_factory(
+    ScoringModel, FitGroup, fields=["name", "cap"], extra=1, can_delete=True
+)
+FitRuleFormSet = forms.inlineformset_factory(
+    ScoringModel, FitRule, form=FitRuleForm, extra=1, can_delete=True
+)
+EngagementRuleFormSet = forms.inlineformset_factory(
+    ScoringModel, EngagementRule, form=EngagementRuleForm, extra=1, can_delete=True
+)
+
+
+def _styled(form: forms.BaseForm) -> None:
+    """Bootstrap's classes on every widget, small enough for a row of a rules table."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            widget.attrs.setdefault("class", "form-check-input")
+        elif isinstance(widget, forms.Select):
+            widget.attrs.setdefault("class", "form-select form-select-sm")
+        else:
+            widget.attrs.setdefault("class", "form-control form-control-sm")
+
+
+class DraftForms:
+    """The model's form and its three formsets, bound together, validated and saved together."""
+
+    def __init__(self, model: ScoringModel, data=None) -> None:
+        self.model = model
+        self.form = ScoringModelForm(data, instance=model)
+        self.groups = FitGroupFormSet(data, instance=model, prefix="groups")
+        self.fit_rules = FitRuleFormSet(
+            data, instance=model, prefix="fit", queryset=model.fit_rules.select_related("group")
+        )
+        self.engagement_rules = EngagementRuleFormSet(data, instance=model, prefix="engagement")
+        for formset in self.formsets:
+            if not model.is_editable:
+                formset.extra = 0
+        # The groups are read once for every rule's select, not once a rule.
+        groups = list(model.fit_groups.all())
+        choices = [("", "No group"), *((group.pk, group.name) for group in groups)]
+        for form in self.fit_rules.forms:
+            form.fields["group"].queryset = model.fit_groups.all()
+            form.fields["group"].choices = choices
+        for form in self.forms:
+            _styled(form)
+            if not model.is_editable:
+                for field in form.fields.values():
+                    field.disabled = True
+
+    @property
+    def formsets(self) -> list[forms.BaseInlineFormSet]:
+        return [self.groups, self.fit_rules, self.engagement_rules]
+
+    @property
+    def forms(self) -> list[forms.BaseForm]:
+        return [self.form, *(form for formset in self.formsets for form in formset.forms)]
+
+    def is_valid(self) -> bool:
+        return all([self.form.is_valid(), *(formset.is_valid() for formset in self.formsets)])
+
+    def save(self) -> ScoringModel:
+        """Write the draft; the caller holds the transaction."""
+        model = self.form.save()
+        for formset in self.formsets:
+            formset.save()
+        return model
+
+
+class BacktestForm(forms.Form):
+    created_from = forms.DateField(
+        label="Leads created from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = forms.DateField(label="to", widget=forms.DateInput(attrs={"type": "date"}))
+    days = forms.IntegerField(
+        label="Scored as of this many days after creation", min_value=0, max_value=365, initial=30
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["created_from"].initial = today - datetime.timedelta(days=365)
+        self.fields["created_to"].initial = today - datetime.timedelta(days=90)
+        _styled(self)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        first, last = cleaned_data.get("created_from"), cleaned_data.get("created_to")
+        days = cleaned_data.get("days")
+        if first and last and first > last:
+            self.add_error("created_to", "The period ends before it starts.")
+        elif last and days is not None:
+            latest = timezone.localdate() - datetime.timedelta(days=days)
+            if last > latest:
+                self.add_error(
+                    "created_to",
+                    f"Leads created after {latest:%d %b %Y} have not had {days} days yet: "
+                    "end the period by then.",
+                )
+        return cleaned_data
+
+    @property
+    def parameters(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "created_from": data["created_from"].isoformat(),
+            "created_to": data["created_to"].isoformat(),
+            "days": data["days"],
+        }
