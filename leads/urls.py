@@ -11,6 +11,12 @@ urlpatterns = [
     path("leads/bulk/", views.bulk_action, name="bulk"),
     path("leads/<int:pk>/", views.detail, name="detail"),
     path("leads/<int:pk>/move/", views.move, name="move"),
+    path("leads/<int:pk>/score/", views.score, name="score"),
+    path(
+        "leads/<int:pk>/transitions/<int:transition_pk>/why/",
+        views.transition_why,
+        name="transition_why",
+    ),
     path("leads/<int:pk>/checklist/", views.sql_checklist, name="sql_checklist"),
     path("leads/<int:pk>/touches/", views.log_touch, name="log_touch"),
     path("leads/<int:pk>/notes/", views.add_note, name="add_note"),

@@ -17,7 +17,14 @@ from leads.filters import LeadFilter
 from leads.forms import BulkActionForm, MoveForm, NoteForm, SqlChecklistForm, TouchForm
 from leads.imports.views import import_start
 from leads.lifecycle import allowed_targets, lead_move_stage
-from leads.models import Company, Lead, Note, Stage
+from leads.models import Company, Lead, Note, Stage, StageTransition
+from leads.scoring.explain import (
+    HistoryPoint,
+    score_explanation,
+    score_history,
+    transition_explanation,
+)
+from leads.scoring.qualification import sql_checklist_required
 from leads.services import lead_update, leads_assign, leads_recycle, touch_log
 from smarketing.access import role_required
 from smarketing.http import AuthenticatedHttpRequest
@@ -232,11 +239,53 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "leads/detail.html", context)
 
 
+def _sparkline(history: list[HistoryPoint], width: int = 270, height: int = 48) -> dict | None:
+    """The polyline of the daily totals, drawn in a ``width`` × ``height`` SVG box (no days
+    before the first score), with the lowest and highest totals for its labels."""
+    known = [(index, point.total) for index, point in enumerate(history) if point.total is not None]
+    if not known:
+        return None
+    low, high = min(total for _, total in known), max(total for _, total in known)
+    spread, step = (high - low) or 1, width / max(len(history) - 1, 1)
+    points = " ".join(
+        f"{index * step:.1f},{height - 2 - (total - low) * (height - 4) / spread:.1f}"
+        for index, total in known
+    )
+    return {"points": points, "width": width, "height": height, "low": low, "high": high,
+            "days": len(history), "first": history[0].day, "last": history[-1]}  # fmt: skip
+
+
+@role_required(ALL_ROLES)
+@require_GET
+def score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Why this score: the lazily loaded card of the lead page (HTMX), or a page of its own."""
+    lead = get_object_or_404(Lead.objects.select_related("scoring_model"), pk=pk)
+    context = {
+        "lead": lead,
+        "explanation": score_explanation(lead),
+        "sparkline": _sparkline(score_history(lead)),
+    }
+    template = "leads/score.html#explanation" if request.htmx else "leads/score.html"
+    return render(request, template, context)
+
+
+@role_required(ALL_ROLES)
+@require_GET
+def transition_why(request: AuthenticatedHttpRequest, pk: int, transition_pk: int) -> HttpResponse:
+    """Why a rule moved the lead: the transition's snapshot, recomputed rule by rule."""
+    transition = get_object_or_404(
+        StageTransition.objects.select_related("lead"), pk=transition_pk, lead_id=pk
+    )
+    context = {"lead": transition.lead, "why": transition_explanation(transition)}
+    template = "leads/transition.html#why" if request.htmx else "leads/transition.html"
+    return render(request, template, context)
+
+
 @role_required(SALES_ROLES, Role.ADMIN)
 @require_POST
 def sql_checklist(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = get_object_or_404(Lead, pk=pk)
-    form = SqlChecklistForm(request.POST)
+    form = SqlChecklistForm(request.POST, items=sql_checklist_required())
     if form.is_valid():
         lead_update(lead=lead, **form.cleaned_data)
         messages.success(request, "SQL checklist saved.")

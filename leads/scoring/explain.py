@@ -1,0 +1,422 @@
+"""Why a lead has its score: each rule's contribution, summing exactly to the stored score; the
+score's history day by day; and the scores that moved a lead to a stage, recomputed.
+
+The explanation is computed by the database with the compiler's own expressions (one query
+for the fit rules' conditions on the lead, one aggregate over the lead's events), so it agrees
+with what ``leads_score`` wrote. Engagement rules add up floats: their contributions are shown
+to a tenth and a final rounding line carries the difference to the whole engagement score.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import BooleanField, Case, Count, Q, Sum, Value, When
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from leads.models import Lead, StageTransition
+from leads.scoring import compiler
+from leads.scoring.attributes import ATTRIBUTES_BY_NAME
+from leads.scoring.models import HISTORY_DAYS, ScoreHistory, ScoringModel
+from leads.scoring.validation import operator_symbol
+
+TENTH = Decimal("0.1")
+RULE_SETS = ("fit_groups", "fit_rules", "engagement_rules")
+
+
+@dataclass(frozen=True)
+class FitLine:
+    """One fit rule: its points count when the lead matches it."""
+
+    label: str
+    condition: str
+    group: str | None
+    matched: bool
+    rule_points: int
+    points: int
+
+
+@dataclass(frozen=True)
+class FitGroupLine:
+    """A group's matched points and what its cap took off (or added back, below −cap)."""
+
+    name: str
+    cap: int | None
+    points: int
+    cap_adjustment: int
+
+    @property
+    def contribution(self) -> int:
+        return self.points + self.cap_adjustment
+
+
+@dataclass(frozen=True)
+class EngagementLine:
+    """One engagement rule over the lead's events: how many counted, their points before and
+    after decay, what the cap took off, and the contribution (the last three to a tenth)."""
+
+    label: str
+    condition: str
+    events: int
+    points_per_event: int
+    half_life_days: int | None
+    window_days: int | None
+    cap: int | None
+    undecayed: int
+    decayed: Decimal
+    cap_adjustment: Decimal
+    contribution: Decimal
+    contribution_exact: float
+
+    @property
+    def decay(self) -> Decimal:
+        """What decay took off (≤ 0 for a positive rule)."""
+        return self.decayed - self.undecayed
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Each line of a score. ``fit`` is the sum of the fit lines' points and the groups' cap
+    adjustments; ``engagement`` the sum of the engagement contributions and ``rounding``;
+    ``total`` is ``fit + engagement + overall_cap_adjustment``. ``matches_stored`` says
+    whether these totals are the scores stored (false once the lead changed since)."""
+
+    model: ScoringModel
+    as_of: datetime.datetime
+    fit_lines: list[FitLine]
+    fit_groups: list[FitGroupLine]
+    fit: int
+    engagement_lines: list[EngagementLine]
+    engagement_raw: float
+    rounding: Decimal
+    engagement: int
+    overall_cap_adjustment: int
+    total: int
+    temperature: str
+    grade: str
+    stored: dict[str, int]
+    matches_stored: bool
+
+    @property
+    def scores(self) -> dict[str, int]:
+        return {"fit": self.fit, "engagement": self.engagement, "total": self.total}
+
+
+def _tenth(number: float) -> Decimal:
+    return Decimal(number).quantize(TENTH)
+
+
+def _bounded(value, cap):
+    return value if cap is None else max(-cap, min(cap, value))
+
+
+def _band(score: int, thresholds: list[tuple[int, str]], below: str) -> str:
+    return next((band for low, band in thresholds if score >= low), below)
+
+
+def _with_rules(model: ScoringModel) -> ScoringModel:
+    """``model`` with its groups and rules loaded, unless they are already."""
+    cache = getattr(model, "_prefetched_objects_cache", {})
+    if all(name in cache for name in RULE_SETS):
+        return model
+    return ScoringModel.objects.prefetch_related(*RULE_SETS).get(pk=model.pk)
+
+
+def fit_condition_text(attribute: str, operator: str, value: Any) -> str:
+    """``Company size band is one of 201-1000, 1001-5000``: a rule's condition for people."""
+    known = ATTRIBUTES_BY_NAME.get(attribute)
+    name = known.label if known else attribute
+    if value is None or value == "":
+        shown = ""
+    elif isinstance(value, list):
+        shown = (" and " if operator == "between" else ", ").join(str(item) for item in value)
+    else:
+        shown = str(value)
+    return f"{name} {operator_symbol(operator)} {shown}".strip()
+
+
+def _engagement_condition_text(rule) -> str:
+    parts = [rule.get_event_type_display()]
+    if rule.property_key:
+        parts.append(
+            f"with {rule.property_key} {operator_symbol(rule.property_operator)} "
+            f"{rule.property_value!r}"
+        )
+    if rule.window_days:
+        parts.append(f"in the last {rule.window_days} days")
+    return " ".join(parts)
+
+
+def _fit(model: ScoringModel, lead_id: int) -> tuple[list[FitLine], list[FitGroupLine], int]:
+    """One query: each fit rule's condition as a boolean on the lead."""
+    rules = list(model.fit_rules.all())
+    groups = {group.pk: group for group in model.fit_groups.all()}
+    matched: dict[str, bool] = {}
+    if rules:
+        matched = (
+            Lead.objects.filter(pk=lead_id)
+            .values("pk")
+            .annotate(
+                **{
+                    f"rule_{rule.pk}": Case(
+                        When(compiler.fit_rule_condition(rule), then=Value(True)),
+                        default=Value(False),
+                        output_field=BooleanField(),
+                    )
+                    for rule in rules
+                }
+            )
+            .get()
+        )
+    lines = [
+        FitLine(
+            label=rule.label,
+            condition=fit_condition_text(rule.attribute, rule.operator, rule.value),
+            group=groups[rule.group_id].name if rule.group_id else None,
+            matched=matched[f"rule_{rule.pk}"],
+            rule_points=rule.points,
+            points=rule.points if matched[f"rule_{rule.pk}"] else 0,
+        )
+        for rule in rules
+    ]
+    group_lines = []
+    for group_id in dict.fromkeys(rule.group_id for rule in rules if rule.group_id):
+        group = groups[group_id]
+        points = sum(
+            line.points
+            for line, rule in zip(lines, rules, strict=True)
+            if rule.group_id == group_id
+        )
+        group_lines.append(
+            FitGroupLine(group.name, group.cap, points, _bounded(points, group.cap) - points)
+        )
+    fit = sum(line.points for line in lines) + sum(group.cap_adjustment for group in group_lines)
+    return lines, group_lines, fit
+
+
+def _engagement(
+    model: ScoringModel, lead_id: int, now: datetime.datetime
+) -> tuple[list[EngagementLine], float]:
+    """One aggregate over the lead's events: per rule, the events it counts and their decayed
+    points, each a filtered Count or Sum (no loop over events in Python)."""
+    rules = list(model.engagement_rules.all())
+    if not rules:
+        return [], 0.0
+    aggregates = {}
+    for rule in rules:
+        condition = compiler.engagement_rule_condition(rule, now)
+        aggregates[f"events_{rule.pk}"] = Count("pk", filter=condition)
+        aggregates[f"decayed_{rule.pk}"] = Sum(
+            compiler.engagement_rule_points(rule, now), filter=condition
+        )
+    sums = compiler.engagement_events(model, now).filter(lead_id=lead_id).aggregate(**aggregates)
+    lines = []
+    for rule in rules:
+        decayed = sums[f"decayed_{rule.pk}"] or 0.0
+        contribution = _bounded(decayed, rule.cap)
+        shown_decayed, shown_contribution = _tenth(decayed), _tenth(contribution)
+        lines.append(
+            EngagementLine(
+                label=rule.label,
+                condition=_engagement_condition_text(rule),
+                events=sums[f"events_{rule.pk}"],
+                points_per_event=rule.points,
+                half_life_days=rule.half_life_days,
+                window_days=rule.window_days,
+                cap=rule.cap,
+                undecayed=sums[f"events_{rule.pk}"] * rule.points,
+                decayed=shown_decayed,
+                cap_adjustment=shown_contribution - shown_decayed,
+                contribution=shown_contribution,
+                contribution_exact=contribution,
+            )
+        )
+    return lines, sum(line.contribution_exact for line in lines)
+
+
+def round_half_away_from_zero(value: float) -> int:
+    """As the compiler rounds, in the same floating-point steps, so that ties agree."""
+    return math.floor(value + 0.5) if value >= 0 else -math.floor(0.5 - value)
+
+
+def _explain(
+    lead_id: int, model: ScoringModel, now: datetime.datetime, stored: dict[str, int]
+) -> Explanation:
+    model = _with_rules(model)
+    fit_lines, fit_groups, fit = _fit(model, lead_id)
+    engagement_lines, engagement_raw = _engagement(model, lead_id, now)
+    engagement = round_half_away_from_zero(engagement_raw)
+    uncapped = fit + engagement
+    total = uncapped if model.overall_cap is None else min(uncapped, model.overall_cap)
+    temperature = _band(
+        total, [(model.hot_threshold, "hot"), (model.warm_threshold, "warm")], "cold"
+    )
+    letter = _band(fit, [(model.fit_a, "A"), (model.fit_b, "B"), (model.fit_c, "C")], "D")
+    digit = _band(
+        engagement,
+        [(model.engagement_1, "1"), (model.engagement_2, "2"), (model.engagement_3, "3")],
+        "4",
+    )
+    scores = {"fit": fit, "engagement": engagement, "total": total}
+    return Explanation(
+        model=model,
+        as_of=now,
+        fit_lines=fit_lines,
+        fit_groups=fit_groups,
+        fit=fit,
+        engagement_lines=engagement_lines,
+        engagement_raw=engagement_raw,
+        rounding=engagement - sum((line.contribution for line in engagement_lines), Decimal(0)),
+        engagement=engagement,
+        overall_cap_adjustment=total - uncapped,
+        total=total,
+        temperature=temperature,
+        grade=letter + digit,
+        stored=stored,
+        matches_stored=all(stored.get(name) == value for name, value in scores.items()),
+    )
+
+
+def score_explanation(
+    lead: Lead,
+    *,
+    model: ScoringModel | None = None,
+    now: datetime.datetime | None = None,
+) -> Explanation | None:
+    """Each rule's part in the lead's score, by ``model`` as of ``now``.
+
+    By default the version that wrote the lead's score as of when it did, so the lines sum to
+    the stored score (``matches_stored`` is false when the lead or its events changed since
+    without a rescore). A lead never scored is explained by the active version as of now; None
+    when there is no version to explain with. Two queries once the model's rules are loaded
+    (a model from ``explanation_model`` has them; otherwise four more load them)."""
+    model = model or lead.scoring_model or ScoringModel.objects.active().first()
+    if model is None:
+        return None
+    if now is None:
+        use_scored_at = lead.scored_at is not None and model.pk == lead.scoring_model_id
+        now = lead.scored_at if use_scored_at else timezone.now()
+    stored = {
+        "fit": lead.fit_score,
+        "engagement": lead.engagement_score,
+        "total": lead.total_score,
+    }
+    return _explain(lead.pk, model, now, stored)
+
+
+def explanation_model(pk: int) -> ScoringModel:
+    """A scoring model with its groups and rules loaded, as ``score_explanation`` reads it."""
+    return ScoringModel.objects.prefetch_related(*RULE_SETS).get(pk=pk)
+
+
+# History ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """The score at the end of ``day`` (UTC); None before the first score recorded."""
+
+    day: datetime.date
+    fit: int | None
+    engagement: int | None
+    total: int | None
+
+
+def score_history(
+    lead: Lead, *, days: int = HISTORY_DAYS, today: datetime.date | None = None
+) -> list[HistoryPoint]:
+    """One point a day for the last ``days`` days up to ``today``, oldest first: a day without
+    a row kept the previous day's score. One query, which also reads the last row before the
+    window so that the first days carry it."""
+    today = today or timezone.now().astimezone(datetime.UTC).date()
+    first = today - datetime.timedelta(days=days - 1)
+    last_before = (
+        ScoreHistory.objects.filter(lead_id=lead.pk, day__lte=first)
+        .order_by("-day")
+        .values("day")[:1]
+    )
+    rows = {
+        row.day: row
+        for row in ScoreHistory.objects.filter(lead_id=lead.pk, day__lte=today)
+        .filter(Q(day__gte=first) | Q(day__in=last_before))
+        .order_by("day")
+    }
+    carried = next((row for day, row in rows.items() if day <= first), None)
+    points = []
+    for offset in range(days):
+        day = first + datetime.timedelta(days=offset)
+        carried = rows.get(day, carried)
+        if carried is None:
+            points.append(HistoryPoint(day, None, None, None))
+        else:
+            points.append(
+                HistoryPoint(day, carried.fit_score, carried.engagement_score, carried.total_score)
+            )
+    return points
+
+
+# Transitions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TransitionExplanation:
+    """Why a rule moved a lead: the scores in the transition's snapshot, the criteria and the
+    conditions that were met, and the per-rule explanation recomputed with the model version
+    of the snapshot as of its instant (None when that version is gone)."""
+
+    transition: StageTransition
+    scores: dict[str, Any]
+    model_version: int | None
+    as_of: datetime.datetime
+    criteria: Any
+    definition: str
+    conditions_met: list
+    explanation: Explanation | None
+
+    @property
+    def criteria_name(self) -> str:
+        if isinstance(self.criteria, dict):
+            return str(self.criteria.get("name") or self.criteria.get("id") or "")
+        return "" if self.criteria is None else str(self.criteria)
+
+
+def _instant(value: Any, default: datetime.datetime) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):
+        return value
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    return parsed or default
+
+
+def transition_explanation(transition: StageTransition) -> TransitionExplanation:
+    """The transition's snapshot, with the explanation recomputed as of ``as_of``: events are
+    append-only, so engagement comes out as it was; fit reads the lead's attributes of today
+    (``matches_stored`` says whether they gave the snapshot's scores)."""
+    snapshot = transition.scores or {}
+    as_of = _instant(snapshot.get("as_of"), transition.at)
+    version = snapshot.get("model_version")
+    models = ScoringModel.objects.prefetch_related(*RULE_SETS)
+    if version is not None:
+        model = models.filter(version=version).first()
+    else:
+        model = models.in_force_at(as_of).order_by("-activated_at").first()
+    stored = {
+        name: snapshot[name]
+        for name in ("fit", "engagement", "total")
+        if isinstance(snapshot.get(name), int)
+    }
+    explanation = None if model is None else _explain(transition.lead_id, model, as_of, stored)
+    return TransitionExplanation(
+        transition=transition,
+        scores=snapshot,
+        model_version=version if version is not None else model and model.version,
+        as_of=as_of,
+        criteria=snapshot.get("criteria"),
+        definition=str(snapshot.get("definition") or ""),
+        conditions_met=list(snapshot.get("conditions_met") or []),
+        explanation=explanation,
+    )

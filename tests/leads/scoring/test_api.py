@@ -1,0 +1,377 @@
+"""The scoring API (a lead's score, explanation and history; models, rules and criteria) and the
+lead page's "why this score" card, as each role uses them."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from leads.models import Lead, StageTransition
+from leads.scoring.engine import leads_score
+from leads.scoring.models import (
+    FitRule,
+    QualificationCriteria,
+    ScoreHistory,
+    ScoringModel,
+    ScoringRun,
+)
+from leads.scoring.services import scoring_model_activate
+from tests.factories import EventFactory, LeadFactory
+from tests.leads.scoring.helpers import NOW, make_model
+
+pytestmark = pytest.mark.django_db
+
+
+def api(name: str, *args) -> str:
+    return reverse(f"api:{name}", args=args)
+
+
+@pytest.fixture
+def scored_lead():
+    lead = LeadFactory(seniority="vp")
+    EventFactory(lead=lead, type="demo_request", occurred_at=NOW - datetime.timedelta(days=90))
+    model = make_model(
+        groups={"role": 15},
+        fit=[("seniority", "equals", "vp", 20, "role")],
+        engagement=[{"event_type": "demo_request", "points": 41, "half_life_days": 90}],
+    )
+    leads_score(model=model, leads=Lead.objects.filter(pk=lead.pk), now=NOW)
+    return Lead.objects.get(pk=lead.pk)
+
+
+# --- a lead's score ------------------------------------------------------------------------------
+
+
+def test_every_role_reads_a_leads_score_with_its_explanation(client_for, rep, scored_lead):
+    response = client_for(rep).get(api("lead-score", scored_lead.pk))
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["fit"], body["engagement"], body["total"]) == (15, 21, 36)
+    assert body["model"]["version"] == scored_lead.scoring_model.version
+    explanation = body["explanation"]
+    assert explanation["fit_groups"] == [
+        {"name": "role", "cap": 15, "points": 20, "cap_adjustment": -5}
+    ]
+    (rule,) = explanation["engagement_rules"]
+    assert (rule["events"], rule["undecayed"], rule["decayed"], rule["contribution"]) == (
+        1, 41, 20.5, 20.5,
+    )  # fmt: skip
+    assert explanation["rounding"] == 0.5 and explanation["matches_stored"] is True
+
+
+def test_a_lead_without_a_model_has_no_explanation(client_for, marketer):
+    lead = LeadFactory()
+    body = client_for(marketer).get(api("lead-score", lead.pk)).json()
+    assert body["model"] is None and body["explanation"] is None
+
+
+def test_the_score_history_is_one_point_a_day(client_for, rep, scored_lead):
+    today = datetime.datetime.now(datetime.UTC).date()
+    ScoreHistory.objects.filter(lead=scored_lead).update(day=today - datetime.timedelta(days=1))
+    response = client_for(rep).get(api("lead-score-history", scored_lead.pk), {"days": 3})
+    assert [point["total"] for point in response.json()] == [None, 36, 36]
+    refused = client_for(rep).get(api("lead-score-history", scored_lead.pk), {"days": 91})
+    assert refused.status_code == 400
+    assert refused.json() == {"errors": {"days": ["Give a whole number from 1 to 90."]}}
+
+
+def test_the_score_of_a_missing_lead_is_a_404_in_the_error_shape(client_for, rep):
+    response = client_for(rep).get(api("lead-score", 999999))
+    assert response.status_code == 404 and "detail" in response.json()["errors"]
+
+
+# --- models and rules ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["marketer", "rep", "sales_manager", "admin_user"])
+def test_every_role_reads_the_models_and_rules(request, client_for, who):
+    model = make_model(fit=[("seniority", "equals", "vp", 20)])
+    client = client_for(request.getfixturevalue(who))
+    assert client.get(api("scoring-model-list")).status_code == 200
+    detail = client.get(api("scoring-model-detail", model.pk)).json()
+    assert detail["fit_rules"][0]["attribute"] == "seniority"
+    assert client.get(api("scoring-fit-rule-list", model.pk)).status_code == 200
+    assert client.get(api("scoring-criteria-list")).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["marketer", "rep", "sales_manager"])
+def test_only_the_admin_writes_models_rules_and_criteria(request, client_for, who):
+    model = make_model()
+    client = client_for(request.getfixturevalue(who))
+    attempts = [
+        client.post(api("scoring-model-list"), {"name": "Mine"}, content_type="application/json"),
+        client.patch(api("scoring-model-detail", model.pk), {"name": "x"}, "application/json"),
+        client.delete(api("scoring-model-detail", model.pk)),
+        client.post(api("scoring-model-clone", model.pk)),
+        client.post(api("scoring-model-activate", model.pk)),
+        client.post(api("scoring-fit-group-list", model.pk), {"name": "role"}, "application/json"),
+        client.post(api("scoring-criteria-list"), {"kind": "mql", "name": "x"}, "application/json"),
+    ]
+    assert [response.status_code for response in attempts] == [403] * len(attempts)
+    assert ScoringModel.objects.count() == 1
+
+
+def test_anonymous_and_users_without_a_role_are_refused(client, client_for, outsider):
+    assert client.get(api("scoring-model-list")).status_code in (401, 403)
+    assert client_for(outsider).get(api("scoring-model-list")).status_code == 403
+
+
+def test_the_admin_builds_a_draft_rule_by_rule(client_for, admin_user):
+    client = client_for(admin_user)
+    created = client.post(
+        api("scoring-model-list"), {"name": "Autumn", "overall_cap": 120}, "application/json"
+    )
+    assert created.status_code == 201
+    model_id = created.json()["id"]
+    group = client.post(
+        api("scoring-fit-group-list", model_id), {"name": "role", "cap": 30}, "application/json"
+    ).json()
+    rule = client.post(
+        api("scoring-fit-rule-list", model_id),
+        {"group": group["id"], "attribute": "seniority", "operator": "one_of",
+         "value": ["vp", "c_level"], "points": 20, "position": 1},
+        "application/json",
+    )  # fmt: skip
+    assert rule.status_code == 201, rule.json()
+    engagement = client.post(
+        api("scoring-engagement-rule-list", model_id),
+        {"event_type": "demo_request", "points": 40, "half_life_days": 90, "position": 1},
+        "application/json",
+    )
+    assert engagement.status_code == 201
+    changed = client.patch(
+        api("scoring-fit-rule-detail", model_id, rule.json()["id"]), {"points": 25},
+        "application/json",
+    )  # fmt: skip
+    assert changed.json()["points"] == 25
+    model = ScoringModel.objects.get(pk=model_id)
+    assert (model.created_by, model.overall_cap, model.status) == (admin_user, 120, "draft")
+    assert FitRule.objects.get(model=model).group.name == "role"
+
+
+def test_a_refused_rule_names_the_rule_and_why(client_for, admin_user):
+    model = make_model()
+    client = client_for(admin_user)
+    response = client.post(
+        api("scoring-fit-rule-list", model.pk),
+        {"attribute": "seniority", "operator": "one_of", "value": ["ceo"], "points": 5,
+         "position": 3},
+        "application/json",
+    )  # fmt: skip
+    assert response.status_code == 400
+    (message,) = response.json()["errors"]["value"]
+    assert message.startswith("Rule 3 (seniority is one of):") and "'ceo'" in message
+    unknown = client.post(
+        api("scoring-engagement-rule-list", model.pk),
+        {"event_type": "telepathy", "points": 5, "position": 2},
+        "application/json",
+    )
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"]["event_type"] == [
+        "Rule 2 (telepathy): unknown event type 'telepathy'."
+    ]
+    bands = client.patch(
+        api("scoring-model-detail", model.pk),
+        {"hot_threshold": 10, "warm_threshold": 30},
+        "application/json",
+    )
+    assert bands.status_code == 400 and "hot_threshold" in bands.json()["errors"]
+    assert not FitRule.objects.filter(model=model).exists()
+
+
+def test_a_rule_cannot_join_a_group_of_another_model(client_for, admin_user):
+    model, other = make_model(), make_model(groups={"role": 10})
+    response = client_for(admin_user).post(
+        api("scoring-fit-rule-list", model.pk),
+        {"group": other.fit_groups.get().pk, "attribute": "phone", "operator": "is_set",
+         "points": 3, "position": 1},
+        "application/json",
+    )  # fmt: skip
+    assert response.status_code == 400 and "group" in response.json()["errors"]
+
+
+def test_active_and_archived_versions_are_not_edited(client_for, admin_user):
+    model = make_model(groups={"role": 10}, fit=[("seniority", "equals", "vp", 20, "role")])
+    scoring_model_activate(model=model, actor=admin_user)
+    client = client_for(admin_user)
+    rule = model.fit_rules.get()
+    attempts = [
+        client.patch(api("scoring-model-detail", model.pk), {"name": "x"}, "application/json"),
+        client.delete(api("scoring-model-detail", model.pk)),
+        client.post(
+            api("scoring-fit-rule-list", model.pk),
+            {"attribute": "phone", "operator": "is_set", "points": 3},
+            "application/json",
+        ),
+        client.patch(
+            api("scoring-fit-rule-detail", model.pk, rule.pk), {"points": 1}, "application/json"
+        ),
+        client.delete(api("scoring-fit-group-detail", model.pk, rule.group_id)),
+        client.post(api("scoring-model-activate", model.pk)),
+    ]
+    assert [response.status_code for response in attempts] == [409] * len(attempts)
+    assert "only a draft" in attempts[0].json()["errors"]["detail"][0]
+    rule.refresh_from_db()
+    assert rule.points == 20 and ScoringModel.objects.filter(pk=model.pk).exists()
+
+
+def test_a_draft_is_deleted_and_a_version_cloned(client_for, admin_user):
+    model = make_model(fit=[("seniority", "equals", "vp", 20)])
+    client = client_for(admin_user)
+    clone = client.post(api("scoring-model-clone", model.pk))
+    assert clone.status_code == 201
+    assert clone.json()["fit_rules"][0]["points"] == 20 and clone.json()["status"] == "draft"
+    assert client.delete(api("scoring-model-detail", model.pk)).status_code == 204
+    assert not ScoringModel.objects.filter(pk=model.pk).exists()
+
+
+def test_activating_a_draft_answers_with_the_rescore_run(
+    client_for, admin_user, django_capture_on_commit_callbacks
+):
+    LeadFactory.create_batch(3)
+    model = make_model(fit=[("seniority", "equals", "vp", 20)])
+    with django_capture_on_commit_callbacks():
+        response = client_for(admin_user).post(api("scoring-model-activate", model.pk))
+    assert response.status_code == 202
+    body = response.json()
+    run = ScoringRun.objects.get(pk=body["id"])
+    assert (body["status"], body["percent"], body["leads_total"]) == ("queued", 0, 3)
+    assert run.model == model and run.kind == ScoringRun.Kind.ACTIVATION
+    model.refresh_from_db()
+    assert model.status == ScoringModel.Status.ACTIVE
+
+
+def test_a_draft_with_a_refused_rule_is_not_activated(client_for, admin_user):
+    model = make_model()
+    FitRule.objects.create(model=model, attribute="seniority", operator="gte", value=3, points=1)
+    response = client_for(admin_user).post(api("scoring-model-activate", model.pk))
+    assert response.status_code == 400
+    assert "seniority" in response.json()["errors"]["non_field_errors"][0]
+    model.refresh_from_db()
+    assert model.status == ScoringModel.Status.DRAFT and not ScoringRun.objects.exists()
+
+
+# --- qualification criteria ----------------------------------------------------------------------
+
+
+def test_the_admin_defines_an_mql_and_activating_it_retires_the_old_one(client_for, admin_user):
+    old = QualificationCriteria.objects.active().filter(kind="mql").first()
+    old = old or QualificationCriteria.objects.create(kind="mql", name="Old", is_active=True)
+    client = client_for(admin_user)
+    created = client.post(
+        api("scoring-criteria-list"),
+        {"kind": "mql", "name": "Engaged fit", "min_total": 60, "is_active": True},
+        "application/json",
+    )
+    assert created.status_code == 201, created.json()
+    criteria_id = created.json()["id"]
+    condition = client.post(
+        api("scoring-condition-list", criteria_id),
+        {"attribute": "company.employee_count", "operator": "gte", "value": 50, "position": 1},
+        "application/json",
+    )
+    assert condition.status_code == 201
+    old.refresh_from_db()
+    assert not old.is_active
+    body = client.get(api("scoring-criteria-detail", criteria_id)).json()
+    assert body["is_active"] and body["conditions"][0]["value"] == 50
+
+
+def test_criteria_errors_come_in_the_error_shape(client_for, admin_user):
+    client = client_for(admin_user)
+    response = client.post(
+        api("scoring-criteria-list"),
+        {"kind": "mql", "name": "Demo", "event_type": "demo_request"},
+        "application/json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": {"event_within_days": ["Say within how many days the event qualifies."]}
+    }
+    sql = QualificationCriteria.objects.create(kind="sql", name="BANT")
+    refused = client.post(
+        api("scoring-condition-list", sql.pk),
+        {"attribute": "phone", "operator": "is_set"},
+        "application/json",
+    )
+    assert refused.status_code == 400 and "criteria" in refused.json()["errors"]
+    bad = client.post(
+        api(
+            "scoring-condition-list", QualificationCriteria.objects.create(kind="mql", name="M").pk
+        ),
+        {"attribute": "shoe_size", "operator": "gte", "value": 3, "position": 2},
+        "application/json",
+    )
+    assert bad.json()["errors"]["attribute"] == [
+        "Rule 2 (shoe_size ≥): unknown attribute 'shoe_size'."
+    ]
+
+
+# --- the lead page -------------------------------------------------------------------------------
+
+
+def test_the_lead_page_loads_why_this_score_lazily(client_for, rep, scored_lead):
+    page = client_for(rep).get(scored_lead.get_absolute_url()).content.decode()
+    url = reverse("leads:score", args=[scored_lead.pk])
+    assert f'hx-get="{url}"' in page and 'hx-trigger="revealed"' in page
+    assert 'data-testid="fit-lines"' not in page
+
+
+def test_why_this_score_is_a_fragment_for_htmx_and_a_page_without(client_for, rep, scored_lead):
+    url = reverse("leads:score", args=[scored_lead.pk])
+    fragment = client_for(rep).get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in fragment and 'data-testid="fit-lines"' in fragment
+    assert 'data-testid="total">36<' in fragment
+    assert "<polyline" in fragment  # The scoring wrote today's history row.
+    page = client_for(rep).get(url).content.decode()
+    assert "<html" in page and 'data-testid="engagement-total">21<' in page
+
+
+def test_why_this_score_says_when_nothing_can_explain_it(client_for, rep):
+    lead = LeadFactory()
+    fragment = client_for(rep).get(
+        reverse("leads:score", args=[lead.pk]), headers={"HX-Request": "true"}
+    )
+    assert fragment.status_code == 200
+    assert "No score history yet" in fragment.content.decode()
+
+
+def test_a_rule_made_transition_has_a_why_link_that_explains_it(client_for, rep, scored_lead):
+    transition = StageTransition.objects.create(
+        lead=scored_lead, from_stage="lead", to_stage="mql", at=NOW, rule="MQL: engaged fit",
+        scores={"fit": 15, "engagement": 21, "total": 36, "temperature": "warm",
+                "model_version": scored_lead.scoring_model.version, "as_of": NOW.isoformat(),
+                "criteria": {"name": "Engaged fit"}, "conditions_met": ["total 36 ≥ 30"]},
+    )  # fmt: skip
+    StageTransition.objects.create(lead=scored_lead, from_stage="", to_stage="lead", at=NOW)
+    client = client_for(rep)
+    page = client.get(scored_lead.get_absolute_url()).content.decode()
+    url = reverse("leads:transition_why", args=[scored_lead.pk, transition.pk])
+    assert page.count('data-testid="transition-why"') == 1 and f'hx-get="{url}"' in page
+    fragment = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in fragment and "total 36 ≥ 30" in fragment and "Engaged fit" in fragment
+    assert 'data-testid="explanation-stale"' not in fragment
+    assert "<html" in client.get(url).content.decode()
+    other = LeadFactory()
+    assert (
+        client.get(reverse("leads:transition_why", args=[other.pk, transition.pk])).status_code
+        == 404
+    )
+
+
+@pytest.mark.parametrize("rows", [10, 200])
+def test_the_lead_page_query_count_did_not_grow_with_the_score_card(
+    client_for, rep, django_assert_max_num_queries, rows, scored_lead
+):
+    EventFactory.create_batch(rows, lead=scored_lead)
+    StageTransition.objects.create(
+        lead=scored_lead, from_stage="lead", to_stage="mql", at=NOW, rule="MQL", scores={}
+    )
+    client = client_for(rep)
+    # The lead page's own budget (tests/leads/test_pages.py): the card adds no query.
+    with django_assert_max_num_queries(9):
+        client.get(scored_lead.get_absolute_url())
+    # The card: session, user, groups; the lead and its model; the model's groups and rules
+    # (3); the fit conditions; the events' aggregate; the history.
+    with django_assert_max_num_queries(11):
+        client.get(reverse("leads:score", args=[scored_lead.pk]), headers={"HX-Request": "true"})
