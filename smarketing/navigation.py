@@ -28,6 +28,7 @@ NAVIGATION = (
     NavItem("SLA & goals", "sla:index", "stopwatch"),
     NavItem("Reports", "reports:index", "bar-chart"),
     NavItem("Meeting", "reports:meeting", "easel"),
+    NavItem("Scoring lab", "scoring:lab", "flask"),
 )
 
 

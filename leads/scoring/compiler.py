@@ -11,6 +11,9 @@ Semantics, which the reference scorer in the tests implements in plain Python:
   window_days if set), points × 0.5^(age in days / half_life_days) (× 1 without a
   half-life); the rule's sum is bounded by its cap either way. The rules' sums are added and
   then rounded half away from zero: floor(x + 0.5) for x ≥ 0, −floor(0.5 − x) below.
+- ``now`` is one instant for every lead (a datetime), or each lead's own instant: an expression
+  over Lead such as ``F("created_at") + timedelta(days=30)`` (the lab's backtest); inside the
+  subquery over a lead's events its columns are read through ``OuterRef``.
 - total = fit + engagement, then at most overall_cap if set. Temperature: hot from
   hot_threshold, warm from warm_threshold, else cold. Grade: a fit letter (A from fit_a, B
   from fit_b, C from fit_c, else D) and an engagement digit (1 from engagement_1, 2, 3, else 4).
@@ -28,6 +31,7 @@ from django.db.models import (
     CharField,
     DateTimeField,
     Expression,
+    F,
     FloatField,
     Func,
     IntegerField,
@@ -53,6 +57,21 @@ from leads.models import Event
 from leads.scoring.attributes import ATTRIBUTES_BY_NAME, Kind, Operator
 from leads.scoring.models import EngagementRule, FitRule, ScoringModel
 
+# The instant leads are scored as of: a datetime, or an expression over Lead.
+Instant = datetime.datetime | Expression | F
+
+
+def _as_of_lead(now: Instant) -> datetime.datetime | Expression:
+    """``now`` as read inside a subquery over one lead's events: a datetime as it is, the lead's
+    columns in an expression (``F("created_at")``) through ``OuterRef``."""
+    if isinstance(now, datetime.datetime | OuterRef):
+        return now
+    if isinstance(now, F):
+        return OuterRef(now.name)
+    copy = now.copy()
+    copy.set_source_expressions([_as_of_lead(part) for part in now.get_source_expressions()])
+    return copy
+
 
 class AgeInDays(Func):
     """Days from ``field`` to ``now``, in double precision: one expression per database.
@@ -62,8 +81,10 @@ class AgeInDays(Func):
 
     output_field = FloatField()
 
-    def __init__(self, now: datetime.datetime, field: str = "occurred_at") -> None:
-        super().__init__(Value(now, output_field=DateTimeField()), field)
+    def __init__(self, now: datetime.datetime | Expression, field: str = "occurred_at") -> None:
+        if isinstance(now, datetime.datetime):
+            now = Value(now, output_field=DateTimeField())
+        super().__init__(now, field)
 
     def _compiled(self, compiler, connection):
         now, field = self.get_source_expressions()
@@ -159,7 +180,7 @@ def fit_expression(model: ScoringModel) -> Expression:
 # Engagement ---------------------------------------------------------------------------------
 
 
-def engagement_events(model: ScoringModel, now: datetime.datetime) -> QuerySet[Event]:
+def engagement_events(model: ScoringModel, now: Instant) -> QuerySet[Event]:
     """The events engagement is read from: the one place that knows where they live.
 
     Every engagement expression starts here, so that reading a daily per-lead rollup instead of
@@ -174,7 +195,7 @@ def engagement_events(model: ScoringModel, now: datetime.datetime) -> QuerySet[E
     return events
 
 
-def engagement_rule_condition(rule: EngagementRule, now: datetime.datetime) -> Q:
+def engagement_rule_condition(rule: EngagementRule, now: Instant) -> Q:
     """The events (of one lead) that ``rule`` counts."""
     condition = Q(type=rule.event_type)
     if rule.window_days:
@@ -191,7 +212,7 @@ def engagement_rule_condition(rule: EngagementRule, now: datetime.datetime) -> Q
     return condition
 
 
-def engagement_rule_points(rule: EngagementRule, now: datetime.datetime) -> Expression:
+def engagement_rule_points(rule: EngagementRule, now: Instant) -> Expression:
     """One event's points under ``rule``, decayed by its age in the database."""
     if not rule.half_life_days:
         return _float(rule.points)
@@ -204,7 +225,7 @@ def engagement_rule_points(rule: EngagementRule, now: datetime.datetime) -> Expr
     return _float(rule.points) * decay
 
 
-def _engagement_sum(model: ScoringModel, now: datetime.datetime) -> Expression:
+def _engagement_sum(model: ScoringModel, now: Instant) -> Expression:
     """The rules' capped sums added up (unrounded), as an aggregate over engagement_events."""
     per_rule = [
         _bounded(
@@ -231,10 +252,11 @@ def round_half_away_from_zero(expression: Expression) -> Expression:
     )
 
 
-def _per_lead(model: ScoringModel, now: datetime.datetime, finish, output_field) -> Expression:
+def _per_lead(model: ScoringModel, now: Instant, finish, output_field) -> Expression:
     """One subquery over the lead's events: each event is read once, every rule summed."""
     if not list(model.engagement_rules.all()):
         return Value(0, output_field=output_field)
+    now = _as_of_lead(now)
     per_lead = (
         engagement_events(model, now)
         .filter(lead=OuterRef("pk"))
@@ -248,12 +270,12 @@ def _per_lead(model: ScoringModel, now: datetime.datetime, finish, output_field)
     )
 
 
-def engagement_raw_expression(model: ScoringModel, now: datetime.datetime) -> Expression:
+def engagement_raw_expression(model: ScoringModel, now: Instant) -> Expression:
     """The lead's engagement before rounding (a float), as an expression over Lead."""
     return _per_lead(model, now, lambda total: total, FloatField())
 
 
-def engagement_expression(model: ScoringModel, now: datetime.datetime) -> Expression:
+def engagement_expression(model: ScoringModel, now: Instant) -> Expression:
     """The lead's engagement score (rounded to an integer), as an expression over Lead."""
     return _per_lead(model, now, round_half_away_from_zero, IntegerField())
 
@@ -308,7 +330,7 @@ def derived_annotations(
     }
 
 
-def score_annotations(model: ScoringModel, now: datetime.datetime) -> dict[str, Expression]:
+def score_annotations(model: ScoringModel, now: Instant) -> dict[str, Expression]:
     """Every score column of Lead, as expressions over Lead (keys are Lead's field names)."""
     fit = fit_expression(model)
     engagement = engagement_expression(model, now)

@@ -1,5 +1,18 @@
 """Pages of the scoring engine: the scoring lab and the progress of rescores."""
 
+from django.urls import path
+
+from leads.scoring import views
+
 app_name = "scoring"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.lab, name="lab"),
+    path("clone/", views.clone, name="clone"),
+    path("models/<int:pk>/", views.draft, name="draft"),
+    path("models/<int:pk>/lab/<str:kind>/", views.lab_run_create, name="lab_run_create"),
+    path("models/<int:pk>/activate/", views.activate, name="activate"),
+    path("models/<int:pk>/discard/", views.discard, name="discard"),
+    path("lab-runs/<int:pk>/", views.lab_run, name="lab_run"),
+    path("runs/<int:pk>/", views.run, name="run"),
+]

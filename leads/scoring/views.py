@@ -1,0 +1,157 @@
+"""Pages of the scoring lab (admin only): versions, the draft editor, impact and backtest runs,
+activation with the rescore's progress, and discarding a draft."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from leads.scoring.forms import BacktestForm, DraftForms
+from leads.scoring.lab import lab_run_start
+from leads.scoring.models import LabRun, ScoringModel, ScoringRun
+from leads.scoring.runs import scoring_activate
+from leads.scoring.services import scoring_model_clone, scoring_model_default
+from smarketing.access import role_required
+from smarketing.http import AuthenticatedHttpRequest
+from smarketing.roles import Role
+
+RECENT_RUNS = 10
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def lab(request: AuthenticatedHttpRequest) -> HttpResponse:
+    versions = ScoringModel.objects.select_related("created_by", "activated_by")
+    runs = ScoringRun.objects.select_related("model", "started_by")[:RECENT_RUNS]
+    context = {
+        "versions": versions,
+        "active": next((model for model in versions if model.status == "active"), None),
+        "runs": runs,
+    }
+    return render(request, "scoring/lab.html", context)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def clone(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A draft copy of the active model, or the starter model when none is active yet."""
+    active = ScoringModel.objects.active().first()
+    if active is None:
+        draft = scoring_model_default(actor=request.user)
+    else:
+        draft = scoring_model_clone(model=active, actor=request.user)
+    messages.success(request, f"Draft v{draft.version} created: edit it, try it, then activate.")
+    return redirect("scoring:draft", draft.pk)
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def draft(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The editor of a draft (other versions are shown read-only), with the lab's panels."""
+    model = get_object_or_404(ScoringModel, pk=pk)
+    if request.method == "POST" and not model.is_editable:
+        messages.warning(request, f"v{model.version} is {model.status}: only a draft is edited.")
+        return redirect("scoring:draft", model.pk)
+    forms = DraftForms(model, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and forms.is_valid():
+        with transaction.atomic():
+            forms.save()
+        messages.success(request, "Draft saved.")
+        return redirect("scoring:draft", model.pk)
+    if request.method == "POST":
+        messages.error(request, "The draft was not saved: see the problems marked below.")
+    return render(request, "scoring/draft.html", _draft_context(model, forms))
+
+
+def _draft_context(model: ScoringModel, forms: DraftForms, **extra) -> dict:
+    latest = {
+        kind: model.lab_runs.filter(kind=kind).select_related("baseline").first()
+        for kind in LabRun.Kind.values
+    }
+    return {
+        "model": model,
+        "forms": forms,
+        "active": ScoringModel.objects.active().first(),
+        "impact_run": latest[LabRun.Kind.IMPACT],
+        "backtest_run": latest[LabRun.Kind.BACKTEST],
+        "backtest_form": BacktestForm(),
+        **extra,
+    }
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def lab_run_create(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
+    """Start an impact or a backtest of the draft; HTMX swaps in its panel, which polls."""
+    model = get_object_or_404(ScoringModel, pk=pk)
+    if kind not in LabRun.Kind.values:
+        raise Http404("No such lab computation.")
+    form = BacktestForm(request.POST) if kind == LabRun.Kind.BACKTEST else None
+    run, problems = None, []
+    if form is None or form.is_valid():
+        try:
+            run = lab_run_start(
+                model=model, kind=kind, actor=request.user,
+                parameters=form.parameters if form else None,
+            )  # fmt: skip
+        except ValidationError as refusal:
+            problems = refusal.messages
+    if not request.htmx:
+        for problem in problems:
+            messages.error(request, problem)
+        return redirect(reverse("scoring:draft", args=[model.pk]) + f"#{kind}")
+    context = {"model": model, "run": run, "kind": kind, "problems": problems}
+    if kind == LabRun.Kind.BACKTEST:
+        context["backtest_form"] = form
+    return render(request, "scoring/_lab_panel.html", context)
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def lab_run(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A lab run's panel: its progress while it runs (polled), then its figures."""
+    run = get_object_or_404(LabRun.objects.select_related("model", "baseline"), pk=pk)
+    context = {"model": run.model, "run": run, "kind": run.kind}
+    if run.kind == LabRun.Kind.BACKTEST:
+        context["backtest_form"] = BacktestForm(initial=run.parameters)
+    return render(request, "scoring/_lab_panel.html", context)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def activate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    model = get_object_or_404(ScoringModel, pk=pk)
+    try:
+        run = scoring_activate(model=model, actor=request.user)
+    except ValidationError as refusal:
+        for problem in refusal.messages:
+            messages.error(request, problem)
+        return redirect("scoring:draft", model.pk)
+    messages.success(request, f"v{model.version} is active: every lead is being rescored.")
+    return redirect("scoring:run", run.pk)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    deleted, _ = ScoringModel.objects.filter(pk=pk, status=ScoringModel.Status.DRAFT).delete()
+    if deleted:
+        messages.success(request, "Draft discarded.")
+    else:
+        messages.warning(request, "Only a draft can be discarded.")
+    return redirect("scoring:lab")
+
+
+@role_required(Role.ADMIN)
+@require_GET
+def run(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A rescore's progress; the bar polls every second until the run is finished."""
+    scoring_run = get_object_or_404(ScoringRun.objects.select_related("model", "started_by"), pk=pk)
+    if request.htmx and request.htmx.target == "run-progress":
+        return render(request, "scoring/run.html#progress", {"run": scoring_run})
+    return render(request, "scoring/run.html", {"run": scoring_run})
