@@ -12,10 +12,12 @@ def demo_load() -> list[DemoUser]:
     """Create what the demo needs that is missing. Safe to run again: the history of leads is
     loaded only into a database that has no leads yet."""
     from leads.demo import demo_leads_load
+    from leads.scoring.demo import demo_scoring_load
 
     users = demo_users_ensure()
     sellers = [demo.username for demo in DEMO_USERS if demo.role in SALES_ROLES]
     demo_leads_load(owners=list(User.objects.filter(username__in=sellers).order_by("username")))
+    demo_scoring_load(actor=User.objects.filter(username="admin").first())
     return users
 
 
