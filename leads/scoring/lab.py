@@ -55,8 +55,8 @@ QUALIFIABLE = (Stage.SUBSCRIBER, Stage.LEAD)
 CONVERTED = tuple(FUNNEL[FUNNEL.index(Stage.SQL) :])
 GRADES = [f"{letter}{digit}" for letter in "ABCD" for digit in "1234"]
 TEMPERATURES = [Temperature.HOT, Temperature.WARM, Temperature.COLD]
-# The backtest scores its leads in this many slices of ids, writing progress after each.
-BACKTEST_SLICES = 10
+# The backtest streams its leads' scores from one query, writing progress every this many.
+BACKTEST_CHUNK = 10_000
 DECILES = 10
 
 
@@ -333,18 +333,22 @@ def backtest_leads(parameters: dict) -> QuerySet[Lead]:
 
 def _backtest_rows(
     leads: QuerySet[Lead], models: dict[str, ScoringModel], days: int
-) -> list[tuple]:
-    """Per lead, in id order: each model's fit and engagement as of its creation + ``days``,
-    its current stage, and whether it ever moved to a converted stage."""
+) -> Iterator[tuple]:
+    """Per lead: its id, each model's fit and engagement as of its creation + ``days``, its
+    current stage, and whether it ever moved to a converted stage; streamed from one query in
+    no order (slices by id, or ORDER BY id, made PostgreSQL walk the primary key instead of
+    the creation dates: 1.3–1.6× slower on 100k leads)."""
     as_of = F("created_at") + datetime.timedelta(days=days)
     parts = {}
     for name, model in models.items():
         parts[f"{name}_fit"] = compiler.fit_expression(model)
         parts[f"{name}_engagement"] = compiler.engagement_expression(model, as_of)
     reached = StageTransition.objects.filter(lead=OuterRef("pk"), to_stage__in=CONVERTED)
-    rows = leads.order_by("pk").annotate(**parts, lab_reached=Exists(reached))
+    rows = leads.order_by().annotate(**parts, lab_reached=Exists(reached))
     with _without_jit():
-        return list(rows.values_list(*parts, "stage", "lab_reached"))
+        yield from rows.values_list("pk", *parts, "stage", "lab_reached").iterator(
+            chunk_size=BACKTEST_CHUNK
+        )
 
 
 def _totals(model: ScoringModel, fit: np.ndarray, engagement: np.ndarray) -> np.ndarray:
@@ -404,14 +408,14 @@ def lab_backtest(run: LabRun) -> dict:
     models = {"draft": draft, **({"active": active} if active else {})}
     leads = backtest_leads(run.parameters)
 
-    ids = np.array(leads.order_by("pk").values_list("pk", flat=True), dtype=np.int64)
+    total = leads.count()
     rows: list[tuple] = []
-    for done, slice_ids in enumerate(np.array_split(ids, BACKTEST_SLICES), 1):
-        if len(slice_ids):
-            rows += _backtest_rows(
-                leads.filter(pk__gte=int(slice_ids[0]), pk__lte=int(slice_ids[-1])), models, days
-            )
-        _progress(run, 5 + 85 * done // BACKTEST_SLICES)
+    for row in _backtest_rows(leads, models, days):
+        rows.append(row)
+        if len(rows) % BACKTEST_CHUNK == 0:
+            _progress(run, 5 + 85 * len(rows) // total)
+    rows = [row[1:] for row in sorted(rows)]  # in id order, so that ties keep one order
+    _progress(run, 90)
 
     columns = list(zip(*rows, strict=True)) if rows else [()] * (2 * len(models) + 2)
     *score_columns, stages, reached = columns
