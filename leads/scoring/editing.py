@@ -17,6 +17,7 @@ from leads.scoring.models import (
     QualificationCriteria,
     ScoringModel,
 )
+from leads.scoring.qualification import criteria_activate, criteria_cache_clear, criteria_problems
 
 DraftPart = FitGroup | FitRule | EngagementRule
 
@@ -110,17 +111,25 @@ def scoring_part_delete(*, part: DraftPart) -> None:
 
 @transaction.atomic
 def criteria_save(*, criteria: QualificationCriteria, actor=None) -> QualificationCriteria:
-    """Create or change a criteria set; an active one retires the active set of its kind."""
+    """Create or change a criteria set. One that is (or becomes) active goes through
+    ``criteria_activate``, as in the admin: it must be able to qualify someone, and it retires
+    the active set of its kind. The definitions the pages show are refreshed on commit."""
     if criteria.pk is None:
         criteria.created_by = actor
+    active = criteria.is_active
+    criteria.is_active = False
     _validated(criteria, validate_constraints=False)
-    if criteria.is_active:
-        others = QualificationCriteria.objects.select_for_update().filter(
-            kind=criteria.kind, is_active=True
-        )
-        others.exclude(pk=criteria.pk).update(is_active=False)
     criteria.save()
+    if active:
+        criteria_activate(criteria=criteria)
+    _definitions_changed()
     return criteria
+
+
+@transaction.atomic
+def criteria_delete(*, criteria: QualificationCriteria) -> None:
+    criteria.delete()
+    _definitions_changed()
 
 
 @transaction.atomic
@@ -135,4 +144,26 @@ def criteria_condition_save(*, condition: QualificationCondition) -> Qualificati
         )
     _validated(condition)
     condition.save()
+    _active_still_qualifies(criteria)
     return condition
+
+
+@transaction.atomic
+def criteria_condition_delete(*, condition: QualificationCondition) -> None:
+    condition.delete()
+    _active_still_qualifies(condition.criteria)
+
+
+def _active_still_qualifies(criteria: QualificationCriteria) -> None:
+    """A change to the conditions of the active set is refused (and rolled back) when the set
+    could no longer qualify anyone, as activating it would be."""
+    criteria.refresh_from_db()
+    if criteria.is_active:
+        problems = criteria_problems(criteria)
+        if problems:
+            raise ValidationError(problems)
+    _definitions_changed()
+
+
+def _definitions_changed() -> None:
+    transaction.on_commit(criteria_cache_clear)

@@ -15,6 +15,7 @@ from leads.scoring.models import (
     ScoringModel,
     ScoringRun,
 )
+from leads.scoring.qualification import active_definition
 from leads.scoring.services import scoring_model_activate
 from tests.factories import EventFactory, LeadFactory
 from tests.leads.scoring.helpers import NOW, make_model
@@ -275,6 +276,37 @@ def test_the_admin_defines_an_mql_and_activating_it_retires_the_old_one(client_f
     assert not old.is_active
     body = client.get(api("scoring-criteria-detail", criteria_id)).json()
     assert body["is_active"] and body["conditions"][0]["value"] == 50
+
+
+def test_the_api_holds_active_criteria_to_the_admins_checks_and_refreshes_the_definition(
+    client_for, admin_user, django_capture_on_commit_callbacks
+):
+    client = client_for(admin_user)
+    empty = client.post(
+        api("scoring-criteria-list"),
+        {"kind": "mql", "name": "Nothing", "is_active": True},
+        "application/json",
+    )
+    assert empty.status_code == 400
+    assert "would never qualify anyone" in str(empty.json()["errors"])
+    assert not QualificationCriteria.objects.filter(name="Nothing").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client.post(
+            api("scoring-criteria-list"),
+            {"kind": "mql", "name": "Hot", "min_total": 70, "is_active": True},
+            "application/json",
+        )
+    assert created.status_code == 201, created.json()
+    assert "total score at least 70" in active_definition("mql")  # now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        changed = client.patch(
+            api("scoring-criteria-detail", created.json()["id"]),
+            {"min_total": 80},
+            "application/json",
+        )
+    assert changed.status_code == 200
+    assert "total score at least 80" in active_definition("mql")
 
 
 def test_criteria_errors_come_in_the_error_shape(client_for, admin_user):

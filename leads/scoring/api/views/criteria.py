@@ -103,7 +103,7 @@ class CriteriaDetailView(ScoringView):
         tags=["qualification criteria"],
     )
     def delete(self, request, criteria_id: int):
-        get_object_or_404(QualificationCriteria, pk=criteria_id).delete()
+        editing.criteria_delete(criteria=get_object_or_404(QualificationCriteria, pk=criteria_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -190,5 +190,6 @@ class ConditionDetailView(ScoringView):
         tags=["qualification criteria"],
     )
     def delete(self, request, criteria_id: int, condition_id: int):
-        self._condition(criteria_id, condition_id).delete()
+        with service_errors():
+            editing.criteria_condition_delete(condition=self._condition(criteria_id, condition_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
