@@ -52,7 +52,7 @@ class RunSuperseded(Exception):
     """The run's model is no longer the active one: a newer activation took over."""
 
 
-def _staged(run: ScoringRun) -> bool:
+def _staged() -> bool:
     """PostgreSQL: every lead's parts are aggregated once into a staging table, then applied
     chunk by chunk (each chunk re-reading its own events would be several times slower)."""
     return connections[router.db_for_write(Lead)].vendor == "postgresql"
@@ -69,7 +69,7 @@ def _chunk_claim(run_id: int) -> tuple[ScoringRun, int, int] | None:
         return None
     if run.kind != ScoringRun.Kind.MANUAL and run.model.status != ScoringModel.Status.ACTIVE:
         raise RunSuperseded(f"v{run.model.version} is no longer the active model.")
-    if _staged(run) and not scores_stage_exists(stage_table(run)):
+    if _staged() and not scores_stage_exists(stage_table(run)):
         # First chunk, or the database restarted and emptied the UNLOGGED table: (re)stage,
         # holding the run's lock so that a second worker waits instead of staging too.
         scores_stage(
@@ -86,7 +86,7 @@ def _chunk_claim(run_id: int) -> tuple[ScoringRun, int, int] | None:
 
 def _chunk_write(run: ScoringRun, low: int, high: int) -> int:
     only_changed = True  # leads whose scores and model are unchanged are not rewritten
-    if _staged(run):
+    if _staged():
         return scores_apply_staged(
             model=run.model, table=stage_table(run), low=low, high=high, now=run.as_of,
             only_changed=only_changed,
@@ -131,6 +131,6 @@ def scoring_run_execute(*, run_id: int) -> ScoringRun:
             status=RunStatus.DONE, finished_at=timezone.now()
         )
     run = ScoringRun.objects.get(pk=run_id)
-    if run.is_finished and _staged(run):
+    if run.is_finished and _staged():
         scores_stage_drop(stage_table(run))
     return run
