@@ -137,7 +137,8 @@ def _percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def measure_pages(leads: int, requests: int, figures: Figures) -> None:
+def measure_pages(leads: int, requests: int, figures: Figures, label: str = "") -> None:
+    """Each page's timings as ``<page>_<leads>[_<label>]_p50`` and ``…_p95``."""
     client = Client()
     client.force_login(manager())
     urls, query = _urls(leads, requests)
@@ -157,7 +158,7 @@ def measure_pages(leads: int, requests: int, figures: Figures) -> None:
             placeholder = (
                 b"not built yet" in response.content or b"Not yet available" in response.content
             )
-            prefix = f"{name}_{leads}"
+            prefix = f"{name}_{leads}_{label}" if label else f"{name}_{leads}"
             figures.add(f"{prefix}_p50", statistics.median(timings), "ms")
             figures.add(f"{prefix}_p95", _percentile(timings, 0.95), "ms")
             figures.add(f"{prefix}_queries", max(queries), "queries")

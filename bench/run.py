@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> None:
 
     largest = Lead.objects.count()
     scoring.measure_rescore(largest, figures)
+    scoring.measure_compaction(figures)
+    pages.measure_pages(largest, options.requests, figures, label="after_rescore")
     scoring.measure_backtest(figures)
     scoring.measure_incremental(figures)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -90,6 +90,29 @@ def measure_rescore(leads: int, figures: Figures) -> None:
     figures.add("goal_rescore_100x_naive", "met" if (leads / naive) / seconds >= 100 else "MISSED")
 
 
+def _lead_index_megabytes() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_indexes_size('leads_lead')")
+        return cursor.fetchone()[0] / 2**20
+
+
+def measure_compaction(figures: Figures) -> None:
+    """The leads' indexes after the rescores rewrote every lead, rebuilt as a worker does after
+    such a run, then vacuumed as autovacuum would; the pages are measured again after this."""
+    from leads.scoring.compaction import lead_indexes_compact
+
+    figures.add("lead_indexes_after_rescore", _lead_index_megabytes(), "MB")
+    started = time.perf_counter()
+    rebuilt = lead_indexes_compact()
+    figures.add("lead_indexes_rebuilt", len(rebuilt or ()), "indexes")
+    figures.add("lead_indexes_rebuild_seconds", time.perf_counter() - started, "s")
+    figures.add("lead_indexes_rebuilt_size", _lead_index_megabytes(), "MB")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) leads_lead")
+    figures.add("lead_vacuum_seconds", time.perf_counter() - started, "s")
+
+
 def _naive_loop(model: ScoringModel, now) -> float:
     """Leads/s of a per-lead ORM loop: fetch the lead and its events, score it in Python (the
     tests' reference scorer), save it. Timed on a random sample and extrapolated."""

@@ -9,6 +9,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from leads.models import Lead
+from leads.scoring.compaction import compaction_due
 from leads.scoring.engine import (
     leads_score,
     scores_apply_staged,
@@ -102,7 +103,9 @@ def scoring_run_execute(*, run_id: int) -> ScoringRun:
     turns and never write a chunk twice; a worker killed mid-chunk rolls the chunk back, and
     the run continues from the last committed chunk when its task is delivered again."""
     from leads.scoring.qualification import leads_qualify
+    from leads.scoring.tasks import lead_indexes_compact_task
 
+    finished = 0
     ScoringRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
         status=RunStatus.RUNNING, started_at=timezone.now()
     )
@@ -127,10 +130,12 @@ def scoring_run_execute(*, run_id: int) -> ScoringRun:
             status=RunStatus.FAILED, error=str(superseded), finished_at=timezone.now()
         )
     else:
-        ScoringRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        finished = ScoringRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
             status=RunStatus.DONE, finished_at=timezone.now()
         )
     run = ScoringRun.objects.get(pk=run_id)
     if run.is_finished and _staged():
         scores_stage_drop(stage_table(run))
+        if finished and compaction_due(written=run.leads_written, total=run.leads_total):
+            transaction.on_commit(lead_indexes_compact_task.delay)
     return run

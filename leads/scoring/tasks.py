@@ -58,6 +58,14 @@ def scoring_decay_task() -> int | None:
 
 
 @shared_task(**RETRY)
+def lead_indexes_compact_task() -> list[str] | None:
+    """Rebuild the leads' indexes after a rescore rewrote most leads (one worker at a time)."""
+    from leads.scoring.compaction import lead_indexes_compact
+
+    return lead_indexes_compact()
+
+
+@shared_task(**RETRY)
 def score_history_prune_task() -> int:
     """Delete history older than the 90 days the lead page shows."""
     cutoff = timezone.now().date() - datetime.timedelta(days=HISTORY_DAYS + 1)

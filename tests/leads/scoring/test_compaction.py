@@ -1,0 +1,108 @@
+"""After a rescore that rewrote most leads, their indexes are rebuilt concurrently, so the board
+and the lists read as few index pages as before it."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from django.db import connection
+
+from leads.scoring.compaction import COMPACTION_LOCK, lead_indexes_compact
+from leads.scoring.models import ScoringRun
+from leads.scoring.runs import scoring_run_start
+from leads.scoring.services import scoring_model_activate
+from tests.factories import LeadFactory
+from tests.leads.scoring.helpers import make_model
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _index_files() -> dict[str, int]:
+    """Each index of the leads table and the file that holds it (a rebuild makes a new one)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, c.relfilenode FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'leads_lead'::regclass"
+        )
+        return dict(cursor.fetchall())
+
+
+def _size(index: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_relation_size(%s::regclass)", [index])
+        return cursor.fetchone()[0]
+
+
+def _rewrite_every_score(times: int) -> None:
+    with connection.cursor() as cursor:
+        for _ in range(times):
+            cursor.execute("UPDATE leads_lead SET total_score = total_score + 1")
+
+
+def test_the_indexes_a_rewrite_of_every_lead_bloated_are_rebuilt_to_their_fresh_size():
+    LeadFactory.create_batch(3_000)
+    fresh = _size("lead_score")
+    _rewrite_every_score(3)
+    bloated = _size("lead_score")
+    assert bloated > 2 * fresh
+
+    rebuilt = lead_indexes_compact()
+
+    assert set(rebuilt) == set(_index_files())
+    assert _size("lead_score") <= 1.1 * fresh
+
+
+def test_a_rescore_that_rewrote_most_leads_rebuilds_the_indexes_and_a_small_one_does_not(
+    settings,
+):
+    settings.SCORING_COMPACT_SHARE = 0.5
+    model = scoring_model_activate(
+        model=make_model(fit=[("seniority", "equals", "vp", 10)]), actor=None
+    )
+    LeadFactory.create_batch(20, seniority="vp")
+    LeadFactory.create_batch(80, seniority="manager")
+    before = _index_files()
+    run = scoring_run_start(model=model, kind=ScoringRun.Kind.MANUAL)  # eager, on commit
+    run.refresh_from_db()
+    assert run.leads_written == 100  # a new model on every lead: all rewritten
+    after = _index_files()
+    assert after.keys() == before.keys()
+    assert all(after[name] != before[name] for name in before)
+
+    # The same model again: no lead's scores changed, none is rewritten, nothing is rebuilt.
+    run = scoring_run_start(model=model, kind=ScoringRun.Kind.MANUAL)
+    run.refresh_from_db()
+    assert run.leads_written == 0
+    assert _index_files() == after
+
+
+def test_a_rebuild_left_half_done_by_a_dead_worker_is_cleared_first():
+    LeadFactory.create_batch(10)
+    with connection.cursor() as cursor:
+        # What a REINDEX CONCURRENTLY killed midway leaves: an invalid copy every write updates.
+        cursor.execute('CREATE INDEX "lead_score_ccnew" ON leads_lead (total_score)')
+        cursor.execute(
+            "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'lead_score_ccnew'::regclass"
+        )
+
+    rebuilt = lead_indexes_compact()
+
+    assert "lead_score_ccnew" not in rebuilt
+    assert "lead_score_ccnew" not in _index_files()
+    assert "lead_score" in _index_files()
+
+
+def test_one_compaction_at_a_time():
+    settings_dict = connection.settings_dict
+    other = psycopg.connect(
+        host=settings_dict["HOST"], port=settings_dict["PORT"], user=settings_dict["USER"],
+        dbname=settings_dict["NAME"], autocommit=True,
+    )  # fmt: skip
+    try:
+        other.execute("SELECT pg_advisory_lock(%s)", [COMPACTION_LOCK])
+        before = _index_files()
+        assert lead_indexes_compact() is None
+        assert _index_files() == before
+    finally:
+        other.close()
+    assert lead_indexes_compact() is not None
