@@ -196,7 +196,7 @@ def _backlog_clear() -> None:
 
     app.control.purge()
     client = incremental._redis()
-    client.delete(incremental.PENDING_KEY, incremental.SCHEDULED_KEY)
+    client.delete(incremental.PENDING_KEY, incremental.SCHEDULED_KEY, incremental.HELPER_KEY)
 
 
 def _scored_at(cursor, lead_id: int):

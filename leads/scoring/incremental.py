@@ -3,7 +3,8 @@
 Writers call ``scoring_enqueue(lead_ids)`` inside their transaction. When it commits, the ids
 are added to a Redis set and one task is scheduled unless one is already waiting, so a burst of
 10,000 events for 2,000 leads makes a handful of tasks. The task takes ids off the set in
-batches and scores each batch in one statement, then qualifies it.
+batches and scores each batch in one statement, then qualifies it; while more than a batch is
+waiting, it schedules one helper task, so that both processes of a worker take batches.
 
 Nothing is lost when Redis or every worker is down: the events are committed to PostgreSQL
 first, and the sweep (``leads_sweep``) scores every lead whose newest event arrived after its
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 PENDING_KEY = "smarketing:scoring:pending"
 SCHEDULED_KEY = "smarketing:scoring:scheduled"
+HELPER_KEY = "smarketing:scoring:helper"
 # A scheduled task that never ran (its worker died) stops blocking new ones after this long.
 SCHEDULED_TTL = 60
 BATCH = 2_000
@@ -81,21 +83,34 @@ def _enqueue(ids: list[int]) -> None:
         logger.warning("Scoring of %d leads not enqueued (%s); the sweep will.", len(ids), error)
 
 
-def scoring_pending() -> int:
+def scoring_pending(*, helper: bool = False) -> int:
     """Score the leads waiting in Redis, in batches, until none is left; return how many.
 
     The scheduled flag stays set while this works, so commits meanwhile only add their ids to
-    the set and this task takes them on. Ids are popped before scoring: if the worker dies, the
-    sweep finds their events newer than their scores."""
+    the set and this task takes them on. While more than a batch waits, one ``helper`` task
+    is scheduled to take batches too (ids are popped atomically, so the two never share one).
+    Ids are popped before scoring: if the worker dies, the sweep finds their events newer
+    than their scores."""
+    from leads.scoring.tasks import scoring_pending_task
+
     client = _redis()
     if client is None:
         return 0
+    flag = HELPER_KEY if helper else SCHEDULED_KEY
     scored = 0
     while True:
         while ids := client.spop(PENDING_KEY, BATCH):
-            client.expire(SCHEDULED_KEY, SCHEDULED_TTL)
+            client.expire(flag, SCHEDULED_TTL)
+            if (
+                not helper
+                and client.scard(PENDING_KEY) >= BATCH
+                and client.set(HELPER_KEY, 1, nx=True, ex=SCHEDULED_TTL)
+            ):
+                scoring_pending_task.delay(helper=True)
             scored += leads_score_now([int(lead_id) for lead_id in ids])
-        client.delete(SCHEDULED_KEY)
+        client.delete(flag)
+        if helper:
+            return scored
         # An id added between the last pop and the delete saw the flag and scheduled nothing:
         # take it on, unless another task has been scheduled meanwhile.
         if not client.scard(PENDING_KEY):

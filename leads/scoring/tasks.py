@@ -20,9 +20,10 @@ RETRY = {"autoretry_for": TRANSIENT_ERRORS, "max_retries": 5, "retry_backoff": T
 
 
 @shared_task(**RETRY)
-def scoring_pending_task() -> int:
-    """Score the leads waiting in Redis (enqueued when their events or attributes changed)."""
-    return incremental.scoring_pending()
+def scoring_pending_task(helper: bool = False) -> int:
+    """Score the leads waiting in Redis (enqueued when their events or attributes changed);
+    a ``helper`` takes batches beside the task that scheduled it."""
+    return incremental.scoring_pending(helper=helper)
 
 
 @shared_task(**RETRY)

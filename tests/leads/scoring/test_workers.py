@@ -124,6 +124,39 @@ def test_a_burst_of_events_while_the_workers_are_busy_makes_one_task(
     assert Lead.objects.filter(scoring_model=model, engagement_score=10).count() == 2_000
 
 
+def test_a_backlog_of_several_batches_schedules_one_helper_that_takes_batches_too(
+    broker, transactional_db, monkeypatch
+):
+    model = _active_model()
+    monkeypatch.setattr(incremental, "BATCH", 100)
+    leads = LeadFactory.create_batch(350)
+    client = incremental._redis()
+    client.delete(incremental.PENDING_KEY, incremental.HELPER_KEY)
+    client.sadd(incremental.PENDING_KEY, *[lead.pk for lead in leads])
+    helpers = []
+    monkeypatch.setattr(incremental_task(), "delay", lambda **kwargs: helpers.append(kwargs))
+
+    # The helper starts while this task scores its second batch, and takes the rest.
+    client.set(incremental.SCHEDULED_KEY, 1)
+    started, scored = [], []
+    real_pop = client.spop
+
+    def pop_and_let_the_helper_run(key, count):
+        ids = real_pop(key, count)
+        if helpers and not started:
+            started.append(True)
+            scored.append(incremental.scoring_pending(helper=True))
+        return ids
+
+    monkeypatch.setattr(client, "spop", pop_and_let_the_helper_run)
+    mine = incremental.scoring_pending()
+
+    assert helpers == [{"helper": True}]  # one helper however long the backlog
+    assert (mine, scored) == (200, [150])  # two batches here, the rest by the helper
+    assert not client.exists(incremental.SCHEDULED_KEY, incremental.HELPER_KEY)
+    assert Lead.objects.filter(scoring_model=model).count() == 350
+
+
 def test_a_real_worker_scores_the_leads_of_events_as_they_are_committed(celery_worker):
     model = _active_model()
     leads = LeadFactory.create_batch(100, seniority="vp")
