@@ -118,11 +118,15 @@ def leads_recycle(*, leads: Iterable[Lead], actor, reason: str) -> tuple[int, li
 
 
 @transaction.atomic
-def events_record(*, events: list[Event]) -> list[Event]:
-    """Append behaviour events (already validated). The one place events are written; their
-    leads are scored when the transaction commits."""
-    for event in events:
-        event.full_clean(exclude=["lead", "campaign"])
+def events_record(*, events: list[Event], validated: bool = False) -> list[Event]:
+    """Append behaviour events. The one place events are written; their leads are scored when
+    the transaction commits.
+
+    ``validated`` says the events come from ``leads.events.events_validate``, which has checked
+    them and their leads as a whole; other events are checked one by one here."""
+    if not validated:
+        for event in events:
+            event.full_clean(exclude=["lead", "campaign"])
     created = Event.objects.bulk_create(events)
     scoring_enqueue(event.lead_id for event in created)
     return created
