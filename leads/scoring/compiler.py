@@ -180,12 +180,14 @@ def fit_expression(model: ScoringModel) -> Expression:
 # Engagement ---------------------------------------------------------------------------------
 
 
-def engagement_events(model: ScoringModel, now: Instant) -> QuerySet[Event]:
-    """The events engagement is read from: the one place that knows where they live.
+def engagement_events(model: ScoringModel, now: Instant, *others: ScoringModel) -> QuerySet[Event]:
+    """The events engagement is read from: the one place that knows where they live. With
+    ``others``, the events that any of the models reads, for one pass scoring them all (the
+    lab's backtest).
 
     Every engagement expression starts here, so that reading a daily per-lead rollup instead of
     raw events (DESIGN.md, "Growing past one machine") changes this function only."""
-    rules = list(model.engagement_rules.all())
+    rules = [rule for each in (model, *others) for rule in each.engagement_rules.all()]
     events = Event.objects.filter(
         type__in=sorted({rule.event_type for rule in rules}), occurred_at__lte=now
     )
@@ -225,8 +227,11 @@ def engagement_rule_points(rule: EngagementRule, now: Instant) -> Expression:
     return _float(rule.points) * decay
 
 
-def _engagement_sum(model: ScoringModel, now: Instant) -> Expression:
-    """The rules' capped sums added up (unrounded), as an aggregate over engagement_events."""
+def engagement_sum(model: ScoringModel, now: Instant) -> Expression:
+    """The rules' capped sums added up (unrounded), as an aggregate over engagement_events: a
+    model with engagement rules only. ``now`` is read as written (inside a subquery over one
+    lead's events, through ``_as_of_lead``; over events joined to their lead, as
+    ``F("lead__created_at")``)."""
     per_rule = [
         _bounded(
             Coalesce(
@@ -262,7 +267,7 @@ def _per_lead(model: ScoringModel, now: Instant, finish, output_field) -> Expres
         .filter(lead=OuterRef("pk"))
         .order_by()
         .values("lead")
-        .annotate(engagement=finish(_engagement_sum(model, now)))
+        .annotate(engagement=finish(engagement_sum(model, now)))
         .values("engagement")
     )
     return Coalesce(

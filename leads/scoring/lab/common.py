@@ -31,8 +31,6 @@ QUALIFIABLE = (Stage.SUBSCRIBER, Stage.LEAD)
 CONVERTED = tuple(FUNNEL[FUNNEL.index(Stage.SQL) :])
 GRADES = [f"{letter}{digit}" for letter in "ABCD" for digit in "1234"]
 TEMPERATURES = [Temperature.HOT, Temperature.WARM, Temperature.COLD]
-# The backtest streams its leads' scores from one query, writing progress every this many.
-BACKTEST_CHUNK = 10_000
 DECILES = 10
 
 
@@ -44,15 +42,18 @@ def _loaded(model_id: int) -> ScoringModel:
 
 
 @contextmanager
-def _without_jit() -> Iterator[None]:
+def _without_jit(settings: dict[str, str] | None = None) -> Iterator[None]:
     """A transaction in which PostgreSQL does not compile the lab's queries to machine code:
     their cost estimates call for it, but compiling took 0.8–1.6 s a query in our runs, more
-    than it saved on 100,000 leads."""
+    than it saved on 100,000 leads. ``settings`` are further planner or memory settings for the
+    transaction only (``{"work_mem": "128MB"}``)."""
     database = router.db_for_read(Lead)
     with transaction.atomic(using=database):
         if connections[database].vendor == "postgresql":
             with connections[database].cursor() as cursor:
                 cursor.execute("SET LOCAL jit = off")
+                for name, value in (settings or {}).items():
+                    cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
         yield
 
 

@@ -199,6 +199,39 @@ def test_backtest_scores_each_lead_as_of_days_after_creation_and_compares_with_o
     assert [row["decile"] for row in result["deciles"]] == [1, 2, 3, 4, 5]
 
 
+def test_backtest_reads_each_models_own_rules_from_one_pass_over_the_events(admin_user):
+    # Active: a VP is worth 10, a demo request 20 within 3 days. Draft: the VP only.
+    active = make_model(
+        fit=[("seniority", "equals", "vp", 10)], engagement=[{**DEMO, "window_days": 3}],
+        hot_threshold=30, warm_threshold=10,
+    )  # fmt: skip
+    scoring_model_activate(model=active, actor=admin_user)
+    draft = make_model(fit=[("seniority", "equals", "vp", 10)], hot_threshold=10, warm_threshold=5)
+    mql_criteria(None)
+    created = datetime.datetime(2026, 3, 10, 9, 0, tzinfo=datetime.UTC)
+
+    def day(number):
+        return created + datetime.timedelta(days=number)
+
+    # Active / draft totals as of day 7 (the window opens on day 4), and whether it converted.
+    lead_with("customer", "vp", [("demo_request", day(5))], created_at=created)  # 30 / 10, yes
+    lead_with("lead", "vp", created_at=created)  # 10 / 10, no
+    lead_with("lead", "", [("demo_request", day(2))], created_at=created)  # 0 / 0, no
+    lead_with("sql", "", [("demo_request", day(6))], created_at=created)  # 20 / 0, yes
+
+    parameters = {"created_from": "2026-03-10", "created_to": "2026-03-10", "days": 7}
+    result = run_now(draft, admin_user, LabRun.Kind.BACKTEST, parameters).result
+
+    assert [decile["highest"] for decile in result["active"]["deciles"]] == [30, 20, 10, 0]
+    assert [decile["converted"] for decile in result["active"]["deciles"]] == [1, 1, 0, 0]
+    assert result["active"]["auc"] == 1.0
+    # Equal scores keep the leads' order: 10 yes, 10 no, 0 no, 0 yes.
+    assert [decile["highest"] for decile in result["draft"]["deciles"]] == [10, 10, 0, 0]
+    assert [decile["converted"] for decile in result["draft"]["deciles"]] == [1, 0, 0, 1]
+    assert result["draft"]["auc"] == 0.5
+    assert (result["draft"]["predicted"], result["draft"]["hits"]) == (2, 1)
+
+
 def test_backtest_figures_by_hand_on_twenty_leads():
     # Scores 20 down to 1; the top four and the seventh converted.
     scores = np.arange(20, 0, -1)

@@ -1,5 +1,4 @@
-"""Why a lead has its score: each rule's contribution, summing exactly to the stored score; the
-score's history day by day; and the scores that moved a lead to a stage, recomputed.
+"""Why a lead has its score: each rule's contribution, summing exactly to the stored score.
 
 The explanation is computed by the database with the compiler's own expressions (one query
 for the fit rules' conditions on the lead, one aggregate over the lead's events), so it agrees
@@ -15,14 +14,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import BooleanField, Case, Count, Q, Sum, Value, When
+from django.db.models import BooleanField, Case, Count, Sum, Value, When
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
-from leads.models import Lead, StageTransition
+from leads.models import Lead
 from leads.scoring import compiler
 from leads.scoring.attributes import ATTRIBUTES_BY_NAME
-from leads.scoring.models import HISTORY_DAYS, ScoreHistory, ScoringModel
+from leads.scoring.models import ScoringModel
 from leads.scoring.validation import operator_symbol
 
 TENTH = Decimal("0.1")
@@ -244,9 +242,11 @@ def round_half_away_from_zero(value: float) -> int:
     return math.floor(value + 0.5) if value >= 0 else -math.floor(0.5 - value)
 
 
-def _explain(
+def lead_explanation(
     lead_id: int, model: ScoringModel, now: datetime.datetime, stored: dict[str, int]
 ) -> Explanation:
+    """Each rule's part in the scores of the lead ``lead_id`` by ``model`` as of ``now``,
+    compared with the ``stored`` scores (a lead's columns or a transition's snapshot)."""
     model = _with_rules(model)
     fit_lines, fit_groups, fit = _fit(model, lead_id)
     engagement_lines, engagement_raw = _engagement(model, lead_id, now)
@@ -306,117 +306,9 @@ def score_explanation(
         "engagement": lead.engagement_score,
         "total": lead.total_score,
     }
-    return _explain(lead.pk, model, now, stored)
+    return lead_explanation(lead.pk, model, now, stored)
 
 
 def explanation_model(pk: int) -> ScoringModel:
     """A scoring model with its groups and rules loaded, as ``score_explanation`` reads it."""
     return ScoringModel.objects.prefetch_related(*RULE_SETS).get(pk=pk)
-
-
-# History ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HistoryPoint:
-    """The score at the end of ``day`` (UTC); None before the first score recorded."""
-
-    day: datetime.date
-    fit: int | None
-    engagement: int | None
-    total: int | None
-
-
-def score_history(
-    lead: Lead, *, days: int = HISTORY_DAYS, today: datetime.date | None = None
-) -> list[HistoryPoint]:
-    """One point a day for the last ``days`` days up to ``today``, oldest first: a day without
-    a row kept the previous day's score. One query, which also reads the last row before the
-    window so that the first days carry it."""
-    today = today or timezone.now().astimezone(datetime.UTC).date()
-    first = today - datetime.timedelta(days=days - 1)
-    last_before = (
-        ScoreHistory.objects.filter(lead_id=lead.pk, day__lte=first)
-        .order_by("-day")
-        .values("day")[:1]
-    )
-    rows = {
-        row.day: row
-        for row in ScoreHistory.objects.filter(lead_id=lead.pk, day__lte=today)
-        .filter(Q(day__gte=first) | Q(day__in=last_before))
-        .order_by("day")
-    }
-    carried = next((row for day, row in rows.items() if day <= first), None)
-    points = []
-    for offset in range(days):
-        day = first + datetime.timedelta(days=offset)
-        carried = rows.get(day, carried)
-        if carried is None:
-            points.append(HistoryPoint(day, None, None, None))
-        else:
-            points.append(
-                HistoryPoint(day, carried.fit_score, carried.engagement_score, carried.total_score)
-            )
-    return points
-
-
-# Transitions --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TransitionExplanation:
-    """Why a rule moved a lead: the scores in the transition's snapshot, the criteria and the
-    conditions that were met, and the per-rule explanation recomputed with the model version
-    of the snapshot as of its instant (None when that version is gone)."""
-
-    transition: StageTransition
-    scores: dict[str, Any]
-    model_version: int | None
-    as_of: datetime.datetime
-    criteria: Any
-    definition: str
-    conditions_met: list
-    explanation: Explanation | None
-
-    @property
-    def criteria_name(self) -> str:
-        if isinstance(self.criteria, dict):
-            return str(self.criteria.get("name") or self.criteria.get("id") or "")
-        return "" if self.criteria is None else str(self.criteria)
-
-
-def _instant(value: Any, default: datetime.datetime) -> datetime.datetime:
-    if isinstance(value, datetime.datetime):
-        return value
-    parsed = parse_datetime(value) if isinstance(value, str) else None
-    return parsed or default
-
-
-def transition_explanation(transition: StageTransition) -> TransitionExplanation:
-    """The transition's snapshot, with the explanation recomputed as of ``as_of``: events are
-    append-only, so engagement comes out as it was; fit reads the lead's attributes of today
-    (``matches_stored`` says whether they gave the snapshot's scores)."""
-    snapshot = transition.scores or {}
-    as_of = _instant(snapshot.get("as_of"), transition.at)
-    version = snapshot.get("model_version")
-    models = ScoringModel.objects.prefetch_related(*RULE_SETS)
-    if version is not None:
-        model = models.filter(version=version).first()
-    else:
-        model = models.in_force_at(as_of).order_by("-activated_at").first()
-    stored = {
-        name: snapshot[name]
-        for name in ("fit", "engagement", "total")
-        if isinstance(snapshot.get(name), int)
-    }
-    explanation = None if model is None else _explain(transition.lead_id, model, as_of, stored)
-    return TransitionExplanation(
-        transition=transition,
-        scores=snapshot,
-        model_version=version if version is not None else model and model.version,
-        as_of=as_of,
-        criteria=snapshot.get("criteria"),
-        definition=str(snapshot.get("definition") or ""),
-        conditions_met=list(snapshot.get("conditions_met") or []),
-        explanation=explanation,
-    )
