@@ -51,7 +51,8 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 # --- what an event may be ----------------------------------------------------------------------
 #
-# An event arrives as a JSON object (the API) or a row turned into a dict (an import):
+# An event arrives as a JSON object, posted to the API alone or in a batch, or as a form's
+# fields turned into one (``leads.api.serializers.events.event_from_form``):
 #   lead or email   the lead, by its id or by its e-mail (any case); one of the two
 #   type            a key of EVENT_TYPES
 #   occurred_at     an ISO 8601 time, at most CLOCK_SKEW ahead of our clock
@@ -217,8 +218,8 @@ def events_validate(items: Sequence[Any]) -> tuple[list[Event], dict[int, dict |
 
     Returns the unsaved events and, by index, the errors of the events that are wrong; the
     caller records the events (``events_record(events=…, validated=True)``) only when there
-    are no errors. The one place the rules of an event are applied: the API's single and batch
-    endpoints and imports all come here.
+    are no errors. The one place the rules of an event are applied: the API's single-event and
+    batch endpoints, JSON or form-posted, both come here.
     """
     # Imported here because the models import the registry above.
     from leads.models import Campaign, Channel, Event, Lead
