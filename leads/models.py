@@ -251,12 +251,24 @@ class Lead(models.Model):
     temperature = models.CharField(max_length=10, choices=Temperature.choices, blank=True)
     grade = models.CharField(max_length=2, blank=True, help_text="Fit A–D × engagement 1–4")
     scored_at = models.DateTimeField(null=True, blank=True)
+    # Not indexed: every rescore would write it again. Deleting a model (a draft; the leads
+    # scored by a model keep it) reads the table once.
     scoring_model = models.ForeignKey(
-        "leads.ScoringModel", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "leads.ScoringModel",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     persona = models.ForeignKey(
-        "personas.Persona", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+        "personas.Persona",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        db_index=False,
     )
     journey_stage = models.ForeignKey(
         "journeys.JourneyStage",
@@ -264,6 +276,7 @@ class Lead(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="leads",
+        db_index=False,
     )
 
     budget_confirmed = models.BooleanField(default=False)
@@ -285,26 +298,32 @@ class Lead(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="lead_email_unique_ci"),
         ]
+        # Every index is written again whenever a lead's score changes (a changed indexed
+        # column rules out an update in place), so a full rescore costs in proportion to how
+        # many there are: the score order has one index per filter, and a page across stages
+        # merges one slice per stage (``selectors.SPLITS``).
         indexes = [
-            # The board: each column's top cards, by score.
+            # The board's columns and the list by score: each stage's leads, best first.
             models.Index(fields=["stage", "-total_score", "-id"], name="lead_stage_score"),
-            # The list, one per sort order (keyset pagination walks them).
-            models.Index(fields=["-total_score", "-id"], name="lead_score"),
+            # The list's other orders (keyset pagination walks them).
             models.Index(fields=["-created_at", "-id"], name="lead_created"),
             models.Index(fields=["-stage_changed_at", "-id"], name="lead_stage_changed"),
-            # Each filter of the board and the list, in score order: per stage for the board's
-            # columns, across stages for the list (a campaign's list is sorted in memory).
+            # Each filter of the board and the list, per stage in score order.
             *[
                 models.Index(
                     fields=[field, "stage", "-total_score", "-id"], name=f"lead_{name}_stage"
                 )
                 for field, name in FILTERED_BY.items()
             ],
-            *[
-                models.Index(fields=[field, "-total_score", "-id"], name=f"lead_{name}_score")
-                for field, name in FILTERED_BY.items()
-                if name != "campaign"
-            ],
+            # Only leads given a persona or a journey stage are indexed by it.
+            models.Index(
+                fields=["persona"], condition=models.Q(persona__isnull=False), name="lead_persona"
+            ),
+            models.Index(
+                fields=["journey_stage"],
+                condition=models.Q(journey_stage__isnull=False),
+                name="lead_journey_stage",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -41,6 +41,10 @@ SORTS = {
     "created": ("-created_at", "-id"),
     "stage_changed": ("-stage_changed_at", "-id"),
 }
+# The score order across stages is read stage by stage from the board's indexes (one per
+# filter, each leading with the filtered column and the stage) and merged, so that a rescore
+# keeps no second set of score indexes up to date.
+SPLITS = {"score": ("stage", Stage.values)}
 
 
 def leads_for_cards() -> QuerySet[Lead]:
@@ -142,7 +146,8 @@ def board_columns(leads: QuerySet[Lead], *, filtered: bool) -> list[Column]:
 def lead_list_page(
     leads: QuerySet[Lead], *, sort: str, cursor: str | None, size: int = 50
 ) -> KeysetPage:
-    return keyset_page(leads, order=SORTS.get(sort, SORTS["score"]), cursor=cursor, size=size)
+    sort = sort if sort in SORTS else "score"
+    return keyset_page(leads, order=SORTS[sort], cursor=cursor, size=size, split=SPLITS.get(sort))
 
 
 # --- lead page ---------------------------------------------------------------------------------

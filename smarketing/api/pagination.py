@@ -18,8 +18,10 @@ class KeysetPagination(pagination.BasePagination):
     """Pages of ``{"next": url-or-null, "results": [...]}`` that never count the table.
 
     The view names its orders in ``keyset_orders`` (``{"score": ("-total_score", "-id")}``,
-    the first being the default, each ending in a unique field); the client picks one with
-    ``sort`` and follows ``next``, which carries the cursor of the last row shown.
+    the first being the default, each ending in a unique field), and may name in
+    ``keyset_splits`` the orders read one slice per value of a column (see ``keyset_page``);
+    the client picks one with ``sort`` and follows ``next``, which carries the cursor of the
+    last row shown.
     """
 
     cursor_query_param = "cursor"
@@ -41,6 +43,7 @@ class KeysetPagination(pagination.BasePagination):
                 order=orders[sort],
                 cursor=request.query_params.get(self.cursor_query_param) or None,
                 size=self.get_page_size(request),
+                split=getattr(view, "keyset_splits", {}).get(sort),
             )
         except DjangoValidationError as error:
             raise ValidationError({self.cursor_query_param: error.messages}) from error

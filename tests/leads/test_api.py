@@ -115,6 +115,35 @@ def test_keyset_pages_cover_every_lead_once_in_order(as_rep, sort):
     assert [row["id"] for row in again["results"]] == seen[:3]
 
 
+@pytest.mark.parametrize("filters", [{}, {"temperature": "warm"}, {"stage": ["mql", "sql"]}])
+def test_the_score_order_runs_across_stages_from_page_to_page(as_rep, filters):
+    # Scores that interleave the stages, with ties that the id settles.
+    stages = [Stage.LEAD, Stage.MQL, Stage.SQL, Stage.CUSTOMER, Stage.RECYCLED]
+    leads = [
+        LeadFactory(
+            stage=stages[n % len(stages)],
+            total_score=(n * 7) % 5 * 10,
+            temperature="warm" if n % 3 else "cold",
+        )
+        for n in range(23)
+    ]
+    wanted = [
+        lead
+        for lead in leads
+        if lead.temperature == filters.get("temperature", lead.temperature)
+        and lead.stage in filters.get("stage", [lead.stage])
+    ]
+    expected = [lead.pk for lead in sorted(wanted, key=lambda lead: (-lead.total_score, -lead.pk))]
+
+    seen, response = [], as_rep.get(LEADS, {**filters, "sort": "score", "page_size": 4})
+    while True:
+        seen += ids(response)
+        if not response.json()["next"]:
+            break
+        response = as_rep.get(response.json()["next"])
+    assert seen == expected
+
+
 def test_a_second_page_stays_put_when_new_leads_arrive(as_rep):
     for score in (90, 80, 70, 60):
         LeadFactory(total_score=score)

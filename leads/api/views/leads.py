@@ -16,7 +16,7 @@ from leads.api.views.common import ERROR, INVALID, NOT_FOUND, READ
 from leads.filters import LeadFilter
 from leads.lifecycle import StageMoveRefused, lead_move_stage
 from leads.models import Lead
-from leads.selectors import SORTS, lead_timeline, leads_for_api
+from leads.selectors import SORTS, SPLITS, lead_timeline, leads_for_api
 from leads.services import company_for, lead_create, lead_update
 from smarketing.api.errors import Conflict, service_errors
 from smarketing.api.pagination import KeysetPagination
@@ -101,6 +101,7 @@ class LeadListView(GenericAPIView):
     filterset_class = LeadFilter
     pagination_class = KeysetPagination
     keyset_orders = SORTS
+    keyset_splits = SPLITS
 
     def get_queryset(self) -> QuerySet[Lead]:
         return leads_for_api()

@@ -41,15 +41,15 @@ def _rewrite_every_score(times: int) -> None:
 
 def test_the_indexes_a_rewrite_of_every_lead_bloated_are_rebuilt_to_their_fresh_size():
     LeadFactory.create_batch(3_000)
-    fresh = _size("lead_score")
+    fresh = _size("lead_stage_score")
     _rewrite_every_score(3)
-    bloated = _size("lead_score")
+    bloated = _size("lead_stage_score")
     assert bloated > 2 * fresh
 
     rebuilt = lead_indexes_compact()
 
     assert set(rebuilt) == set(_index_files())
-    assert _size("lead_score") <= 1.1 * fresh
+    assert _size("lead_stage_score") <= 1.1 * fresh
 
 
 def test_a_rescore_that_rewrote_most_leads_rebuilds_the_indexes_and_a_small_one_does_not(
@@ -89,7 +89,7 @@ def test_a_rebuild_left_half_done_by_a_dead_worker_is_cleared_first():
 
     assert "lead_score_ccnew" not in rebuilt
     assert "lead_score_ccnew" not in _index_files()
-    assert "lead_score" in _index_files()
+    assert "lead_stage_score" in _index_files()
 
 
 def test_one_compaction_at_a_time():
