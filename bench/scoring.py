@@ -336,29 +336,30 @@ def measure_backtest(figures: Figures) -> None:
         .order_by("-created_at")
         .values_list("created_at", flat=True)[: BACKTEST_LEADS : BACKTEST_LEADS - 1]
     )
-    run = LabRun.objects.create(
-        kind=LabRun.Kind.BACKTEST,
-        model=draft,
-        baseline=active,
-        parameters={
-            "created_from": timezone.localdate(created[-1]).isoformat(),
-            "created_to": timezone.localdate(created[0]).isoformat(),
-            "days": BACKTEST_DAYS,
-        },
-    )
-    started = time.perf_counter()
-    lab_run_execute(run_id=run.pk)
-    seconds = time.perf_counter() - started
-    run.refresh_from_db()
-    if run.status != RunStatus.DONE:
-        raise RuntimeError(f"The backtest failed: {run.error}")
+    parameters = {
+        "created_from": timezone.localdate(created[-1]).isoformat(),
+        "created_to": timezone.localdate(created[0]).isoformat(),
+        "days": BACKTEST_DAYS,
+    }
+    # Timed twice: first as the lab's first run after the rescores, then again as a marketer
+    # trying a second draft, with the period's events already read.
+    for attempt in ("first", "again"):
+        run = LabRun.objects.create(
+            kind=LabRun.Kind.BACKTEST, model=draft, baseline=active, parameters=parameters
+        )
+        started = time.perf_counter()
+        lab_run_execute(run_id=run.pk)
+        seconds = time.perf_counter() - started
+        run.refresh_from_db()
+        if run.status != RunStatus.DONE:
+            raise RuntimeError(f"The backtest failed: {run.error}")
+        figures.add(f"backtest_{attempt}_seconds", seconds, "s")
+        figures.add(
+            f"goal_backtest_{attempt}_seconds",
+            "met" if seconds < BACKTEST_GOAL else "MISSED",
+            f"(< {BACKTEST_GOAL} s)",
+        )
     figures.add("backtest_leads", run.result["leads"], "leads")
-    figures.add("backtest_seconds", seconds, "s")
     figures.add("backtest_auc_active", run.result["active"]["auc"] or 0.0, "")
     figures.add("backtest_auc_draft", run.result["draft"]["auc"] or 0.0, "")
-    figures.add(
-        "goal_backtest_seconds",
-        "met" if seconds < BACKTEST_GOAL else "MISSED",
-        f"(< {BACKTEST_GOAL} s)",
-    )
     draft.delete()
