@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import Q
 
 from leads.models import Campaign, Channel, Lead, Stage, Temperature
+from leads.selectors import sorts
 
 UNASSIGNED = "none"
 
@@ -21,7 +22,9 @@ class LeadFilter(django_filters.FilterSet):
         field_name="original_channel", choices=Channel.choices, label="Source"
     )
     campaign = django_filters.ModelChoiceFilter(queryset=Campaign.objects.order_by("name"))
-    temperature = django_filters.ChoiceFilter(choices=Temperature.choices)
+    temperature = django_filters.ChoiceFilter(
+        choices=Temperature.choices, method="filter_temperature"
+    )
     created_after = django_filters.DateFilter(
         field_name="created_at", lookup_expr="date__gte", label="Created from",
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -52,6 +55,10 @@ class LeadFilter(django_filters.FilterSet):
             condition &= Q(search_text__contains=word)
         return queryset.filter(condition)
 
+    def filter_temperature(self, queryset, name, value):
+        # A range of one value: the score order then leads with it (see ``selectors.sorts``).
+        return queryset.filter(temperature__range=(value, value))
+
     def filter_owner(self, queryset, name, value):
         if value == UNASSIGNED:
             return queryset.filter(owner__isnull=True)
@@ -60,6 +67,11 @@ class LeadFilter(django_filters.FilterSet):
         if not value.isdigit():
             return queryset.none()
         return queryset.filter(owner_id=int(value))
+
+    @property
+    def sorts(self) -> dict[str, tuple[str, ...]]:
+        """The orders of the board and the list under these (validated) filters."""
+        return sorts(temperature=self.form.cleaned_data.get("temperature"))
 
     @property
     def is_active(self) -> bool:

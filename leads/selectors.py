@@ -47,6 +47,21 @@ SORTS = {
 SPLITS = {"score": ("stage", Stage.values)}
 
 
+def sorts(*, temperature: str | None = None) -> dict[str, tuple[str, ...]]:
+    """The orders under the filters, led by the temperature when one is filtered.
+
+    Temperature follows the score (every hot lead ranks above every warm one), which the
+    planner cannot know: given a temperature and another filter, it walks the other filter's
+    index in score order and steps over every hotter lead. With one temperature, ordering by
+    it first is the same order, and only the temperature's index gives it. ``LeadFilter``
+    filters the temperature as a range, so that the planner does not drop the column from the
+    order as a constant.
+    """
+    if not temperature:
+        return SORTS
+    return {**SORTS, "score": ("temperature", *SORTS["score"])}
+
+
 def leads_for_cards() -> QuerySet[Lead]:
     """Leads with what a card or a list row shows."""
     return Lead.objects.select_related("company", "owner", "persona").only(
@@ -124,18 +139,20 @@ class Column:
     leads: list[Lead] = field(default_factory=list)
 
 
-def board_column(leads: QuerySet[Lead], stage: str, *, cursor: str | None = None) -> KeysetPage:
+def board_column(
+    leads: QuerySet[Lead], stage: str, *, cursor: str | None = None, orders: dict = SORTS
+) -> KeysetPage:
     return keyset_page(
-        leads.filter(stage=stage), order=SORTS["score"], cursor=cursor, size=COLUMN_SIZE
+        leads.filter(stage=stage), order=orders["score"], cursor=cursor, size=COLUMN_SIZE
     )
 
 
-def board_columns(leads: QuerySet[Lead], *, filtered: bool) -> list[Column]:
-    """A column per stage: its count and its top cards by score."""
+def board_columns(leads: QuerySet[Lead], *, filtered: bool, orders: dict = SORTS) -> list[Column]:
+    """A column per stage: its count and its top cards by score (``orders``: see ``sorts``)."""
     counts = stage_counts(leads, filtered=filtered)
     columns = []
     for stage in BOARD_STAGES:
-        page = board_column(leads, stage)
+        page = board_column(leads, stage, orders=orders)
         columns.append(Column(stage=Stage(stage), count=counts[stage], page=page, leads=page.items))
     return columns
 
@@ -144,10 +161,10 @@ def board_columns(leads: QuerySet[Lead], *, filtered: bool) -> list[Column]:
 
 
 def lead_list_page(
-    leads: QuerySet[Lead], *, sort: str, cursor: str | None, size: int = 50
+    leads: QuerySet[Lead], *, sort: str, cursor: str | None, size: int = 50, orders: dict = SORTS
 ) -> KeysetPage:
-    sort = sort if sort in SORTS else "score"
-    return keyset_page(leads, order=SORTS[sort], cursor=cursor, size=size, split=SPLITS.get(sort))
+    sort = sort if sort in orders else "score"
+    return keyset_page(leads, order=orders[sort], cursor=cursor, size=size, split=SPLITS.get(sort))
 
 
 # --- lead page ---------------------------------------------------------------------------------

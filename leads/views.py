@@ -65,7 +65,7 @@ def board(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.htmx and request.GET.get("counts"):
         counts = selectors.stage_counts(leads, filtered=filtered)
         return render(request, "leads/board.html#counts", {"counts": counts})
-    columns = selectors.board_columns(leads, filtered=filtered)
+    columns = selectors.board_columns(leads, filtered=filtered, orders=lead_filter.sorts)
     context = {
         "columns": columns,
         "filter": lead_filter,
@@ -85,7 +85,10 @@ def board_column(request: AuthenticatedHttpRequest, stage: str) -> HttpResponse:
     lead_filter = _lead_filter(request)
     try:
         page = selectors.board_column(
-            _filtered_leads(lead_filter), stage, cursor=request.GET.get("cursor")
+            _filtered_leads(lead_filter),
+            stage,
+            cursor=request.GET.get("cursor"),
+            orders=lead_filter.sorts,
         )
     except ValidationError as error:
         return HttpResponse(" ".join(error.messages), status=400)
@@ -154,7 +157,11 @@ def lead_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         leads = _filtered_leads(lead_filter)
         page = selectors.lead_list_page(
-            leads, sort=sort, cursor=request.GET.get("cursor"), size=LIST_PAGE_SIZE
+            leads,
+            sort=sort,
+            cursor=request.GET.get("cursor"),
+            size=LIST_PAGE_SIZE,
+            orders=lead_filter.sorts,
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from leads.models import Lead, Note, Stage, StageTransition, Touch
+from leads.models import Channel, Lead, Note, Stage, StageTransition, Touch
 from leads.selectors import COLUMN_SIZE, stage_counts_invalidate
 from tests.factories import CompanyFactory, EventFactory, LeadFactory
 
@@ -74,6 +74,57 @@ def test_load_more_returns_the_next_cards_of_a_column(client_for, rep):
     )
     shown = {lead.pk for lead in more.context["leads"]}
     assert len(shown) == 5 and shown.isdisjoint({lead.pk for lead in first.leads})
+
+
+def test_a_temperature_and_a_source_page_the_list_and_a_column_by_score(client_for, rep):
+    leads = [
+        LeadFactory(
+            stage=Stage.MQL if n % 2 else Stage.SQL,
+            total_score=(n * 7) % 40,
+            temperature="warm" if n % 4 else "hot",
+            original_channel=Channel.PAID_SEARCH if n % 3 else Channel.EMAIL,
+        )
+        for n in range(160)
+    ]
+    filters = {"temperature": "warm", "source": "paid_search"}
+    wanted = [
+        lead
+        for lead in leads
+        if lead.temperature == "warm" and lead.original_channel == "paid_search"
+    ]
+    client = client_for(rep)
+
+    seen, cursor = [], None
+    while True:
+        page = client.get(reverse("leads:list"), {**filters, "cursor": cursor or ""}).context[
+            "page"
+        ]
+        seen += [lead.pk for lead in page.items]
+        if not (cursor := page.next_cursor):
+            break
+    assert seen == [
+        lead.pk for lead in sorted(wanted, key=lambda lead: (-lead.total_score, -lead.pk))
+    ]
+
+    mql = sorted(
+        (lead for lead in wanted if lead.stage == Stage.MQL),
+        key=lambda lead: (-lead.total_score, -lead.pk),
+    )
+    column = next(
+        c
+        for c in client.get(reverse("leads:board"), filters).context["columns"]
+        if c.stage == Stage.MQL
+    )
+    seen, cursor = [lead.pk for lead in column.leads], column.page.next_cursor
+    while cursor:
+        more = client.get(
+            reverse("leads:board_column", args=["mql"]),
+            {**filters, "cursor": cursor},
+            headers={"HX-Request": "true"},
+        )
+        seen += [lead.pk for lead in more.context["leads"]]
+        cursor = more.context["page"].next_cursor
+    assert seen == [lead.pk for lead in mql]
 
 
 def test_moving_a_card_updates_the_card_and_both_counts(client_for, marketer):

@@ -16,7 +16,7 @@ from leads.api.views.common import ERROR, INVALID, NOT_FOUND, READ
 from leads.filters import LeadFilter
 from leads.lifecycle import StageMoveRefused, lead_move_stage
 from leads.models import Lead
-from leads.selectors import SORTS, SPLITS, lead_timeline, leads_for_api
+from leads.selectors import SPLITS, lead_timeline, leads_for_api, sorts
 from leads.services import company_for, lead_create, lead_update
 from smarketing.api.errors import Conflict, service_errors
 from smarketing.api.pagination import KeysetPagination
@@ -100,8 +100,12 @@ class LeadListView(GenericAPIView):
     access = READ
     filterset_class = LeadFilter
     pagination_class = KeysetPagination
-    keyset_orders = SORTS
     keyset_splits = SPLITS
+
+    @property
+    def keyset_orders(self) -> dict[str, tuple[str, ...]]:
+        # Read after the filters validated the temperature (see ``selectors.sorts``).
+        return sorts(temperature=self.request.query_params.get("temperature"))
 
     def get_queryset(self) -> QuerySet[Lead]:
         return leads_for_api()
