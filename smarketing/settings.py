@@ -129,6 +129,12 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 USING_POSTGRESQL = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if USING_POSTGRESQL:
+    # No compiling of queries to machine code: the estimates of some short ones pass the JIT
+    # threshold (a rescore chunk's qualification, the lab's), and compiling them took 0.3–1.6 s,
+    # more than running them.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 
 # Cached board counts and other shared short-lived values. Use Redis when more than one
 # process serves the portal (CACHE_URL=redis://…/1), so every process sees the same values.

@@ -29,7 +29,7 @@ from leads.scoring.lab.common import (
     DECILES,
     _loaded,
     _progress,
-    _without_jit,
+    _transaction_with,
     mql_bar,
 )
 from leads.scoring.models import LabRun, ScoringModel
@@ -200,10 +200,9 @@ def lab_backtest(run: LabRun) -> dict:
     models = {"draft": draft, **({"active": active} if active else {})}
     period = backtest_period(run.parameters)
 
-    with _without_jit():
-        ids, fit, converted = _backtest_leads_columns(backtest_leads(run.parameters), models)
+    ids, fit, converted = _backtest_leads_columns(backtest_leads(run.parameters), models)
     _progress(run, 20)
-    with _without_jit(BACKTEST_SETTINGS):
+    with _transaction_with(BACKTEST_SETTINGS):
         engagement = _backtest_engagement(period, models, days, ids)
     _progress(run, 90)
 

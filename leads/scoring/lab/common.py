@@ -42,16 +42,13 @@ def _loaded(model_id: int) -> ScoringModel:
 
 
 @contextmanager
-def _without_jit(settings: dict[str, str] | None = None) -> Iterator[None]:
-    """A transaction in which PostgreSQL does not compile the lab's queries to machine code:
-    their cost estimates call for it, but compiling took 0.8–1.6 s a query in our runs, more
-    than it saved on 100,000 leads. ``settings`` are further planner or memory settings for the
-    transaction only (``{"work_mem": "128MB"}``)."""
+def _transaction_with(settings: dict[str, str] | None = None) -> Iterator[None]:
+    """A transaction with these PostgreSQL planner or memory settings for it only
+    (``{"work_mem": "128MB"}``)."""
     database = router.db_for_read(Lead)
     with transaction.atomic(using=database):
         if connections[database].vendor == "postgresql":
             with connections[database].cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
                 for name, value in (settings or {}).items():
                     cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
         yield

@@ -26,7 +26,6 @@ from leads.scoring.lab.common import (
     _loaded,
     _progress,
     _qualifies,
-    _without_jit,
     mql_bar,
 )
 from leads.scoring.models import LabRun, ScoringModel
@@ -84,7 +83,7 @@ def _draft_groups(
     params = [
         *temperature_params, *grade_params, *draft_mql_params, *grade_params, *parts_params,
     ]  # fmt: skip
-    with _without_jit(), connections[database].cursor() as cursor:
+    with connections[database].cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall()
 

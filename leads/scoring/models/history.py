@@ -12,7 +12,11 @@ class ScoreHistory(models.Model):
     day's score; rows older than ``HISTORY_DAYS`` are pruned nightly."""
 
     pk = models.CompositePrimaryKey("lead", "day")
-    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="+")
+    # The key, which leads with the lead, serves lookups by lead: no index of its own, which
+    # every score written would also update.
+    lead = models.ForeignKey(
+        "leads.Lead", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     day = models.DateField()
     fit_score = models.IntegerField()
     engagement_score = models.IntegerField()
