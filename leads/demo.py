@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from leads import generate
 from leads.models import Company, Event, Lead, Note, Stage, StageTransition, Touch
+from leads.search import leads_search_write
 from leads.selectors import stage_counts_invalidate
 
 COMPANY_COUNT = 300
@@ -117,12 +118,11 @@ def _leads(rng, now, companies, campaigns, owners) -> tuple[list[Lead], list[gen
             unsubscribed=story.unsubscribed,
             created_at=_at(now, story.created),
         )
-        lead.search_text = (
-            f"{lead.first_name} {lead.last_name} {lead.email} {company.name}".lower()[:600]
-        )
         leads.append(lead)
         stories.append(story)
-    return Lead.objects.bulk_create(leads, batch_size=BATCH_SIZE), stories
+    created = Lead.objects.bulk_create(leads, batch_size=BATCH_SIZE)
+    leads_search_write(Lead.objects.filter(pk__in=[lead.pk for lead in created]))
+    return created, stories
 
 
 def _transitions(rng, now, leads, stories) -> None:

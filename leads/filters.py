@@ -52,7 +52,7 @@ class LeadFilter(django_filters.FilterSet):
         words = value.lower().split()
         condition = Q()
         for word in words[:5]:
-            condition &= Q(search_text__contains=word)
+            condition &= Q(search__text__contains=word)
         return queryset.filter(condition)
 
     def filter_temperature(self, queryset, name, value):

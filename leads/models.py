@@ -287,8 +287,6 @@ class Lead(models.Model):
     consent = models.CharField(max_length=10, choices=Consent.choices, default=Consent.UNKNOWN)
     unsubscribed = models.BooleanField(default=False)
 
-    # Lower-cased name, e-mail and company name, written with the lead, for text search.
-    search_text = models.CharField(max_length=600, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -362,9 +360,21 @@ class Lead(models.Model):
             "grade": self.grade,
         }
 
-    def build_search_text(self) -> str:
-        company = self.company.name if self.company_id and self.company else ""
-        return f"{self.first_name} {self.last_name} {self.email} {company}".lower()[:600]
+
+class LeadSearch(models.Model):
+    """What the lead list's search matches, written by ``leads.search``: beside the lead, so
+    that a changed score, which rewrites the lead's row, does not rewrite its trigram index."""
+
+    lead = models.OneToOneField(
+        Lead, on_delete=models.CASCADE, primary_key=True, related_name="search"
+    )
+    text = models.CharField(max_length=600)
+
+    class Meta:
+        verbose_name_plural = "lead search texts"
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class Event(models.Model):

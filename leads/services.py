@@ -13,6 +13,7 @@ from django.utils import timezone
 from leads.lifecycle import lead_move_stage
 from leads.models import Company, Event, Lead, Stage, StageTransition, Touch
 from leads.scoring.incremental import scoring_enqueue
+from leads.search import leads_search_write
 from leads.selectors import stage_counts_invalidate
 
 # Fields a user, the API or an import may set on a lead (stage and scores have their own paths).
@@ -69,9 +70,9 @@ def lead_create(
         raise ValidationError({"email": f"A lead with the e-mail {email} already exists."})
     now = created_at or timezone.now()
     lead = Lead(email=email, stage=stage, stage_changed_at=now, created_at=now, **fields)
-    lead.search_text = lead.build_search_text()
-    lead.full_clean(exclude=["search_text"])
+    lead.full_clean()
     lead.save()
+    leads_search_write(Lead.objects.filter(pk=lead.pk))
     StageTransition.objects.create(
         lead=lead, from_stage="", to_stage=stage, at=now, actor=actor, rule=rule,
         reason="Created", scores=lead.score_snapshot(),
@@ -87,9 +88,9 @@ def lead_update(*, lead: Lead, **fields) -> Lead:
     _check_fields(fields)
     for name, value in fields.items():
         setattr(lead, name, value)
-    lead.search_text = lead.build_search_text()
-    lead.full_clean(exclude=["search_text"])
+    lead.full_clean()
     lead.save()
+    leads_search_write(Lead.objects.filter(pk=lead.pk))
     scoring_enqueue([lead.pk])
     return lead
 

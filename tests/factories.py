@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
+from leads.search import leads_search_write
 from smarketing.roles import Role
 
 
@@ -55,6 +56,7 @@ class LeadFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "leads.Lead"
+        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"person{n}@example.com")
     first_name = factory.Faker("first_name")
@@ -62,11 +64,11 @@ class LeadFactory(factory.django.DjangoModelFactory):
     job_title = "Head of Marketing"
     company = factory.SubFactory(CompanyFactory)
     stage = "lead"
-    search_text = factory.LazyAttribute(
-        lambda lead: (
-            f"{lead.first_name} {lead.last_name} {lead.email} {lead.company.name if lead.company else ''}".lower()
-        )
-    )
+
+    @factory.post_generation
+    def search(lead, create, extracted, **kwargs):
+        if create:
+            leads_search_write(type(lead).objects.filter(pk=lead.pk))
 
 
 class EventFactory(factory.django.DjangoModelFactory):

@@ -20,6 +20,7 @@ from psycopg.types.json import Jsonb
 from leads.imports.parsing import LEAD_TEXT_FIELDS, CheckedRow, RowChecker
 from leads.models import Company, Lead, Stage, StageTransition
 from leads.scoring.incremental import scoring_enqueue
+from leads.search import leads_search_write
 
 # Lead columns an import writes from a field of the same name.
 LEAD_IMPORT_FIELDS = (*LEAD_TEXT_FIELDS, "country", "original_channel")
@@ -46,11 +47,9 @@ def chunk_apply(
         return 0, 0, skipped
     upsert = _upsert_postgresql if _use_copy() else _upsert_orm
     created, updated = upsert(list(merged.values()), checker.fields, actor_id, timezone.now())
-    scoring_enqueue(
-        Lead.objects.annotate(normalized=Lower("email"))
-        .filter(normalized__in=list(merged))
-        .values_list("pk", flat=True)
-    )
+    imported = Lead.objects.annotate(normalized=Lower("email")).filter(normalized__in=list(merged))
+    leads_search_write(imported)
+    scoring_enqueue(imported.values_list("pk", flat=True))
     return created, updated + repeats, skipped
 
 
@@ -135,26 +134,19 @@ def _upsert_postgresql(
                 "stage_changed_at": "%(now)s",
                 "created_at": "%(now)s",
                 "updated_at": "%(now)s",
-                "search_text": (
-                    f"left(lower({final['first_name']} || ' ' || {final['last_name']} || ' ' "
-                    "|| r.email || ' ' || COALESCE(rc.name, ec.name, '')), 600)"
-                ),
             },
         )
         updated_columns = [name for name in LEAD_IMPORT_FIELDS if name in fields]
         if "company_name" in fields or "company_domain" in fields:
             updated_columns.append("company_id")
         assignments = ", ".join(
-            f"{column} = EXCLUDED.{column}"
-            for column in (*updated_columns, "search_text", "updated_at")
+            f"{column} = EXCLUDED.{column}" for column in (*updated_columns, "updated_at")
         )
         cursor.execute(
             "WITH upserted AS ("  # noqa: S608 - identifiers only (see above)
             f" INSERT INTO leads_lead ({lead.columns}) SELECT {lead.values}"
             " FROM lead_import_rows r"
             " LEFT JOIN leads_lead e ON lower(e.email) = r.email"
-            " LEFT JOIN leads_company rc ON rc.id = r.company_id"
-            " LEFT JOIN leads_company ec ON ec.id = e.company_id"
             " ORDER BY r.seq"
             f" ON CONFLICT ((lower(email))) DO UPDATE SET {assignments}"
             " RETURNING id, stage, (xmax = 0) AS inserted"
@@ -229,7 +221,6 @@ def _upsert_orm(rows: list[dict[str, str]], fields: list[str], actor_id, now) ->
             if company is not None:
                 lead.company = company
             changed.append(lead)
-        lead.search_text = lead.build_search_text()
     Lead.objects.bulk_create(new_leads)
     created_ids = dict(
         Lead.objects.filter(email__in=[lead.email for lead in new_leads]).values_list("email", "id")
@@ -247,9 +238,7 @@ def _upsert_orm(rows: list[dict[str, str]], fields: list[str], actor_id, now) ->
         for lead in new_leads
     )
     if changed:
-        Lead.objects.bulk_update(
-            changed, [*sorted(updated_fields), "company", "search_text", "updated_at"]
-        )
+        Lead.objects.bulk_update(changed, [*sorted(updated_fields), "company", "updated_at"])
     return len(new_leads), len(changed)
 
 

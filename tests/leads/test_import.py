@@ -79,7 +79,7 @@ def test_a_hubspot_export_is_imported_with_its_columns_recognised(marketer):
     assert (ann.first_name, ann.last_name, ann.job_title) == ("Ann1", "Lee1", "CMO")
     assert (ann.stage, ann.original_channel, ann.country.code) == ("mql", "organic_search", "DE")
     assert (ann.company.name, ann.company.domain) == ("Acme 1", "acme1.com")
-    assert ann.search_text == "ann1 lee1 ann1@acme1.com acme 1"
+    assert ann.search.text == "ann1 lee1 ann1@acme1.com acme 1"
     other = Lead.objects.get(email="ann2@acme2.com")
     assert (other.stage, other.original_channel, other.country.code) == (
         "customer",
@@ -225,7 +225,7 @@ def test_the_orm_path_of_the_sqlite_demo_writes_the_same(marketer, monkeypatch):
     assert leads["ann1@acme1.com"].company.name == "Acme Corporation"
     assert (leads["ann2@acme2.com"].first_name, leads["ann2@acme2.com"].stage) == ("Ann2", "sal")
     assert leads["ann3@acme3.com"].job_title == "CEO"
-    assert leads["ann3@acme3.com"].search_text == "ann3 lee3 ann3@acme3.com acme 3"
+    assert leads["ann3@acme3.com"].search.text == "ann3 lee3 ann3@acme3.com acme 3"
     assert StageTransition.objects.filter(reason="Imported").count() == 2
 
 

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from leads.models import Channel, Lead, Note, Stage, StageTransition, Touch
 from leads.selectors import COLUMN_SIZE, stage_counts_invalidate
+from leads.services import lead_create, lead_update
 from tests.factories import CompanyFactory, EventFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -183,6 +184,18 @@ def test_the_list_searches_sorts_and_pages_with_a_cursor(client_for, rep):
     )
     found = client.get(reverse("leads:list"), {"q": "zelda ACME"})
     assert [lead.email for lead in found.context["page"].items] == ["zelda@acme.test"]
+
+
+def test_the_search_finds_a_lead_by_the_name_an_edit_gave_it(client_for, rep):
+    lead = lead_create(
+        email="kim@acme.test", first_name="Kim", last_name="Oldfield",
+        company=CompanyFactory(name="Acme Rockets"),
+    )  # fmt: skip
+    lead_update(lead=lead, last_name="Brightwater")
+    client = client_for(rep)
+    found = client.get(reverse("leads:list"), {"q": "brightwater ROCKETS"})
+    assert [row.pk for row in found.context["page"].items] == [lead.pk]
+    assert not client.get(reverse("leads:list"), {"q": "oldfield"}).context["page"].items
 
 
 def test_a_broken_page_link_gets_a_message(client_for, rep):

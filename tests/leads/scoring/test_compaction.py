@@ -104,5 +104,8 @@ def test_one_compaction_at_a_time():
         assert lead_indexes_compact() is None
         assert _index_files() == before
     finally:
+        # Released before closing: a closed session's locks go when its server process ends,
+        # which can be after the next line.
+        other.execute("SELECT pg_advisory_unlock(%s)", [COMPACTION_LOCK])
         other.close()
     assert lead_indexes_compact() is not None
