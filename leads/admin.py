@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.utils.translation import ngettext
 
 from leads.models import Campaign, Company, Event, Lead, Note, StageTransition, Touch
-from leads.services import leads_recycle
+from leads.services import company_save, leads_recycle
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -24,6 +24,9 @@ class CompanyAdmin(admin.ModelAdmin):
     list_display = ["name", "domain", "industry", "size_band", "country"]
     search_fields = ["name", "domain"]
     list_filter = ["size_band", "annual_revenue_band"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        company_save(obj)
 
 
 @admin.register(Campaign)

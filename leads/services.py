@@ -47,6 +47,15 @@ def company_for(*, name: str, domain: str = "", **fields) -> Company:
     return company or Company.objects.create(name=name, **fields)
 
 
+@transaction.atomic
+def company_save(company: Company) -> Company:
+    """Check and save ``company``; its leads' search text follows a new name."""
+    company.full_clean()
+    company.save()
+    leads_search_write(Lead.objects.filter(company=company))
+    return company
+
+
 def _check_fields(fields: dict) -> None:
     unknown = set(fields) - set(LEAD_EDITABLE_FIELDS)
     if unknown:

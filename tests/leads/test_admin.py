@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from leads.models import Stage, StageTransition
-from tests.factories import LeadFactory
+from leads.models import LeadSearch, Stage, StageTransition
+from tests.factories import CompanyFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -33,3 +33,14 @@ def test_events_and_transitions_are_read_only_in_the_admin(client_for, admin_use
     client = client_for(admin_user)
     assert client.get(reverse("admin:leads_event_add")).status_code == 403
     assert client.get(reverse("admin:leads_stagetransition_add")).status_code == 403
+
+
+def test_renaming_a_company_in_the_admin_renames_it_in_its_leads_search(client_for, admin_user):
+    company = CompanyFactory(name="Acme", domain="acme.com")
+    lead = LeadFactory(company=company, email="ops@example.test")
+    change = reverse("admin:leads_company_change", args=[company.pk])
+    form = client_for(admin_user).get(change).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    response = client_for(admin_user).post(change, {**data, "name": "Initech"})
+    assert response.status_code == 302
+    assert LeadSearch.objects.get(lead=lead).text.endswith(" initech")

@@ -344,6 +344,16 @@ def test_a_company_is_listed_read_and_patched(as_rep):
     assert acme.employee_count == 450
 
 
+def test_a_renamed_company_finds_its_leads_by_the_new_name(as_rep):
+    acme = CompanyFactory(name="Acme", domain="acme.com")
+    lead = LeadFactory(company=acme)
+    url = reverse("api:company-detail", args=[acme.pk])
+    response = as_rep.patch(url, {"name": "Initech"}, content_type="application/json")
+    assert response.status_code == 200, response.json()
+    assert ids(as_rep.get(LEADS, {"q": "initech"})) == [lead.pk]
+    assert ids(as_rep.get(LEADS, {"q": "acme "})) == []
+
+
 # --- events ------------------------------------------------------------------------------------
 
 

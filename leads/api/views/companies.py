@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from leads.api import serializers
 from leads.api.views.common import INVALID, NOT_FOUND, READ
 from leads.models import Company
-from leads.services import normalize_domain
+from leads.services import company_save, normalize_domain
 from smarketing.api.errors import service_errors
 from smarketing.api.pagination import KeysetPagination
 
@@ -35,8 +35,7 @@ COMPANY_EXAMPLE = OpenApiExample(
 def _company_save(company: Company) -> Company:
     try:
         with transaction.atomic(), service_errors():
-            company.full_clean()
-            company.save()
+            company_save(company)
     except IntegrityError as error:
         # Two requests for one domain at once: the unique index refuses the second.
         raise ValidationError(
