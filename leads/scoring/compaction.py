@@ -1,11 +1,12 @@
-"""Compacting the leads' indexes after a rescore that rewrote most leads.
+"""The leads' indexes around a rescore that rewrites most leads.
 
-A changed score moves a lead in nine score-ordered indexes, so PostgreSQL writes a new version
-of the row and a new entry in every index of ``leads_lead``. After a run that rewrites most
-leads, the old entries are dead but their pages stay: vacuum makes the space reusable without
-giving it back, and the board and the lists, which walk these indexes, read two or three times
-the pages they read before. ``REINDEX … CONCURRENTLY`` rebuilds each index beside the old one
-while leads are read and written, then swaps them.
+A changed score moves a lead in each score-ordered index, so PostgreSQL writes a new version
+of the row and a new entry in every index of ``leads_lead``. A full rescore therefore drops the
+score-ordered indexes before its chunks and builds them again after (one sort each, instead of
+a million moves), and a run that rewrote most leads then compacts the other indexes: their old
+entries are dead but their pages stay, and the board and the lists would read two or three
+times the pages they read before. Every step is concurrent, so leads are read and written
+throughout, and idempotent, so a killed worker's step is simply done again.
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import connections, router
+from django.db import connections, models, router
 
 from leads.models import Lead
 
 logger = logging.getLogger(__name__)
 
-# One compaction at a time, across every worker: a session-level advisory lock with this key.
+# One compaction or index build at a time, across every worker: a session-level advisory lock.
 COMPACTION_LOCK = 0x5C0_7E5
+# Sorting a million leads' keys in memory instead of in temporary files.
+INDEX_BUILD_MEMORY = "256MB"
 
 
 def compaction_due(*, written: int, total: int) -> bool:
@@ -28,6 +31,60 @@ def compaction_due(*, written: int, total: int) -> bool:
     enough to rebuild (``SCORING_COMPACT_SHARE`` of the leads, by default a third)."""
     share = settings.SCORING_COMPACT_SHARE
     return total > 0 and share > 0 and written >= share * total
+
+
+def _connection():
+    """The leads' database connection on PostgreSQL outside a transaction, else None: indexes
+    are built and dropped concurrently, which needs autocommit."""
+    connection = connections[router.db_for_write(Lead)]
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    return connection
+
+
+def score_indexes() -> list[models.Index]:
+    """The indexes of ``leads_lead`` in score order (the board, the lists, their filters)."""
+    return [index for index in Lead._meta.indexes if "-total_score" in index.fields]
+
+
+def score_indexes_drop() -> list[str]:
+    """Drop the score-ordered indexes before a rescore that rewrites most leads; return their
+    names. Pages read the leads by a scan meanwhile."""
+    connection = _connection()
+    if connection is None:
+        return []
+    with connection.schema_editor(atomic=False) as editor:
+        for index in score_indexes():
+            editor.remove_index(Lead, index, concurrently=True)
+    return [index.name for index in score_indexes()]
+
+
+def score_indexes_build() -> list[str]:
+    """Build every score-ordered index that is missing (or left invalid by a killed build);
+    return the names built. One worker at a time: a second one waits, then finds them built."""
+    connection = _connection()
+    if connection is None:
+        return []
+    built = []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [COMPACTION_LOCK])
+        cursor.execute(f"SET maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
+        try:
+            present = dict(_indexes(cursor, Lead._meta.db_table))
+            with connection.schema_editor(atomic=False) as editor:
+                for index in score_indexes():
+                    if present.get(index.name) is True:
+                        continue
+                    if index.name in present:
+                        editor.remove_index(Lead, index, concurrently=True)
+                    editor.add_index(Lead, index, concurrently=True)
+                    built.append(index.name)
+        finally:
+            cursor.execute("RESET maintenance_work_mem")
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [COMPACTION_LOCK])
+    if built:
+        logger.info("Built %d score-ordered indexes of %s.", len(built), Lead._meta.db_table)
+    return built
 
 
 def _indexes(cursor, table: str) -> list[tuple[str, bool]]:
@@ -40,14 +97,14 @@ def _indexes(cursor, table: str) -> list[tuple[str, bool]]:
     return cursor.fetchall()
 
 
-def lead_indexes_compact() -> list[str] | None:
-    """Rebuild every index of ``leads_lead`` without blocking reads or writes; return their
-    names, or None when another worker is compacting or the database is not PostgreSQL.
+def lead_indexes_compact(skip: tuple[str, ...] | list[str] = ()) -> list[str] | None:
+    """Rebuild every index of ``leads_lead`` but ``skip`` (built fresh) without blocking reads
+    or writes; return their names, or None when another worker is compacting or the database
+    is not PostgreSQL.
 
     A rebuild interrupted by a dead worker leaves an invalid ``…_ccnew`` index behind, which
     every insert would still maintain: it is dropped first."""
-    database = router.db_for_write(Lead)
-    connection = connections[database]
+    connection = connections[router.db_for_write(Lead)]
     if connection.vendor != "postgresql":
         return None
     if connection.in_atomic_block:
@@ -63,6 +120,8 @@ def lead_indexes_compact() -> list[str] | None:
                     cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
             rebuilt = []
             for name, _valid in _indexes(cursor, table):
+                if name in skip:
+                    continue
                 cursor.execute(f'REINDEX INDEX CONCURRENTLY "{name}"')
                 rebuilt.append(name)
             logger.info("Rebuilt %d indexes of %s.", len(rebuilt), table)

@@ -1,15 +1,16 @@
 """Full rescores: every lead scored with one model as of one instant, in committed chunks over
-lead-id ranges, resumable, with the progress the UI shows."""
+lead-id ranges that several workers share, resumable, with the progress the UI shows."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Window
+from django.db.models.functions import Mod, RowNumber
 from django.utils import timezone
 
 from leads.models import Lead
-from leads.scoring.compaction import compaction_due
+from leads.scoring.compaction import compaction_due, score_indexes_build, score_indexes_drop
 from leads.scoring.engine import (
     leads_score,
     scores_apply_staged,
@@ -17,7 +18,8 @@ from leads.scoring.engine import (
     scores_stage_drop,
     scores_stage_exists,
 )
-from leads.scoring.models import RunStatus, ScoringModel, ScoringRun
+from leads.scoring.models import RunStatus, ScoringModel, ScoringRun, ScoringRunChunk
+from leads.scoring.models.runs import UNFINISHED
 from leads.scoring.services import scoring_model_activate
 
 
@@ -63,79 +65,148 @@ def stage_table(run: ScoringRun) -> str:
     return f"scoring_run_{run.pk}"
 
 
-def _chunk_claim(run_id: int) -> tuple[ScoringRun, int, int] | None:
-    """The run, locked, and the next id range to write; None when every chunk is written."""
-    run = ScoringRun.objects.select_for_update().select_related("model").get(pk=run_id)
-    if run.is_finished or run.last_lead_id >= run.highest_lead_id:
-        return None
+def _chunks_cut(run: ScoringRun) -> None:
+    """Cut the run's leads into chunks of ``SCORING_RUN_CHUNK`` leads each (however sparse the
+    ids are): every chunk ends at a size-th lead id, the last at the run's highest id."""
+    size = settings.SCORING_RUN_CHUNK
+    ends = Lead.objects.filter(pk__lte=run.highest_lead_id).annotate(
+        place=Mod(Window(RowNumber(), order_by=F("pk").asc()), size)
+    )
+    highs = list(ends.filter(place=0).order_by("pk").values_list("pk", flat=True))
+    if not highs or highs[-1] < run.highest_lead_id:
+        highs.append(run.highest_lead_id)
+    ScoringRunChunk.objects.bulk_create(
+        ScoringRunChunk(run=run, number=number, low=low, high=high)
+        for number, (low, high) in enumerate(zip([0, *highs], highs, strict=False), start=1)
+    )
+
+
+def _supersession_check(run: ScoringRun) -> None:
     if run.kind != ScoringRun.Kind.MANUAL and run.model.status != ScoringModel.Status.ACTIVE:
         raise RunSuperseded(f"v{run.model.version} is no longer the active model.")
-    if _staged() and not scores_stage_exists(stage_table(run)):
-        # First chunk, or the database restarted and emptied the UNLOGGED table: (re)stage,
-        # holding the run's lock so that a second worker waits instead of staging too.
-        scores_stage(
-            model=run.model, table=stage_table(run), now=run.as_of,
-            highest_lead_id=run.highest_lead_id,
-        )  # fmt: skip
-    # Up to the chunk-th lead after the last one written, so that every chunk holds as many
-    # leads however sparse the ids are.
-    size = settings.SCORING_RUN_CHUNK
-    ids = Lead.objects.filter(pk__gt=run.last_lead_id, pk__lte=run.highest_lead_id)
-    high = next(iter(ids.order_by("pk").values_list("pk", flat=True)[size - 1 : size]), None)
-    return run, run.last_lead_id, high or run.highest_lead_id
 
 
-def _chunk_write(run: ScoringRun, low: int, high: int) -> int:
+def _prepare(run_id: int) -> tuple[ScoringRun, bool]:
+    """Under the run's lock: stage the parts (first, or again after a database restart emptied
+    the UNLOGGED table) and cut the chunks. Returns the run and whether this call cut them; a
+    second worker waits on the lock, then finds both done."""
+    with transaction.atomic():
+        run = ScoringRun.objects.select_for_update().select_related("model").get(pk=run_id)
+        if run.is_finished:
+            return run, False
+        _supersession_check(run)
+        if _staged() and not scores_stage_exists(stage_table(run)):
+            scores_stage(
+                model=run.model, table=stage_table(run), now=run.as_of,
+                highest_lead_id=run.highest_lead_id,
+            )  # fmt: skip
+        if run.chunks.exists():
+            return run, False
+        _chunks_cut(run)
+        return run, True
+
+
+def _chunk_write(run: ScoringRun, chunk: ScoringRunChunk) -> int:
     only_changed = True  # leads whose scores and model are unchanged are not rewritten
     if _staged():
         return scores_apply_staged(
-            model=run.model, table=stage_table(run), low=low, high=high, now=run.as_of,
-            only_changed=only_changed,
+            model=run.model, table=stage_table(run), low=chunk.low, high=chunk.high,
+            now=run.as_of, only_changed=only_changed,
         )  # fmt: skip
-    chunk = Lead.objects.filter(pk__gt=low, pk__lte=high)
-    return leads_score(model=run.model, leads=chunk, now=run.as_of, only_changed=only_changed)
+    leads = Lead.objects.filter(pk__gt=chunk.low, pk__lte=chunk.high)
+    return leads_score(model=run.model, leads=leads, now=run.as_of, only_changed=only_changed)
 
 
-def scoring_run_execute(*, run_id: int) -> ScoringRun:
-    """Write every chunk still to do, each in its own transaction with the run's progress.
+def _chunk_claim(run_id: int) -> ScoringRunChunk | None:
+    """The first chunk not done that no other worker holds, locked until the transaction ends
+    (the chunk's row alone: its run and model stay free for the other workers)."""
+    return (
+        ScoringRunChunk.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(run_id=run_id, done=False)
+        .select_related("run__model")
+        .order_by("number")
+        .first()
+    )
 
-    The run's row is locked while a chunk is written, so two workers given the same run take
-    turns and never write a chunk twice; a worker killed mid-chunk rolls the chunk back, and
-    the run continues from the last committed chunk when its task is delivered again."""
+
+def _chunk_next(run_id: int) -> bool:
+    """Write the next chunk no other worker holds, with its qualification and the run's
+    progress, in one transaction; False when none is left."""
     from leads.scoring.qualification import leads_qualify
-    from leads.scoring.tasks import lead_indexes_compact_task
 
-    finished = 0
+    with transaction.atomic():
+        chunk = _chunk_claim(run_id)
+        if chunk is None:
+            return False
+        run = chunk.run
+        _supersession_check(run)
+        leads = Lead.objects.filter(pk__gt=chunk.low, pk__lte=chunk.high)
+        written = _chunk_write(run, chunk)
+        qualified = leads_qualify(leads=leads, now=run.as_of)
+        chunk.done = True
+        chunk.save(update_fields=["done"])
+        ScoringRun.objects.filter(pk=run_id).update(
+            leads_done=F("leads_done") + leads.count(),
+            leads_written=F("leads_written") + written,
+            leads_qualified=F("leads_qualified") + qualified,
+        )
+    return True
+
+
+def _rewrites_most_leads(run: ScoringRun) -> bool:
+    """Whether most leads are scored by another model than the run's (a newly activated one):
+    each of them is then rewritten. A rerun of the same model, or the nightly decay run,
+    rewrites the few leads whose scores changed, which the indexes take in their stride."""
+    leads = Lead.objects.filter(pk__lte=run.highest_lead_id)
+    return leads.exclude(scoring_model=run.model).count() > leads.count() / 2
+
+
+def scoring_run_execute(*, run_id: int, helpers: int = 0) -> ScoringRun:
+    """Write every chunk still to do, each in its own transaction with the run's progress, and
+    start ``helpers`` more tasks that write chunks beside this one.
+
+    A chunk is held by the worker writing it, so workers on the same run share its chunks and
+    never write one twice; a worker killed mid-chunk rolls the chunk back, and it is written
+    when a task of the run is delivered again. The worker that finds every chunk done builds
+    the score-ordered indexes a run that rewrites most leads dropped, then closes the run."""
+    from leads.scoring.tasks import scoring_run_task
+
     ScoringRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
         status=RunStatus.RUNNING, started_at=timezone.now()
     )
     try:
-        while True:
-            with transaction.atomic():
-                claimed = _chunk_claim(run_id)
-                if claimed is None:
-                    break
-                run, low, high = claimed
-                chunk = Lead.objects.filter(pk__gt=low, pk__lte=high)
-                written = _chunk_write(run, low, high)
-                qualified = leads_qualify(leads=chunk, now=run.as_of)
-                ScoringRun.objects.filter(pk=run_id).update(
-                    last_lead_id=high,
-                    leads_done=F("leads_done") + chunk.count(),
-                    leads_written=F("leads_written") + written,
-                    leads_qualified=F("leads_qualified") + qualified,
-                )
+        run, cut = _prepare(run_id)
+        if run.is_finished:
+            return run
+        if cut and _staged() and _rewrites_most_leads(run):
+            score_indexes_drop()
+        for _helper in range(helpers):
+            scoring_run_task.delay(run_id, helper=True)
+        while _chunk_next(run_id):
+            pass
     except RunSuperseded as superseded:
-        ScoringRun.objects.filter(pk=run_id).update(
+        score_indexes_build()
+        ScoringRun.objects.filter(pk=run_id, status__in=UNFINISHED).update(
             status=RunStatus.FAILED, error=str(superseded), finished_at=timezone.now()
         )
-    else:
-        finished = ScoringRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-            status=RunStatus.DONE, finished_at=timezone.now()
-        )
+        return _closed(run_id, finished=False, built=[])
+    if ScoringRunChunk.objects.filter(run_id=run_id, done=False).exists():
+        return ScoringRun.objects.get(pk=run_id)  # another worker writes the last chunks
+    built = score_indexes_build()
+    finished = ScoringRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+        status=RunStatus.DONE, finished_at=timezone.now()
+    )
+    return _closed(run_id, finished=bool(finished), built=built)
+
+
+def _closed(run_id: int, *, finished: bool, built: list[str]) -> ScoringRun:
+    """After the run is done or failed: drop its staging table, and compact the leads' other
+    indexes if this worker closed a run that rewrote most leads."""
+    from leads.scoring.tasks import lead_indexes_compact_task
+
     run = ScoringRun.objects.get(pk=run_id)
-    if run.is_finished and _staged():
+    if _staged():
         scores_stage_drop(stage_table(run))
         if finished and compaction_due(written=run.leads_written, total=run.leads_total):
-            transaction.on_commit(lead_indexes_compact_task.delay)
+            transaction.on_commit(lambda: lead_indexes_compact_task.delay(skip=built))
     return run

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
@@ -39,11 +40,13 @@ def scoring_sweep_task() -> int:
 
 
 @shared_task(**RETRY)
-def scoring_run_task(run_id: int) -> None:
-    """Run (or resume) a full rescore; a redelivered task continues after the last chunk."""
+def scoring_run_task(run_id: int, helper: bool = False) -> None:
+    """Run (or resume) a full rescore; a redelivered task writes the chunks not done. The
+    first task starts ``SCORING_RUN_WORKERS - 1`` helpers, which write chunks beside it."""
     from leads.scoring.runs import scoring_run_execute
 
-    scoring_run_execute(run_id=run_id)
+    helpers = 0 if helper else max(settings.SCORING_RUN_WORKERS - 1, 0)
+    scoring_run_execute(run_id=run_id, helpers=helpers)
 
 
 @shared_task(**RETRY)
@@ -59,11 +62,12 @@ def scoring_decay_task() -> int | None:
 
 
 @shared_task(**RETRY)
-def lead_indexes_compact_task() -> list[str] | None:
-    """Rebuild the leads' indexes after a rescore rewrote most leads (one worker at a time)."""
+def lead_indexes_compact_task(skip: list[str] | None = None) -> list[str] | None:
+    """Rebuild the leads' indexes after a rescore rewrote most leads (one worker at a time),
+    but those in ``skip``, which the rescore built fresh."""
     from leads.scoring.compaction import lead_indexes_compact
 
-    return lead_indexes_compact()
+    return lead_indexes_compact(skip=skip or ())
 
 
 @shared_task(**RETRY)

@@ -7,7 +7,7 @@ from leads.scoring.models.qualification import (
     QualificationCondition,
     QualificationCriteria,
 )
-from leads.scoring.models.runs import LabRun, RunStatus, ScoringRun
+from leads.scoring.models.runs import LabRun, RunStatus, ScoringRun, ScoringRunChunk
 from leads.scoring.models.versions import EngagementRule, FitGroup, FitRule, ScoringModel
 
 __all__ = [
@@ -23,4 +23,5 @@ __all__ = [
     "ScoreHistory",
     "ScoringModel",
     "ScoringRun",
+    "ScoringRunChunk",
 ]

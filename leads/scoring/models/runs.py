@@ -20,12 +20,12 @@ UNFINISHED = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
 class ScoringRun(models.Model):
-    """A rescore of every lead with one model as of one instant, chunked over lead-id ranges.
+    """A rescore of every lead with one model as of one instant, in chunks over lead-id ranges.
 
-    Each chunk is applied and its progress (``last_lead_id``, ``leads_done``) recorded in one
-    transaction, so a worker killed mid-run leaves no chunk half-written, and the run resumes
-    after the last committed chunk. ``as_of`` is fixed when the run starts, so a resumed or
-    repeated chunk writes the same values."""
+    Each chunk is written, marked done and counted in the run's progress in one transaction,
+    so a worker killed mid-run leaves no chunk half-written, and the run resumes with the
+    chunks not done. ``as_of`` is fixed when the run starts, so a resumed or repeated chunk
+    writes the same values."""
 
     class Kind(models.TextChoices):
         ACTIVATION = "activation", "Activation"
@@ -37,7 +37,6 @@ class ScoringRun(models.Model):
     status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
     as_of = models.DateTimeField(help_text="The instant every lead is scored as of.")
     highest_lead_id = models.BigIntegerField(default=0)
-    last_lead_id = models.BigIntegerField(default=0, help_text="Chunks up to here are written.")
     leads_total = models.PositiveIntegerField(default=0)
     leads_done = models.PositiveIntegerField(default=0)
     leads_written = models.PositiveIntegerField(default=0)
@@ -67,6 +66,26 @@ class ScoringRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status not in UNFINISHED
+
+
+class ScoringRunChunk(models.Model):
+    """The leads with ``low < id ≤ high`` of a run; every worker on the run takes the next chunk
+    not done and not taken (``FOR UPDATE SKIP LOCKED``), and holds it until it is written."""
+
+    run = models.ForeignKey(ScoringRun, on_delete=models.CASCADE, related_name="chunks")
+    number = models.PositiveIntegerField()
+    low = models.BigIntegerField()
+    high = models.BigIntegerField()
+    done = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["run", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "number"], name="scoring_run_chunk_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Chunk {self.number} of run {self.run_id}: {self.low} < id ≤ {self.high}"
 
 
 class LabRun(models.Model):

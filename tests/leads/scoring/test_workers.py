@@ -12,15 +12,23 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from leads.models import Event, Lead
 from leads.scoring import incremental
+from leads.scoring.compaction import score_indexes, score_indexes_build
 from leads.scoring.engine import leads_score, leads_score_ids
 from leads.scoring.models import RunStatus, ScoreHistory, ScoringRun
-from leads.scoring.runs import scoring_run_execute, scoring_run_start, stage_table
+from leads.scoring.runs import (
+    _chunk_claim,
+    _chunk_next,
+    _prepare,
+    scoring_run_execute,
+    scoring_run_start,
+    stage_table,
+)
 from leads.scoring.services import scoring_model_activate
 from leads.scoring.tasks import score_history_prune_task, scoring_decay_task
 from leads.services import events_record
@@ -362,14 +370,109 @@ def test_a_killed_rescore_leaves_whole_chunks_and_resumes(transactional_db, tmp_
             process.kill()
 
     run.refresh_from_db()
-    assert run.status == RunStatus.RUNNING and 0 < run.last_lead_id < run.highest_lead_id
-    written = set(Lead.objects.filter(scoring_model=model).values_list("pk", flat=True))
-    # Every lead up to the last committed chunk is written, none after it.
-    assert written == {lead.pk for lead in leads if lead.pk <= run.last_lead_id}
+    done = list(run.chunks.filter(done=True))
+    assert run.status == RunStatus.RUNNING and 0 < len(done) < run.chunks.count()
+    in_done = {
+        lead.pk for lead in leads if any(chunk.low < lead.pk <= chunk.high for chunk in done)
+    }
+    assert run.leads_done == len(in_done)
+    # Every lead of a committed chunk is written, none of the others.
+    assert set(Lead.objects.filter(scoring_model=model).values_list("pk", flat=True)) == in_done
 
     run = scoring_run_execute(run_id=run.pk)  # the task delivered again
     assert run.status == RunStatus.DONE and run.leads_done == len(leads)
     assert _scores([lead.pk for lead in leads]) == _expected(model, leads, run.as_of)
+    # The score order the run dropped for its chunks is back, whole.
+    assert _score_indexes() == {index.name: True for index in score_indexes()}
+
+
+def _score_indexes() -> dict[str, bool]:
+    """The score-ordered indexes of the leads that exist, and whether each is valid."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, i.indisvalid FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE i.indrelid = 'leads_lead'::regclass AND c.relname = ANY(%s)",
+            [[index.name for index in score_indexes()]],
+        )
+        return dict(cursor.fetchall())
+
+
+def test_two_workers_share_a_rescore_and_write_each_chunk_once(transactional_db, settings):
+    settings.SCORING_RUN_CHUNK = 9
+    model = _active_model()
+    leads = LeadFactory.create_batch(120, seniority="vp")
+    Event.objects.bulk_create(
+        [event for lead in leads[::2] for event in _events(lead, "demo_request")]
+    )
+    run = scoring_run_start(model=model, kind=ScoringRun.Kind.ACTIVATION, enqueue=False)
+    errors = []
+
+    def worker():
+        try:
+            scoring_run_execute(run_id=run.pk)
+        except Exception as error:  # noqa: BLE001 - reported below, from the test's thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    run.refresh_from_db()
+    assert run.status == RunStatus.DONE
+    # A chunk written twice would be counted twice.
+    assert run.leads_done == run.leads_total == 120 and run.leads_written == 120
+    assert not run.chunks.filter(done=False).exists() and run.chunks.count() == 14
+    assert _scores([lead.pk for lead in leads]) == _expected(model, leads, run.as_of)
+    assert _score_indexes() == {index.name: True for index in score_indexes()}
+
+
+def test_a_worker_takes_the_next_chunk_while_another_holds_one(transactional_db, settings):
+    settings.SCORING_RUN_CHUNK = 10
+    model = _active_model()
+    LeadFactory.create_batch(30)
+    run = scoring_run_start(model=model, kind=ScoringRun.Kind.ACTIVATION, enqueue=False)
+    run, _cut = _prepare(run.pk)
+    held, release = threading.Event(), threading.Event()
+
+    def holder():  # a worker in the middle of writing the first chunk
+        try:
+            with transaction.atomic():
+                assert _chunk_claim(run.pk).number == 1
+                held.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert held.wait(timeout=10)
+        assert _chunk_next(run.pk)  # does not wait for the held chunk, nor skip the rest
+        assert _chunk_next(run.pk)
+        assert not _chunk_next(run.pk)  # only the held one is left
+        assert list(run.chunks.filter(done=True).values_list("number", flat=True)) == [2, 3]
+    finally:
+        release.set()
+        thread.join(timeout=30)
+    assert _chunk_next(run.pk)
+    assert scoring_run_execute(run_id=run.pk).status == RunStatus.DONE
+
+
+def test_an_index_build_cut_short_is_built_again(transactional_db):
+    LeadFactory.create_batch(5)
+    with connection.cursor() as cursor:  # as a killed CREATE INDEX CONCURRENTLY leaves it
+        cursor.execute(
+            "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'lead_stage_score'::regclass"
+        )
+    assert _score_indexes()["lead_stage_score"] is False
+    assert score_indexes_build() == ["lead_stage_score"]
+    assert _score_indexes() == {index.name: True for index in score_indexes()}
+    assert score_indexes_build() == []
 
 
 @pytest.mark.django_db(transaction=True)
