@@ -275,6 +275,20 @@ def _per_lead(model: ScoringModel, now: Instant, finish, output_field) -> Expres
     )
 
 
+def engagement_by_lead(model: ScoringModel, now: datetime.datetime) -> QuerySet[Event] | None:
+    """Every lead's engagement score as of ``now`` in one pass over the events, grouped by
+    lead (``scored_lead``, ``engagement``): the same sums as ``engagement_expression``, read
+    in whatever order the events are stored. None for a model without engagement rules."""
+    if not list(model.engagement_rules.all()):
+        return None
+    return (
+        engagement_events(model, now)
+        .order_by()
+        .values(scored_lead=F("lead"))
+        .annotate(engagement=round_half_away_from_zero(engagement_sum(model, now)))
+    )
+
+
 def engagement_raw_expression(model: ScoringModel, now: Instant) -> Expression:
     """The lead's engagement before rounding (a float), as an expression over Lead."""
     return _per_lead(model, now, lambda total: total, FloatField())

@@ -267,21 +267,45 @@ def scores_stage(
     table exists complete or not at all."""
     model = _prefetched(model)
     database = router.db_for_write(Lead)
-    parts = _parts_sql(model, Lead.objects.filter(pk__lte=highest_lead_id), now, database)
+    parts_sql, parts_params = _stage_sql(model, highest_lead_id, now, database)
     with transaction.atomic(using=database), connections[database].cursor() as cursor:
         cursor.execute(f"SET LOCAL work_mem = '{STAGE_WORK_MEM}'")
         cursor.execute(f'DROP TABLE IF EXISTS "{table}"')
-        if parts is None:
-            cursor.execute(
-                f'CREATE UNLOGGED TABLE "{table}" (scored_id bigint PRIMARY KEY, '
-                "new_fit integer, new_engagement integer)"
-            )
-            return 0
-        parts_sql, parts_params = parts
         cursor.execute(f'CREATE UNLOGGED TABLE "{table}" AS {parts_sql}', parts_params)
         rows = cursor.rowcount
         cursor.execute(f'ALTER TABLE "{table}" ADD PRIMARY KEY (scored_id)')
     return rows
+
+
+def _stage_sql(
+    model: ScoringModel, highest_lead_id: int, now: datetime.datetime, database: str
+) -> tuple[str, tuple]:
+    """``SELECT scored_id, new_fit, new_engagement`` for every lead up to ``highest_lead_id``:
+    fit per lead, joined to engagement grouped by lead over the events in one pass. (A
+    subquery per lead would read each lead's events by its index: fast while the events lie
+    in lead order, several times slower once they lie in the order they arrived.)"""
+    leads = Lead.objects.filter(pk__lte=highest_lead_id).annotate(
+        scored_id=F("pk"), new_fit=compiler.fit_expression(model)
+    )
+    leads = leads.values("scored_id", "new_fit")
+    leads_sql, leads_params = leads.query.get_compiler(using=database).as_sql()
+    engagement = compiler.engagement_by_lead(model, now)
+    # Both halves are SQL compiled by Django from the model's expressions, with their values
+    # as parameters.
+    if engagement is None:
+        return (
+            f"SELECT scored_id, new_fit, 0 AS new_engagement FROM ({leads_sql}) leads",  # noqa: S608
+            tuple(leads_params),
+        )
+    engagement = engagement.filter(lead_id__lte=highest_lead_id)
+    engagement_sql, engagement_params = engagement.query.get_compiler(using=database).as_sql()
+    return (
+        "SELECT leads.scored_id, leads.new_fit, "  # noqa: S608
+        "COALESCE(scored.engagement, 0) AS new_engagement "
+        f"FROM ({leads_sql}) leads LEFT JOIN ({engagement_sql}) scored "
+        "ON scored.scored_lead = leads.scored_id",
+        (*leads_params, *engagement_params),
+    )
 
 
 def scores_stage_exists(table: str) -> bool:
