@@ -463,6 +463,23 @@ def test_a_worker_takes_the_next_chunk_while_another_holds_one(transactional_db,
     assert scoring_run_execute(run_id=run.pk).status == RunStatus.DONE
 
 
+def test_a_rescore_whose_staged_parts_were_lost_stages_them_again(transactional_db, settings):
+    settings.SCORING_RUN_CHUNK = 10
+    leads = LeadFactory.create_batch(30, seniority="vp")  # before any model: not scored yet
+    Event.objects.bulk_create([event for lead in leads for event in _events(lead, "demo_request")])
+    model = _active_model()
+    run = scoring_run_start(model=model, kind=ScoringRun.Kind.ACTIVATION, enqueue=False)
+    _prepare(run.pk)
+    assert _chunk_next(run.pk)
+    with connection.cursor() as cursor:  # what a database restart does to an UNLOGGED table
+        cursor.execute(f'TRUNCATE "{stage_table(run)}"')
+
+    run = scoring_run_execute(run_id=run.pk)  # the task delivered again after the restart
+
+    assert run.status == RunStatus.DONE and run.leads_done == run.leads_written == 30
+    assert _scores([lead.pk for lead in leads]) == _expected(model, leads, run.as_of)
+
+
 def test_an_index_build_cut_short_is_built_again(transactional_db):
     LeadFactory.create_batch(5)
     with connection.cursor() as cursor:  # as a killed CREATE INDEX CONCURRENTLY leaves it
