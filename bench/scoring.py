@@ -70,7 +70,9 @@ def measure_rescore(leads: int, figures: Figures) -> None:
         run, seconds, chunks = _rescore_by_worker(model)
         figures.add(f"rescore_{leads}_chunks_seconds", chunks, "s (every lead written)")
         figures.add(
-            f"rescore_{leads}_index_build_seconds", seconds - chunks, "s (the score order rebuilt)"
+            f"rescore_{leads}_index_build_seconds",
+            seconds - chunks,
+            "s (the leads' indexes rebuilt)",
         )
     assert run.status == RunStatus.DONE, run.error
     figures.add(f"rescore_{leads}_seconds", seconds, "s")

@@ -212,7 +212,12 @@ class Lead(models.Model):
     department = models.CharField(max_length=20, choices=Department.choices, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     company = models.ForeignKey(
-        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+        Company,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        db_index=False,  # indexed in Meta, with the indexes a full rescore rebuilds
     )
     country = CountryField(blank=True)
 
@@ -297,10 +302,13 @@ class Lead(models.Model):
             models.UniqueConstraint(Lower("email"), name="lead_email_unique_ci"),
         ]
         # Every index is written again whenever a lead's score changes (a changed indexed
-        # column rules out an update in place), so a full rescore costs in proportion to how
-        # many there are: the score order has one index per filter, and a page across stages
-        # merges one slice per stage (``selectors.SPLITS``).
+        # column rules out an update in place), so a rescore costs in proportion to how many
+        # there are: the score order has one index per filter, and a page across stages merges
+        # one slice per stage (``selectors.SPLITS``). A full rescore drops these indexes and
+        # builds them again after (``leads.scoring.compaction``); the key and the unique
+        # e-mail stay.
         indexes = [
+            models.Index(fields=["company"], name="lead_company"),
             # The board's columns and the list by score: each stage's leads, best first.
             models.Index(fields=["stage", "-total_score", "-id"], name="lead_stage_score"),
             # The list's other orders (keyset pagination walks them).

@@ -2,11 +2,11 @@
 
 A changed score moves a lead in each score-ordered index, so PostgreSQL writes a new version
 of the row and a new entry in every index of ``leads_lead``. A full rescore therefore drops the
-score-ordered indexes before its chunks and builds them again after (one sort each, instead of
-a million moves), and a run that rewrote most leads then compacts the other indexes: their old
-entries are dead but their pages stay, and the board and the lists would read two or three
-times the pages they read before. Every step is concurrent, so leads are read and written
-throughout, and idempotent, so a killed worker's step is simply done again.
+secondary indexes (``Lead.Meta.indexes``) before its chunks and builds them again after (one
+sort each, instead of a million inserts), and a run that rewrote most leads then compacts the
+key and the unique e-mail: their old entries are dead but their pages stay, and every read
+would go through two or three times the pages. Every step is concurrent, so leads are read and
+written throughout, and idempotent, so a killed worker's step is simply done again.
 """
 
 from __future__ import annotations
@@ -42,26 +42,27 @@ def _connection():
     return connection
 
 
-def score_indexes() -> list[models.Index]:
-    """The indexes of ``leads_lead`` in score order (the board, the lists, their filters)."""
-    return [index for index in Lead._meta.indexes if "-total_score" in index.fields]
+def rescore_indexes() -> list[models.Index]:
+    """The indexes of ``leads_lead`` a full rescore rebuilds: all but the key and the unique
+    e-mail, which keep the table whole while the others are away."""
+    return list(Lead._meta.indexes)
 
 
-def score_indexes_drop() -> list[str]:
-    """Drop the score-ordered indexes before a rescore that rewrites most leads; return their
-    names. Pages read the leads by a scan meanwhile."""
+def rescore_indexes_drop() -> list[str]:
+    """Drop the rebuilt indexes before a rescore that rewrites most leads; return their names.
+    Pages read the leads by a scan meanwhile."""
     connection = _connection()
     if connection is None:
         return []
     with connection.schema_editor(atomic=False) as editor:
-        for index in score_indexes():
+        for index in rescore_indexes():
             editor.remove_index(Lead, index, concurrently=True)
-    return [index.name for index in score_indexes()]
+    return [index.name for index in rescore_indexes()]
 
 
-def score_indexes_build() -> list[str]:
-    """Build every score-ordered index that is missing (or left invalid by a killed build);
-    return the names built. One worker at a time: a second one waits, then finds them built."""
+def rescore_indexes_build() -> list[str]:
+    """Build every rebuilt index that is missing (or left invalid by a killed build); return
+    the names built. One worker at a time: a second one waits, then finds them built."""
     connection = _connection()
     if connection is None:
         return []
@@ -72,7 +73,7 @@ def score_indexes_build() -> list[str]:
         try:
             present = dict(_indexes(cursor, Lead._meta.db_table))
             with connection.schema_editor(atomic=False) as editor:
-                for index in score_indexes():
+                for index in rescore_indexes():
                     if present.get(index.name) is True:
                         continue
                     if index.name in present:
@@ -83,7 +84,7 @@ def score_indexes_build() -> list[str]:
             cursor.execute("RESET maintenance_work_mem")
             cursor.execute("SELECT pg_advisory_unlock(%s)", [COMPACTION_LOCK])
     if built:
-        logger.info("Built %d score-ordered indexes of %s.", len(built), Lead._meta.db_table)
+        logger.info("Built %d indexes of %s.", len(built), Lead._meta.db_table)
     return built
 
 

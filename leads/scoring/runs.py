@@ -10,7 +10,7 @@ from django.db.models.functions import Mod, RowNumber
 from django.utils import timezone
 
 from leads.models import Lead
-from leads.scoring.compaction import compaction_due, score_indexes_build, score_indexes_drop
+from leads.scoring.compaction import compaction_due, rescore_indexes_build, rescore_indexes_drop
 from leads.scoring.engine import (
     leads_score,
     scores_apply_staged,
@@ -168,7 +168,7 @@ def scoring_run_execute(*, run_id: int, helpers: int = 0) -> ScoringRun:
     A chunk is held by the worker writing it, so workers on the same run share its chunks and
     never write one twice; a worker killed mid-chunk rolls the chunk back, and it is written
     when a task of the run is delivered again. The worker that finds every chunk done builds
-    the score-ordered indexes a run that rewrites most leads dropped, then closes the run."""
+    the indexes a run that rewrites most leads dropped, then closes the run."""
     from leads.scoring.tasks import scoring_run_task
 
     ScoringRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
@@ -179,20 +179,20 @@ def scoring_run_execute(*, run_id: int, helpers: int = 0) -> ScoringRun:
         if run.is_finished:
             return run
         if cut and _staged() and _rewrites_most_leads(run):
-            score_indexes_drop()
+            rescore_indexes_drop()
         for _helper in range(helpers):
             scoring_run_task.delay(run_id, helper=True)
         while _chunk_next(run_id):
             pass
     except RunSuperseded as superseded:
-        score_indexes_build()
+        rescore_indexes_build()
         ScoringRun.objects.filter(pk=run_id, status__in=UNFINISHED).update(
             status=RunStatus.FAILED, error=str(superseded), finished_at=timezone.now()
         )
         return _closed(run_id, finished=False, built=[])
     if ScoringRunChunk.objects.filter(run_id=run_id, done=False).exists():
         return ScoringRun.objects.get(pk=run_id)  # another worker writes the last chunks
-    built = score_indexes_build()
+    built = rescore_indexes_build()
     finished = ScoringRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
         status=RunStatus.DONE, finished_at=timezone.now()
     )

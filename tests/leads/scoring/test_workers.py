@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from leads.models import Event, Lead
 from leads.scoring import incremental
-from leads.scoring.compaction import score_indexes, score_indexes_build
+from leads.scoring.compaction import rescore_indexes, rescore_indexes_build
 from leads.scoring.engine import leads_score, leads_score_ids
 from leads.scoring.models import RunStatus, ScoreHistory, ScoringRun
 from leads.scoring.runs import (
@@ -382,18 +382,18 @@ def test_a_killed_rescore_leaves_whole_chunks_and_resumes(transactional_db, tmp_
     run = scoring_run_execute(run_id=run.pk)  # the task delivered again
     assert run.status == RunStatus.DONE and run.leads_done == len(leads)
     assert _scores([lead.pk for lead in leads]) == _expected(model, leads, run.as_of)
-    # The score order the run dropped for its chunks is back, whole.
-    assert _score_indexes() == {index.name: True for index in score_indexes()}
+    # The indexes the run dropped for its chunks are back, whole.
+    assert _rescore_indexes() == {index.name: True for index in rescore_indexes()}
 
 
-def _score_indexes() -> dict[str, bool]:
-    """The score-ordered indexes of the leads that exist, and whether each is valid."""
+def _rescore_indexes() -> dict[str, bool]:
+    """The rebuilt indexes of the leads that exist, and whether each is valid."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, i.indisvalid FROM pg_index i "
             "JOIN pg_class c ON c.oid = i.indexrelid "
             "WHERE i.indrelid = 'leads_lead'::regclass AND c.relname = ANY(%s)",
-            [[index.name for index in score_indexes()]],
+            [[index.name for index in rescore_indexes()]],
         )
         return dict(cursor.fetchall())
 
@@ -428,7 +428,7 @@ def test_two_workers_share_a_rescore_and_write_each_chunk_once(transactional_db,
     assert run.leads_done == run.leads_total == 120 and run.leads_written == 120
     assert not run.chunks.filter(done=False).exists() and run.chunks.count() == 14
     assert _scores([lead.pk for lead in leads]) == _expected(model, leads, run.as_of)
-    assert _score_indexes() == {index.name: True for index in score_indexes()}
+    assert _rescore_indexes() == {index.name: True for index in rescore_indexes()}
 
 
 def test_a_worker_takes_the_next_chunk_while_another_holds_one(transactional_db, settings):
@@ -486,10 +486,10 @@ def test_an_index_build_cut_short_is_built_again(transactional_db):
         cursor.execute(
             "UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'lead_stage_score'::regclass"
         )
-    assert _score_indexes()["lead_stage_score"] is False
-    assert score_indexes_build() == ["lead_stage_score"]
-    assert _score_indexes() == {index.name: True for index in score_indexes()}
-    assert score_indexes_build() == []
+    assert _rescore_indexes()["lead_stage_score"] is False
+    assert rescore_indexes_build() == ["lead_stage_score"]
+    assert _rescore_indexes() == {index.name: True for index in rescore_indexes()}
+    assert rescore_indexes_build() == []
 
 
 @pytest.mark.django_db(transaction=True)
