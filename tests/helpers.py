@@ -1,11 +1,20 @@
-"""Helpers for tests that run manage.py in a separate process with a chosen environment."""
+"""Helpers for tests that run manage.py in a separate process with a chosen environment, or
+one function in several threads at once."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
+
+from django.db import connections, transaction
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,3 +43,64 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "k3#v9!x2@q8$w7%e6^r5&t4*y3(u2)i1_o0-p9=a8+s7d6f5g4h3j2",
     "ALLOWED_HOSTS": "crm.example.com",
 }
+
+
+def in_threads(function: Callable[[], T], count: int = 2, timeout: float = 60) -> list[T]:
+    """Call ``function`` in ``count`` threads at once, each on database connections of its
+    own (closed when it returns); return what the calls returned, in the order they finished,
+    or raise the first error one of them raised."""
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            results.append(function())
+        except BaseException as error:  # noqa: BLE001 - raised again in the test's thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=call) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    if errors:
+        raise errors[0]
+    assert len(results) == count, "a thread did not finish in time"
+    return results
+
+
+@contextmanager
+def transaction_held(function: Callable[[], T], timeout: float = 30) -> Iterator[T]:
+    """Call ``function`` in a transaction in another thread and hold that transaction open,
+    with its locks, while the ``with`` block runs (which gets what the function returned);
+    it commits when the block ends."""
+    ready, release = threading.Event(), threading.Event()
+    returned: list[T] = []
+    errors: list[BaseException] = []
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                returned.append(function())
+                ready.set()
+                release.wait(timeout=timeout)
+        except BaseException as error:  # noqa: BLE001 - raised again in the test's thread
+            errors.append(error)
+        finally:
+            ready.set()
+            connections.close_all()
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert ready.wait(timeout=timeout), "the transaction did not start in time"
+        if errors:
+            raise errors[0]
+        yield returned[0]
+    finally:
+        release.set()
+        thread.join(timeout=timeout)
+    if errors:
+        raise errors[0]

@@ -3,12 +3,12 @@
 import threading
 
 import pytest
-from django.db import connection
 
 from leads.lifecycle import StageMoveRefused, allowed_targets, lead_move_stage, move_refusal
 from leads.models import Lead, Stage, StageTransition
 from smarketing.roles import Role
 from tests.factories import LeadFactory, UserFactory
+from tests.helpers import in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -138,24 +138,18 @@ def test_two_concurrent_promotions_make_exactly_one_transition():
     marketer = UserFactory(username="maya", role=Role.MARKETING)
     lead = LeadFactory(stage=Stage.LEAD)
     barrier = threading.Barrier(2)
-    outcomes = []
 
     def promote():
         copy = Lead.objects.get(pk=lead.pk)
         barrier.wait()
         try:
             lead_move_stage(lead=copy, to_stage=Stage.MQL, actor=marketer)
-            outcomes.append("moved")
         except StageMoveRefused as refusal:
-            outcomes.append(refusal.messages[0])
-        finally:
-            connection.close()
+            return refusal.messages[0]
+        return "moved"
 
-    threads = [threading.Thread(target=promote) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert sorted(outcomes) == ["The lead moved to MQL meanwhile; reload and try again.", "moved"]
+    assert sorted(in_threads(promote)) == [
+        "The lead moved to MQL meanwhile; reload and try again.",
+        "moved",
+    ]
     assert StageTransition.objects.filter(lead=lead, to_stage=Stage.MQL).count() == 1

@@ -7,7 +7,6 @@ import html
 import threading
 
 import pytest
-from django.db import connection, transaction
 from django.urls import reverse
 
 # Django's admin autodiscovery imports only leads/admin.py, which is to import this module.
@@ -28,6 +27,7 @@ from leads.scoring.qualification import (
 from leads.selectors import stage_counts_all
 from smarketing.roles import Role
 from tests.factories import CompanyFactory, EventFactory, LeadFactory, UserFactory
+from tests.helpers import in_threads, transaction_held
 from tests.leads.scoring.helpers import NOW, make_model
 from tests.leads.scoring.test_admin import inline
 
@@ -248,22 +248,12 @@ def test_two_concurrent_qualifications_make_exactly_one_transition():
     mql_criteria(min_total=60)
     lead = LeadFactory(total_score=75)
     barrier = threading.Barrier(2)
-    moved = []
 
     def run():
         barrier.wait()
-        try:
-            moved.append(leads_qualify(leads=Lead.objects.filter(pk=lead.pk), now=NOW))
-        finally:
-            connection.close()
+        return leads_qualify(leads=Lead.objects.filter(pk=lead.pk), now=NOW)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert sorted(moved) == [0, 1]
+    assert sorted(in_threads(run)) == [0, 1]
     assert StageTransition.objects.filter(lead=lead).count() == 1
     assert stage_of(lead) == Stage.MQL
 
@@ -273,26 +263,13 @@ def test_a_lead_moved_meanwhile_is_not_moved_again():
     marketer = UserFactory(username="maya", role=Role.MARKETING)
     mql_criteria(min_total=60)
     lead = LeadFactory(total_score=75)
-    moving, release = threading.Event(), threading.Event()
 
     def move_by_hand():
-        try:
-            with transaction.atomic():
-                lead_move_stage(
-                    lead=Lead.objects.get(pk=lead.pk), to_stage=Stage.MQL, actor=marketer
-                )
-                moving.set()
-                release.wait(timeout=10)
-        finally:
-            connection.close()
+        lead_move_stage(lead=Lead.objects.get(pk=lead.pk), to_stage=Stage.MQL, actor=marketer)
 
-    thread = threading.Thread(target=move_by_hand)
-    thread.start()
-    assert moving.wait(timeout=10)
-    # The marketer's move holds the lead: qualification leaves it to them.
-    assert qualify(lead) == 0
-    release.set()
-    thread.join()
+    with transaction_held(move_by_hand):
+        # The marketer's move holds the lead: qualification leaves it to them.
+        assert qualify(lead) == 0
     assert qualify(lead) == 0
 
     transition = StageTransition.objects.get(lead=lead)

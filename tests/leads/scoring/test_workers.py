@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ from leads.scoring.tasks import score_history_prune_task, scoring_decay_task
 from leads.services import events_record
 from tests.factories import LeadFactory
 from tests.fixtures.worker import ROOT, _database_url
+from tests.helpers import in_threads, transaction_held
 from tests.leads.scoring.helpers import compiled_scores, make_model
 
 SCORE_FIELDS = ("fit_score", "engagement_score", "total_score", "temperature", "grade")
@@ -243,23 +244,12 @@ def test_two_workers_scoring_one_lead_at_once_write_the_same_row_as_one():
     Event.objects.bulk_create(_events(lead, "demo_request", "page_view", "page_view"))
     now = timezone.now()
     barrier = threading.Barrier(2)
-    errors = []
 
     def score():
-        try:
-            barrier.wait()
-            incremental.leads_score_now([lead.pk], now=now)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connections.close_all()
+        barrier.wait()
+        return incremental.leads_score_now([lead.pk], now=now)
 
-    threads = [threading.Thread(target=score) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert in_threads(score) == [1, 1]
     once = _expected(model, [lead], now)
     assert _scores([lead.pk]) == once
     assert ScoreHistory.objects.filter(lead=lead).count() == 1
@@ -406,22 +396,7 @@ def test_two_workers_share_a_rescore_and_write_each_chunk_once(transactional_db,
         [event for lead in leads[::2] for event in _events(lead, "demo_request")]
     )
     run = scoring_run_start(model=model, kind=ScoringRun.Kind.ACTIVATION, enqueue=False)
-    errors = []
-
-    def worker():
-        try:
-            scoring_run_execute(run_id=run.pk)
-        except Exception as error:  # noqa: BLE001 - reported below, from the test's thread
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors
+    in_threads(lambda: scoring_run_execute(run_id=run.pk))
     run.refresh_from_db()
     assert run.status == RunStatus.DONE
     # A chunk written twice would be counted twice.
@@ -437,28 +412,13 @@ def test_a_worker_takes_the_next_chunk_while_another_holds_one(transactional_db,
     LeadFactory.create_batch(30)
     run = scoring_run_start(model=model, kind=ScoringRun.Kind.ACTIVATION, enqueue=False)
     run, _cut = _prepare(run.pk)
-    held, release = threading.Event(), threading.Event()
-
-    def holder():  # a worker in the middle of writing the first chunk
-        try:
-            with transaction.atomic():
-                assert _chunk_claim(run.pk).number == 1
-                held.set()
-                release.wait(timeout=30)
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    try:
-        assert held.wait(timeout=10)
+    # Another worker in the middle of writing the first chunk:
+    with transaction_held(lambda: _chunk_claim(run.pk)) as held:
+        assert held.number == 1
         assert _chunk_next(run.pk)  # does not wait for the held chunk, nor skip the rest
         assert _chunk_next(run.pk)
         assert not _chunk_next(run.pk)  # only the held one is left
         assert list(run.chunks.filter(done=True).values_list("number", flat=True)) == [2, 3]
-    finally:
-        release.set()
-        thread.join(timeout=30)
     assert _chunk_next(run.pk)
     assert scoring_run_execute(run_id=run.pk).status == RunStatus.DONE
 
