@@ -88,19 +88,21 @@ def _supersession_check(run: ScoringRun) -> None:
 
 def _prepare(run_id: int) -> tuple[ScoringRun, bool]:
     """Under the run's lock: stage the parts (first, or again after a database restart emptied
-    the UNLOGGED table) and cut the chunks. Returns the run and whether this call cut them; a
-    second worker waits on the lock, then finds both done."""
+    the UNLOGGED table while chunks were left) and cut the chunks. Returns the run and whether
+    this call cut them; a second worker waits on the lock, then finds both done."""
     with transaction.atomic():
         run = ScoringRun.objects.select_for_update().select_related("model").get(pk=run_id)
         if run.is_finished:
             return run, False
         _supersession_check(run)
-        if _staged() and not scores_stage_exists(stage_table(run)):
+        cut = run.chunks.exists()
+        needed = not cut or run.chunks.filter(done=False).exists()
+        if needed and _staged() and not scores_stage_exists(stage_table(run)):
             scores_stage(
                 model=run.model, table=stage_table(run), now=run.as_of,
                 highest_lead_id=run.highest_lead_id,
             )  # fmt: skip
-        if run.chunks.exists():
+        if cut:
             return run, False
         _chunks_cut(run)
         return run, True
