@@ -12,6 +12,7 @@ written throughout, and idempotent, so a killed worker's step is simply done aga
 from __future__ import annotations
 
 import logging
+import time
 
 from django.conf import settings
 from django.db import connections, models, router
@@ -22,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 # One compaction or index build at a time, across every worker: a session-level advisory lock.
 COMPACTION_LOCK = 0x5C0_7E5
+LOCK_RETRY_SECONDS = 0.2
 # Sorting a million leads' keys in memory instead of in temporary files.
 INDEX_BUILD_MEMORY = "256MB"
 
@@ -60,6 +62,17 @@ def rescore_indexes_drop() -> list[str]:
     return [index.name for index in rescore_indexes()]
 
 
+def _lock_wait(cursor) -> None:
+    """Take the advisory lock, trying again until it is free. Not ``pg_advisory_lock``: a
+    session waiting in it is a transaction still running, which the holder's concurrent index
+    build waits for in turn (a deadlock)."""
+    while True:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [COMPACTION_LOCK])
+        if cursor.fetchone()[0]:
+            return
+        time.sleep(LOCK_RETRY_SECONDS)
+
+
 def rescore_indexes_build() -> list[str]:
     """Build every rebuilt index that is missing (or left invalid by a killed build); return
     the names built. One worker at a time: a second one waits, then finds them built."""
@@ -68,7 +81,7 @@ def rescore_indexes_build() -> list[str]:
         return []
     built = []
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s)", [COMPACTION_LOCK])
+        _lock_wait(cursor)
         cursor.execute(f"SET maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
         try:
             present = dict(_indexes(cursor, Lead._meta.db_table))
