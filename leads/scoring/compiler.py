@@ -106,10 +106,18 @@ class AgeInDays(Func):
         return f"(julianday({now_sql}) - julianday({field_sql}))", params
 
 
+class _FloatConstant(Cast):
+    """A constant: nothing to group by (a grouped aggregate would otherwise hash it with every
+    row, as Django groups by each non-aggregate expression of an annotation)."""
+
+    def get_group_by_cols(self):
+        return []
+
+
 def _float(number: float) -> Expression:
     """A double-precision constant. The cast matters on PostgreSQL, where a bare ``-20.0`` is
     numeric and would make the sum over events numeric too (several times slower)."""
-    return Cast(Value(float(number)), FloatField())
+    return _FloatConstant(Value(float(number)), FloatField())
 
 
 def _integer(number: int) -> Value:
