@@ -265,19 +265,23 @@ def round_half_away_from_zero(expression: Expression) -> Expression:
     )
 
 
+def _by_lead(model: ScoringModel, now: Instant, finish) -> QuerySet[Event]:
+    """The model's engagement over its events grouped by lead (``scored_lead``,
+    ``engagement``): each event read once, every rule summed, then ``finish`` applied."""
+    return (
+        engagement_events(model, now)
+        .order_by()
+        .values(scored_lead=F("lead"))
+        .annotate(engagement=finish(engagement_sum(model, now)))
+    )
+
+
 def _per_lead(model: ScoringModel, now: Instant, finish, output_field) -> Expression:
     """One subquery over the lead's events: each event is read once, every rule summed."""
     if not list(model.engagement_rules.all()):
         return Value(0, output_field=output_field)
     now = _as_of_lead(now)
-    per_lead = (
-        engagement_events(model, now)
-        .filter(lead=OuterRef("pk"))
-        .order_by()
-        .values("lead")
-        .annotate(engagement=finish(engagement_sum(model, now)))
-        .values("engagement")
-    )
+    per_lead = _by_lead(model, now, finish).filter(lead=OuterRef("pk")).values("engagement")
     return Coalesce(
         Subquery(per_lead, output_field=output_field), Value(0, output_field=output_field)
     )
@@ -289,12 +293,7 @@ def engagement_by_lead(model: ScoringModel, now: datetime.datetime) -> QuerySet[
     in whatever order the events are stored. None for a model without engagement rules."""
     if not list(model.engagement_rules.all()):
         return None
-    return (
-        engagement_events(model, now)
-        .order_by()
-        .values(scored_lead=F("lead"))
-        .annotate(engagement=round_half_away_from_zero(engagement_sum(model, now)))
-    )
+    return _by_lead(model, now, round_half_away_from_zero)
 
 
 def engagement_raw_expression(model: ScoringModel, now: Instant) -> Expression:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import F, Max, Window
+from django.db.models import Count, F, Max, Q, Window
 from django.db.models.functions import Mod, RowNumber
 from django.utils import timezone
 
@@ -159,8 +159,11 @@ def _rewrites_most_leads(run: ScoringRun) -> bool:
     """Whether most leads are scored by another model than the run's (a newly activated one):
     each of them is then rewritten. A rerun of the same model, or the nightly decay run,
     rewrites the few leads whose scores changed, which the indexes take in their stride."""
-    leads = Lead.objects.filter(pk__lte=run.highest_lead_id)
-    return leads.exclude(scoring_model=run.model).count() > leads.count() / 2
+    other = Q(scoring_model__isnull=True) | ~Q(scoring_model=run.model)
+    counts = Lead.objects.filter(pk__lte=run.highest_lead_id).aggregate(
+        leads=Count("pk"), other=Count("pk", filter=other)
+    )
+    return counts["other"] > counts["leads"] / 2
 
 
 def scoring_run_execute(*, run_id: int, helpers: int = 0) -> ScoringRun:

@@ -244,7 +244,7 @@ class Command(BaseCommand):
 
     # --- COPY ----------------------------------------------------------------------------------
 
-    def _copy(self, table: Table, lines, total: int) -> None:
+    def _copy(self, table: Table, lines, total: int, label: str = "") -> None:
         started = time.perf_counter()
         written = 0
         with (
@@ -264,8 +264,7 @@ class Command(BaseCommand):
             copy.write("".join(chunk))
             written += len(chunk)
             bar.update(len(chunk))
-        label = table.name if table.name == table.model._meta.db_table else "events, by lead"
-        self.timings.append((label, written, time.perf_counter() - started))
+        self.timings.append((label or table.name, written, time.perf_counter() - started))
 
     def _copy_companies(self, first_id: int, count: int) -> list[tuple[int, generate.CompanySpec]]:
         taken = frozenset(Company.objects.exclude(domain="").values_list("domain", flat=True))
@@ -408,7 +407,8 @@ class Command(BaseCommand):
             f"CREATE TEMPORARY TABLE generated_events (LIKE {events} INCLUDING DEFAULTS)"
         )
         table = Table(Event, columns, self._at(0), name="generated_events")
-        self._copy(table, self._event_lines(table, first_id, count, plan), count)
+        lines = self._event_lines(table, first_id, count, plan)
+        self._copy(table, lines, count, label="events, by lead")
         started = time.perf_counter()
         others = ", ".join(connection.ops.quote_name(column) for column in table.columns[1:])
         self.cursor.execute("SET LOCAL work_mem = '1GB'")
