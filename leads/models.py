@@ -304,9 +304,10 @@ class Lead(models.Model):
         # Every index is written again whenever a lead's score changes (a changed indexed
         # column rules out an update in place), so a rescore costs in proportion to how many
         # there are: the score order has one index per filter, and a page across stages merges
-        # one slice per stage (``selectors.SPLITS``). A full rescore drops these indexes and
-        # builds them again after (``leads.scoring.compaction``); the key and the unique
-        # e-mail stay.
+        # one slice per stage (``selectors.SPLITS``). A full rescore drops the indexes over the
+        # scores and builds them again after (``leads.scoring.compaction``); the others stay,
+        # and since each page keeps room for a second version of its rows (migration 0015),
+        # each lead is then rewritten in place.
         indexes = [
             models.Index(fields=["company"], name="lead_company"),
             # The board's columns and the list by score: each stage's leads, best first.

@@ -1,12 +1,15 @@
 """The leads' indexes around a rescore that rewrites most leads.
 
-A changed score moves a lead in each score-ordered index, so PostgreSQL writes a new version
+A changed score moves a lead in each index over the scores, so PostgreSQL writes a new version
 of the row and a new entry in every index of ``leads_lead``. A full rescore therefore drops the
-secondary indexes (``Lead.Meta.indexes``) before its chunks and builds them again after (one
-sort each, instead of a million inserts), and a run that rewrote most leads then compacts the
-key and the unique e-mail: their old entries are dead but their pages stay, and every read
-would go through two or three times the pages. Every step is concurrent, so leads are read and
-written throughout, and idempotent, so a killed worker's step is simply done again.
+indexes over the columns it writes before its chunks and builds them again after (one sort
+each, instead of a million inserts). With those gone, and room kept on every page (migration
+0015), each lead is rewritten in place as a heap-only update: the key, the unique e-mail and
+the other indexes are not written, and the table does not grow. A run that rewrote most leads
+with every index present leaves them bloated (their old entries are dead but their pages stay,
+and every read would go through two or three times the pages), so it is followed by a
+compaction. Every step is concurrent, so leads are read and written throughout, and
+idempotent, so a killed worker's step is simply done again.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from django.conf import settings
 from django.db import connections, models, router
 
 from leads.models import Lead
+from leads.scoring.engine import SCORE_COLUMNS
 
 logger = logging.getLogger(__name__)
 
@@ -28,11 +32,37 @@ LOCK_RETRY_SECONDS = 0.2
 INDEX_BUILD_MEMORY = "256MB"
 
 
-def compaction_due(*, written: int, total: int) -> bool:
-    """Whether a run that rewrote ``written`` of ``total`` leads left their indexes bloated
-    enough to rebuild (``SCORING_COMPACT_SHARE`` of the leads, by default a third)."""
+def compaction_due(*, moved: int, total: int) -> bool:
+    """Whether a run that moved ``moved`` of ``total`` leads to new versions outside their
+    pages left their indexes bloated enough to rebuild (``SCORING_COMPACT_SHARE`` of the
+    leads, by default a third)."""
     share = settings.SCORING_COMPACT_SHARE
-    return total > 0 and share > 0 and written >= share * total
+    return total > 0 and share > 0 and moved >= share * total
+
+
+def lead_updates() -> tuple[int, int]:
+    """The updates of leads counted by this connection's server process so far: all of them,
+    and those that were heap-only (in place, with no index entry). Only their change within
+    one transaction is meaningful (the totals include updates not yet reported); (0, 0) on
+    other databases."""
+    connection = connections[router.db_for_write(Lead)]
+    if connection.vendor != "postgresql":
+        return 0, 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_tuples_updated(%s::regclass),"
+            " pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+            [Lead._meta.db_table] * 2,
+        )
+        return cursor.fetchone()
+
+
+def leads_moved_since(before: tuple[int, int]) -> int:
+    """How many leads the current transaction rewrote other than in place since
+    ``lead_updates()`` gave ``before``: each gave every index of the leads a new entry and
+    left the old one dead."""
+    updated, in_place = lead_updates()
+    return (updated - before[0]) - (in_place - before[1])
 
 
 def _connection():
@@ -44,10 +74,19 @@ def _connection():
     return connection
 
 
+# The lead columns a rescore writes.
+RESCORE_WRITES = (*SCORE_COLUMNS, "scoring_model", "scored_at")
+
+
 def rescore_indexes() -> list[models.Index]:
-    """The indexes of ``leads_lead`` a full rescore rebuilds: all but the key and the unique
-    e-mail, which keep the table whole while the others are away."""
-    return list(Lead._meta.indexes)
+    """The indexes of ``leads_lead`` a full rescore rebuilds: those over a column it writes.
+    The key, the unique e-mail and the other indexes stay, and are not written by it."""
+    written = {Lead._meta.get_field(name).column for name in RESCORE_WRITES}
+    return [
+        index
+        for index in Lead._meta.indexes
+        if written & {Lead._meta.get_field(name.lstrip("-")).column for name in index.fields}
+    ]
 
 
 def rescore_indexes_drop() -> list[str]:

@@ -10,7 +10,13 @@ from django.db.models.functions import Mod, RowNumber
 from django.utils import timezone
 
 from leads.models import Lead
-from leads.scoring.compaction import compaction_due, rescore_indexes_build, rescore_indexes_drop
+from leads.scoring.compaction import (
+    compaction_due,
+    lead_updates,
+    leads_moved_since,
+    rescore_indexes_build,
+    rescore_indexes_drop,
+)
 from leads.scoring.engine import (
     leads_score,
     scores_apply_staged,
@@ -142,6 +148,7 @@ def _chunk_next(run_id: int) -> bool:
             return False
         run = chunk.run
         _supersession_check(run)
+        updates = lead_updates()
         leads = Lead.objects.filter(pk__gt=chunk.low, pk__lte=chunk.high)
         written = _chunk_write(run, chunk)
         qualified = leads_qualify(leads=leads, now=run.as_of)
@@ -151,6 +158,7 @@ def _chunk_next(run_id: int) -> bool:
             leads_done=F("leads_done") + leads.count(),
             leads_written=F("leads_written") + written,
             leads_qualified=F("leads_qualified") + qualified,
+            leads_moved=F("leads_moved") + leads_moved_since(updates),
         )
     return True
 
@@ -206,12 +214,12 @@ def scoring_run_execute(*, run_id: int, helpers: int = 0) -> ScoringRun:
 
 def _closed(run_id: int, *, finished: bool, built: list[str]) -> ScoringRun:
     """After the run is done or failed: drop its staging table, and compact the leads' other
-    indexes if this worker closed a run that rewrote most leads."""
+    indexes if this worker closed a run that moved most leads out of their pages."""
     from leads.scoring.tasks import lead_indexes_compact_task
 
     run = ScoringRun.objects.get(pk=run_id)
     if _staged():
         scores_stage_drop(stage_table(run))
-        if finished and compaction_due(written=run.leads_written, total=run.leads_total):
+        if finished and compaction_due(moved=run.leads_moved, total=run.leads_total):
             transaction.on_commit(lambda: lead_indexes_compact_task.delay(skip=built))
     return run

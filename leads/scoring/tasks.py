@@ -63,7 +63,7 @@ def scoring_decay_task() -> int | None:
 
 @shared_task(**RETRY)
 def lead_indexes_compact_task(skip: list[str] | None = None) -> list[str] | None:
-    """Rebuild the leads' indexes after a rescore rewrote most leads (one worker at a time),
+    """Rebuild the leads' indexes after a rescore moved most leads (one worker at a time),
     but those in ``skip``, which the rescore built fresh."""
     from leads.scoring.compaction import lead_indexes_compact
 

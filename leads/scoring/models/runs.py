@@ -41,6 +41,11 @@ class ScoringRun(models.Model):
     leads_done = models.PositiveIntegerField(default=0)
     leads_written = models.PositiveIntegerField(default=0)
     leads_qualified = models.PositiveIntegerField(default=0)
+    leads_moved = models.PositiveIntegerField(
+        default=0,
+        help_text="Leads whose new version could not be written in place (beside the old one, "
+        "with no index entry): each leaves dead entries in every index of the leads.",
+    )
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",

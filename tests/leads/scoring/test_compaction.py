@@ -1,4 +1,5 @@
-"""After a rescore that rewrote most leads, their indexes are rebuilt concurrently, so the board
+"""A rescore of a new model rewrites every lead in place, beside its old version; one that moved
+most leads to new pages is followed by a rebuild of their indexes, concurrently, so the board
 and the lists read as few index pages as before it."""
 
 from __future__ import annotations
@@ -7,7 +8,8 @@ import psycopg
 import pytest
 from django.db import connection
 
-from leads.scoring.compaction import COMPACTION_LOCK, lead_indexes_compact
+from leads.models import Lead
+from leads.scoring.compaction import COMPACTION_LOCK, lead_indexes_compact, rescore_indexes
 from leads.scoring.models import ScoringRun
 from leads.scoring.runs import scoring_run_start
 from leads.scoring.services import scoring_model_activate
@@ -52,19 +54,50 @@ def test_the_indexes_a_rewrite_of_every_lead_bloated_are_rebuilt_to_their_fresh_
     assert _size("lead_stage_score") <= 1.1 * fresh
 
 
-def test_a_rescore_that_rewrote_most_leads_rebuilds_the_indexes_and_a_small_one_does_not(
-    settings,
-):
+def _table_pages() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_relation_size('leads_lead') / current_setting('block_size')::int")
+        return cursor.fetchone()[0]
+
+
+def test_a_rescore_of_a_new_model_rewrites_every_lead_in_place(settings):
     settings.SCORING_COMPACT_SHARE = 0.5
     model = scoring_model_activate(
         model=make_model(fit=[("seniority", "equals", "vp", 10)]), actor=None
     )
     LeadFactory.create_batch(20, seniority="vp")
-    LeadFactory.create_batch(80, seniority="manager")
-    before = _index_files()
+    LeadFactory.create_batch(280, seniority="manager")
+    before, pages = _index_files(), _table_pages()
+
     run = scoring_run_start(model=model, kind=ScoringRun.Kind.MANUAL)  # eager, on commit
+
     run.refresh_from_db()
-    assert run.leads_written == 100  # a new model on every lead: all rewritten
+    assert run.leads_written == 300 and run.leads_moved == 0
+    # Every lead's new version sits beside the old one on its page: the table did not grow,
+    # and only the indexes over the scores are new (built once, after the chunks).
+    assert _table_pages() == pages
+    after = _index_files()
+    assert after.keys() == before.keys()
+    assert {name for name in before if after[name] != before[name]} == {
+        index.name for index in rescore_indexes()
+    }
+
+
+def test_a_rescore_that_moved_most_leads_rebuilds_the_indexes_and_a_small_one_does_not(settings):
+    settings.SCORING_COMPACT_SHARE = 0.5
+    model = scoring_model_activate(
+        model=make_model(fit=[("seniority", "equals", "vp", 10)]), actor=None
+    )
+    vps = LeadFactory.create_batch(20, seniority="vp")
+    LeadFactory.create_batch(80, seniority="manager")
+    scoring_run_start(model=model, kind=ScoringRun.Kind.MANUAL)
+    # Most leads' scores change under the same model: the rerun keeps every index and writes
+    # each changed lead into all of them.
+    Lead.objects.exclude(pk__in=[lead.pk for lead in vps]).update(seniority="vp")
+    before = _index_files()
+    run = scoring_run_start(model=model, kind=ScoringRun.Kind.MANUAL)
+    run.refresh_from_db()
+    assert run.leads_written == 80 and run.leads_moved == 80
     after = _index_files()
     assert after.keys() == before.keys()
     assert all(after[name] != before[name] for name in before)
@@ -72,7 +105,7 @@ def test_a_rescore_that_rewrote_most_leads_rebuilds_the_indexes_and_a_small_one_
     # The same model again: no lead's scores changed, none is rewritten, nothing is rebuilt.
     run = scoring_run_start(model=model, kind=ScoringRun.Kind.MANUAL)
     run.refresh_from_db()
-    assert run.leads_written == 0
+    assert run.leads_written == 0 and run.leads_moved == 0
     assert _index_files() == after
 
 
