@@ -482,3 +482,15 @@ def test_history_keeps_one_row_per_lead_and_day_and_ninety_days():
     assert len(days) == 3
     assert score_history_prune_task() == 1
     assert ScoreHistory.objects.filter(lead=lead).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_deleted_lead_takes_its_history_with_it():
+    model = _active_model()
+    lead, other = LeadFactory.create_batch(2, seniority="vp")
+    leads_score(model=model, leads=Lead.objects.filter(pk__in=[lead.pk, other.pk]))
+    assert ScoreHistory.objects.filter(lead=lead).exists()
+
+    lead.delete()
+
+    assert list(ScoreHistory.objects.values_list("lead_id", flat=True)) == [other.pk]
