@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import connections, router, transaction
-from django.db.models import Count, F, Max, Q, Window
+from django.db.models import F, Max, Window
 from django.db.models.functions import Mod, RowNumber
 from django.utils import timezone
 
@@ -164,14 +164,11 @@ def _chunk_next(run_id: int) -> bool:
 
 
 def _rewrites_most_leads(run: ScoringRun) -> bool:
-    """Whether most leads are scored by another model than the run's (a newly activated one):
-    each of them is then rewritten. A rerun of the same model, or the nightly decay run,
-    rewrites the few leads whose scores changed, which the indexes take in their stride."""
-    other = Q(scoring_model__isnull=True) | ~Q(scoring_model=run.model)
-    counts = Lead.objects.filter(pk__lte=run.highest_lead_id).aggregate(
-        leads=Count("pk"), other=Count("pk", filter=other)
-    )
-    return counts["other"] > counts["leads"] / 2
+    """Whether the run is its model's first to finish over every lead: each lead scored by
+    another model is then rewritten (its model changes), which is most of them. A rerun of
+    the same model, or the nightly decay run, rewrites the few leads whose scores changed,
+    which the indexes take in their stride."""
+    return not ScoringRun.objects.filter(model=run.model, status=RunStatus.DONE).exists()
 
 
 def scoring_run_execute(*, run_id: int, helpers: int = 0) -> ScoringRun:
