@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from leads.lifecycle import lead_move_stage
 from leads.models import Company, Event, Lead, Stage, StageTransition, Touch
@@ -128,18 +129,44 @@ def leads_recycle(*, leads: Iterable[Lead], actor, reason: str) -> tuple[int, li
 
 
 @transaction.atomic
-def events_record(*, events: list[Event], validated: bool = False) -> list[Event]:
+def events_record(
+    *, events: list[Event], validated: bool = False, with_ids: bool = True
+) -> list[Event]:
     """Append behaviour events. The one place events are written; their leads are scored when
     the transaction commits.
 
     ``validated`` says the events come from ``leads.events.events_validate``, which has checked
-    them and their leads as a whole; other events are checked one by one here."""
+    them and their leads as a whole; other events are checked one by one here. Without
+    ``with_ids``, PostgreSQL copies them in (``COPY``, a few times cheaper than an INSERT of a
+    batch), and they come back without their ids."""
     if not validated:
         for event in events:
             event.full_clean(exclude=["lead", "campaign"])
-    created = Event.objects.bulk_create(events)
+    if with_ids or connection.vendor != "postgresql":
+        created = Event.objects.bulk_create(events)
+    else:
+        created = _events_copy(events)
     scoring_enqueue(event.lead_id for event in created)
     return created
+
+
+_EVENT_COLUMNS = ("lead", "type", "occurred_at", "properties", "channel", "campaign", "created_at")
+
+
+def _events_copy(events: list[Event]) -> list[Event]:
+    fields = [Event._meta.get_field(name) for name in _EVENT_COLUMNS]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        statement = f"COPY {connection.ops.quote_name(Event._meta.db_table)} ({columns}) FROM STDIN"
+        with cursor.copy(statement) as copy:
+            for event in events:
+                event.created_at = now
+                copy.write_row(
+                    (event.lead_id, event.type, event.occurred_at, Jsonb(event.properties),
+                     event.channel, event.campaign_id, now)
+                )  # fmt: skip
+    return events
 
 
 @transaction.atomic

@@ -118,9 +118,13 @@ def test_a_batch_records_every_field_and_reads_a_time_without_zone_as_ours(as_ma
         ),
         event(lead=str(lead.pk), occurred_at="2025-05-02T11:14:00+02:00"),
     ]
+    before = timezone.now()
     response = as_marketer.post(BATCH, {"events": events}, content_type="application/json")
     assert response.status_code == 201, response.json()
+    assert response.json() == {"created": 2}
     demo, page_view = Event.objects.order_by("type")
+    # Stamped with their arrival, which the scoring sweep reads.
+    assert before <= demo.created_at == page_view.created_at <= timezone.now()
     assert (demo.lead, demo.type, demo.channel, demo.campaign) == (
         lead,
         "demo_request",

@@ -132,7 +132,9 @@ class EventBatchView(GenericAPIView):
         serializer = serializers.EventBatchInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with service_errors():
-            created = events_record(events=serializer.validated_data["events"], validated=True)
+            created = events_record(
+                events=serializer.validated_data["events"], validated=True, with_ids=False
+            )
         return Response(
             serializers.EventBatchOutputSerializer({"created": len(created)}).data,
             status=status.HTTP_201_CREATED,
