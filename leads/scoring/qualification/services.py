@@ -108,8 +108,9 @@ def _adjust_counts(from_stages: list[str]) -> None:
 
 
 def leads_qualify(*, leads: QuerySet[Lead], now: datetime.datetime | None = None) -> int:
-    """Move the leads among ``leads`` that are in subscriber or lead and meet the active MQL
-    criteria to MQL; return how many moved.
+    """Move the leads among ``leads`` (a filter of the leads, read with its own conditions)
+    that are in subscriber or lead and meet the active MQL criteria to MQL; return how many
+    moved.
 
     One query finds and locks them (each condition's outcome read alongside, for the record),
     one update moves them and one insert writes a transition each, with the scores and the
@@ -136,7 +137,7 @@ def leads_qualify(*, leads: QuerySet[Lead], now: datetime.datetime | None = None
     definition = criteria_definition(criteria)
     with transaction.atomic():
         rows = list(
-            Lead.objects.filter(pk__in=leads.values("pk"), stage__in=QUALIFIABLE)
+            leads.filter(stage__in=QUALIFIABLE)
             .annotate(**met)
             .filter(qualifies)
             .order_by("pk")
