@@ -1,5 +1,5 @@
 """The full rescore written by hand as one SQL statement: the practical limit of this machine,
-against which the engine's staged rescore is measured. It writes what the engine writes (the
+against which the engine's chunked rescore is measured. It writes what the engine writes (the
 score columns and the day's history) from its own reading of the rules, without the compiler,
 so the benchmark also checks that both arrive at the same scores."""
 

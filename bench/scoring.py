@@ -58,7 +58,7 @@ def measure_rescore(leads: int, figures: Figures) -> None:
     """A new version activated, and every lead scored with it as of one instant, each way from
     the leads as the previous version left them: first by one hand-written statement, rolled
     back; then 2,000 leads by a naive loop (which the engine then finds already current);
-    then every lead by the engine's staged run."""
+    then every lead by the engine's chunked run."""
     model = scoring_model_clone(model=active_model(), actor=None)
     model = scoring_model_activate(model=model, actor=None)
     started = time.perf_counter()

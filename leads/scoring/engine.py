@@ -1,6 +1,6 @@
 """Writing scores: a set of leads scored by the active model in one statement per chunk, with
-the day's history; the workers' cached statement for a few leads; and the staged full rescore
-(one aggregate into an UNLOGGED table, applied in committed chunks)."""
+the day's history; the workers' cached statement for a few leads; and a full rescore's chunk
+of an id range, from its events grouped by lead."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import datetime
 from functools import lru_cache
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections, router, transaction
+from django.db import connections, router
 from django.db.models import BooleanField, DateTimeField, F, IntegerField, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -251,40 +251,38 @@ def _apply_statement(
     return statement, tuple(statement_params)
 
 
-# Staged scoring (PostgreSQL): every lead's parts aggregated in one pass into an UNLOGGED table,
-# then applied to the leads in committed chunks (DESIGN.md, "Performance facts").
-
-# The aggregate over every event sorts and hashes far more than the default 4 MB allows; with
-# too little memory the planner reads the events in index order instead, several times slower.
-STAGE_WORK_MEM = "256MB"
+# A chunk of a full rescore (PostgreSQL): the leads of an id range, scored from their events
+# grouped by lead in one pass over the events' index by lead, where the range's entries lie
+# together and carry what the rules read (DESIGN.md, "Performance facts").
 
 
-def scores_stage(
-    *, model: ScoringModel, table: str, now: datetime.datetime, highest_lead_id: int
+def scores_write_range(
+    *,
+    model: ScoringModel,
+    low: int,
+    high: int,
+    now: datetime.datetime,
+    only_changed: bool = True,
 ) -> int:
-    """Aggregate the parts of every lead up to ``highest_lead_id`` into the UNLOGGED ``table``
-    (a name made by the caller, not by a user); return how many rows it holds. Atomic: the
-    table exists complete or not at all."""
+    """Score the leads with ``low < id ≤ high`` as of ``now``; return the leads written. A
+    lead scored by this model after ``now`` (its events changed during a long run) keeps that
+    newer score."""
     model = _prefetched(model)
     database = router.db_for_write(Lead)
-    parts_sql, parts_params = _stage_sql(model, highest_lead_id, now, database)
-    with transaction.atomic(using=database), connections[database].cursor() as cursor:
-        cursor.execute(f"SET LOCAL work_mem = '{STAGE_WORK_MEM}'")
-        cursor.execute(f'DROP TABLE IF EXISTS "{table}"')
-        cursor.execute(f'CREATE UNLOGGED TABLE "{table}" AS {parts_sql}', parts_params)
-        rows = cursor.rowcount
-        cursor.execute(f'ALTER TABLE "{table}" ADD PRIMARY KEY (scored_id)')
-    return rows
+    parts_sql, parts_params = _range_parts_sql(model, low, high, now, database)
+    return _apply(
+        model, f"({parts_sql} OFFSET 0)", parts_params, now, database, only_changed,
+        keep_newer=True,
+    )  # fmt: skip
 
 
-def _stage_sql(
-    model: ScoringModel, highest_lead_id: int, now: datetime.datetime, database: str
+def _range_parts_sql(
+    model: ScoringModel, low: int, high: int, now: datetime.datetime, database: str
 ) -> tuple[str, tuple]:
-    """``SELECT scored_id, new_fit, new_engagement`` for every lead up to ``highest_lead_id``:
-    fit per lead, joined to engagement grouped by lead over the events in one pass. (A
-    subquery per lead would read each lead's events by its index: fast while the events lie
-    in lead order, several times slower once they lie in the order they arrived.)"""
-    leads = Lead.objects.filter(pk__lte=highest_lead_id).annotate(
+    """``SELECT scored_id, new_fit, new_engagement`` for the leads with ``low < id ≤ high``:
+    fit per lead, joined to their engagement grouped by lead. (A subquery per lead would look
+    up each lead's events apart; one scan of the range's entries, in lead order, does less.)"""
+    leads = Lead.objects.filter(pk__gt=low, pk__lte=high).annotate(
         scored_id=F("pk"), new_fit=compiler.fit_expression(model)
     )
     leads = leads.values("scored_id", "new_fit")
@@ -297,7 +295,7 @@ def _stage_sql(
             f"SELECT scored_id, new_fit, 0 AS new_engagement FROM ({leads_sql}) leads",  # noqa: S608
             tuple(leads_params),
         )
-    engagement = engagement.filter(lead_id__lte=highest_lead_id)
+    engagement = engagement.filter(lead_id__gt=low, lead_id__lte=high)
     engagement_sql, engagement_params = engagement.query.get_compiler(using=database).as_sql()
     return (
         "SELECT leads.scored_id, leads.new_fit, "  # noqa: S608
@@ -306,35 +304,3 @@ def _stage_sql(
         "ON scored.scored_lead = leads.scored_id",
         (*leads_params, *engagement_params),
     )
-
-
-def scores_stage_exists(table: str) -> bool:
-    """Whether ``table`` holds its rows (an UNLOGGED table is emptied by a database crash)."""
-    with connections[router.db_for_write(Lead)].cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [f'"{table}"'])
-        if not cursor.fetchone()[0]:
-            return False
-        cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')  # noqa: S608
-        return cursor.fetchone()[0]
-
-
-def scores_apply_staged(
-    *,
-    model: ScoringModel,
-    table: str,
-    low: int,
-    high: int,
-    now: datetime.datetime,
-    only_changed: bool = True,
-) -> int:
-    """Write the staged scores of leads with ``low < id ≤ high``; return the leads written."""
-    source = f'(SELECT * FROM "{table}" WHERE scored_id > %s AND scored_id <= %s)'  # noqa: S608
-    database = router.db_for_write(Lead)
-    return _apply(
-        _prefetched(model), source, (low, high), now, database, only_changed, keep_newer=True
-    )
-
-
-def scores_stage_drop(table: str) -> None:
-    with connections[router.db_for_write(Lead)].cursor() as cursor:
-        cursor.execute(f'DROP TABLE IF EXISTS "{table}"')

@@ -17,13 +17,7 @@ from leads.scoring.compaction import (
     rescore_indexes_build,
     rescore_indexes_drop,
 )
-from leads.scoring.engine import (
-    leads_score,
-    scores_apply_staged,
-    scores_stage,
-    scores_stage_drop,
-    scores_stage_exists,
-)
+from leads.scoring.engine import leads_score, scores_write_range
 from leads.scoring.models import RunStatus, ScoringModel, ScoringRun, ScoringRunChunk
 from leads.scoring.models.runs import UNFINISHED
 from leads.scoring.services import scoring_model_activate
@@ -61,14 +55,8 @@ class RunSuperseded(Exception):
     """The run's model is no longer the active one: a newer activation took over."""
 
 
-def _staged() -> bool:
-    """PostgreSQL: every lead's parts are aggregated once into a staging table, then applied
-    chunk by chunk (each chunk re-reading its own events would be several times slower)."""
+def _on_postgresql() -> bool:
     return connections[router.db_for_write(Lead)].vendor == "postgresql"
-
-
-def stage_table(run: ScoringRun) -> str:
-    return f"scoring_run_{run.pk}"
 
 
 def _chunks_cut(run: ScoringRun) -> None:
@@ -93,36 +81,25 @@ def _supersession_check(run: ScoringRun) -> None:
 
 
 def _prepare(run_id: int) -> tuple[ScoringRun, bool]:
-    """Under the run's lock: stage the parts (first, or again after a database restart emptied
-    the UNLOGGED table while chunks were left) and cut the chunks. Returns the run and whether
-    this call cut them; a second worker waits on the lock, then finds both done."""
+    """Under the run's lock: cut the chunks. Returns the run and whether this call cut them; a
+    second worker waits on the lock, then finds them cut."""
     with transaction.atomic():
         run = ScoringRun.objects.select_for_update().select_related("model").get(pk=run_id)
         if run.is_finished:
             return run, False
         _supersession_check(run)
-        cut = run.chunks.exists()
-        needed = not cut or run.chunks.filter(done=False).exists()
-        if needed and _staged() and not scores_stage_exists(stage_table(run)):
-            scores_stage(
-                model=run.model, table=stage_table(run), now=run.as_of,
-                highest_lead_id=run.highest_lead_id,
-            )  # fmt: skip
-        if cut:
+        if run.chunks.exists():
             return run, False
         _chunks_cut(run)
         return run, True
 
 
 def _chunk_write(run: ScoringRun, chunk: ScoringRunChunk) -> int:
-    only_changed = True  # leads whose scores and model are unchanged are not rewritten
-    if _staged():
-        return scores_apply_staged(
-            model=run.model, table=stage_table(run), low=chunk.low, high=chunk.high,
-            now=run.as_of, only_changed=only_changed,
-        )  # fmt: skip
+    """Score the chunk's leads; those whose scores and model are unchanged are not rewritten."""
+    if _on_postgresql():
+        return scores_write_range(model=run.model, low=chunk.low, high=chunk.high, now=run.as_of)
     leads = Lead.objects.filter(pk__gt=chunk.low, pk__lte=chunk.high)
-    return leads_score(model=run.model, leads=leads, now=run.as_of, only_changed=only_changed)
+    return leads_score(model=run.model, leads=leads, now=run.as_of)
 
 
 def _chunk_claim(run_id: int) -> ScoringRunChunk | None:
@@ -188,7 +165,7 @@ def scoring_run_execute(*, run_id: int, helpers: int = 0) -> ScoringRun:
         run, cut = _prepare(run_id)
         if run.is_finished:
             return run
-        if cut and _staged() and _rewrites_most_leads(run):
+        if cut and _rewrites_most_leads(run):
             rescore_indexes_drop()
         for _helper in range(helpers):
             scoring_run_task.delay(run_id, helper=True)
@@ -210,13 +187,11 @@ def scoring_run_execute(*, run_id: int, helpers: int = 0) -> ScoringRun:
 
 
 def _closed(run_id: int, *, finished: bool, built: list[str]) -> ScoringRun:
-    """After the run is done or failed: drop its staging table, and compact the leads' other
-    indexes if this worker closed a run that moved most leads out of their pages."""
+    """After the run is done or failed: compact the leads' other indexes if this worker closed a
+    run that moved most leads out of their pages."""
     from leads.scoring.tasks import lead_indexes_compact_task
 
     run = ScoringRun.objects.get(pk=run_id)
-    if _staged():
-        scores_stage_drop(stage_table(run))
-        if finished and compaction_due(moved=run.leads_moved, total=run.leads_total):
-            transaction.on_commit(lambda: lead_indexes_compact_task.delay(skip=built))
+    if finished and compaction_due(moved=run.leads_moved, total=run.leads_total):
+        transaction.on_commit(lambda: lead_indexes_compact_task.delay(skip=built))
     return run

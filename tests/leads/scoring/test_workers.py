@@ -27,7 +27,6 @@ from leads.scoring.runs import (
     _prepare,
     scoring_run_execute,
     scoring_run_start,
-    stage_table,
 )
 from leads.scoring.services import scoring_model_activate
 from leads.scoring.tasks import score_history_prune_task, scoring_decay_task
@@ -291,9 +290,6 @@ def test_a_full_rescore_writes_every_lead_in_chunks_with_its_progress(settings):
     assert run.leads_done == run.leads_total == 30
     assert run.leads_written == 30
     assert _scores([lead.pk for lead in leads]) == _expected(model, leads, run.as_of)
-    with connection.cursor() as cursor:  # the staging table is gone
-        cursor.execute("SELECT to_regclass(%s)", [stage_table(run)])
-        assert cursor.fetchone()[0] is None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -423,21 +419,23 @@ def test_a_worker_takes_the_next_chunk_while_another_holds_one(transactional_db,
     assert scoring_run_execute(run_id=run.pk).status == RunStatus.DONE
 
 
-def test_a_rescore_whose_staged_parts_were_lost_stages_them_again(transactional_db, settings):
+def test_a_lead_scored_during_a_rescore_keeps_its_newer_score(transactional_db, settings):
     settings.SCORING_RUN_CHUNK = 10
-    leads = LeadFactory.create_batch(30, seniority="vp")  # before any model: not scored yet
-    Event.objects.bulk_create([event for lead in leads for event in _events(lead, "demo_request")])
     model = _active_model()
+    leads = LeadFactory.create_batch(20, seniority="vp")
     run = scoring_run_start(model=model, kind=ScoringRun.Kind.ACTIVATION, enqueue=False)
-    _prepare(run.pk)
-    assert _chunk_next(run.pk)
-    with connection.cursor() as cursor:  # what a database restart does to an UNLOGGED table
-        cursor.execute(f'TRUNCATE "{stage_table(run)}"')
+    # While the run waits in the queue, a demo request arrives and its lead is scored.
+    lead, later = leads[13], run.as_of + datetime.timedelta(minutes=1)
+    Event.objects.bulk_create(_events(lead, "demo_request", at=later))
+    leads_score_ids(model=model, ids=[lead.pk], now=later)
 
-    run = scoring_run_execute(run_id=run.pk)  # the task delivered again after the restart
+    run = scoring_run_execute(run_id=run.pk)
 
-    assert run.status == RunStatus.DONE and run.leads_done == run.leads_written == 30
-    assert _scores([lead.pk for lead in leads]) == _expected(model, leads, run.as_of)
+    assert run.status == RunStatus.DONE and run.leads_written == 19
+    others = [other for other in leads if other != lead]
+    assert _scores([other.pk for other in others]) == _expected(model, others, run.as_of)
+    assert _scores([lead.pk]) == _expected(model, [lead], later)
+    assert Lead.objects.get(pk=lead.pk).scored_at == later
 
 
 def test_an_index_build_cut_short_is_built_again(transactional_db):
