@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import connections, models, router
 
 from leads.models import Lead
-from leads.scoring.engine import SCORE_COLUMNS
+from leads.scoring.engine import WRITTEN_COLUMNS
 
 logger = logging.getLogger(__name__)
 
@@ -74,14 +74,10 @@ def _connection():
     return connection
 
 
-# The lead columns a rescore writes.
-RESCORE_WRITES = (*SCORE_COLUMNS, "scoring_model", "scored_at")
-
-
 def rescore_indexes() -> list[models.Index]:
     """The indexes of ``leads_lead`` a full rescore rebuilds: those over a column it writes.
     The key, the unique e-mail and the other indexes stay, and are not written by it."""
-    written = {Lead._meta.get_field(name).column for name in RESCORE_WRITES}
+    written = {Lead._meta.get_field(name).column for name in WRITTEN_COLUMNS}
     return [
         index
         for index in Lead._meta.indexes

@@ -18,6 +18,8 @@ from leads.scoring import compiler
 from leads.scoring.models import ScoreHistory, ScoringModel
 
 SCORE_COLUMNS = ("fit_score", "engagement_score", "total_score", "temperature", "grade")
+# Every column a scoring statement writes (``_apply_statement``).
+WRITTEN_COLUMNS = (*SCORE_COLUMNS, "scoring_model", "scored_at")
 
 
 def _prefetched(model: ScoringModel) -> ScoringModel:
