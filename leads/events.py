@@ -212,14 +212,44 @@ def event_check(item: Any, batch: _Batch) -> tuple[dict[str, Any], dict[str, lis
     return clean, {}
 
 
+NO_LEAD = "No lead has the id {id}."
+
+
+class UnknownLeads(ValidationError):
+    """Events naming leads that do not exist: ``errors`` by the events' index, in the shape
+    ``events_validate`` gives."""
+
+    def __init__(self, errors: dict[int, dict[str, list[str]]]) -> None:
+        super().__init__([message for error in errors.values() for message in error["lead"]])
+        self.errors = errors
+
+
+def unknown_leads(lead_ids: Mapping[int, int]) -> dict[int, dict[str, list[str]]]:
+    """The errors of the events (lead ids by index) whose lead does not exist: one query."""
+    from leads.models import Lead
+
+    known = set(Lead.objects.filter(pk__in=set(lead_ids.values())).values_list("pk", flat=True))
+    return {
+        index: {"lead": [NO_LEAD.format(id=lead_id)]}
+        for index, lead_id in lead_ids.items()
+        if lead_id not in known
+    }
+
+
 def events_validate(items: Sequence[Any]) -> tuple[list[Event], dict[int, dict | list]]:
-    """Check behaviour events as a whole: each one's fields, then the leads and campaigns they
-    name, looked up for the whole list at once (one query each, not one per event).
+    """Check behaviour events as a whole: each one's fields, then the leads they name by e-mail
+    and the campaigns they name, looked up for the whole list at once (one query each, not one
+    per event).
 
     Returns the unsaved events and, by index, the errors of the events that are wrong; the
     caller records the events (``events_record(events=…, validated=True)``) only when there
     are no errors. The one place the rules of an event are applied: the API's single-event and
     batch endpoints, JSON or form-posted, both come here.
+
+    Leads named by id are looked up here only when some event is refused anyway, so that one
+    answer names every bad event. Otherwise ``events_record`` refuses an unknown one as it
+    records the events (``UnknownLeads``), through the foreign key the database checks in
+    any case: a batch's thousand leads are not read twice.
     """
     # Imported here because the models import the registry above.
     from leads.models import Campaign, Channel, Event, Lead
@@ -238,22 +268,26 @@ def events_validate(items: Sequence[Any]) -> tuple[list[Event], dict[int, dict |
         else:
             valid[index] = clean
 
-    lead_ids = {fields["lead"] for fields in valid.values() if "lead" in fields}
     emails = {
         Lead.normalize_email(fields["email"]) for fields in valid.values() if "email" in fields
     }
     campaign_ids = {fields["campaign"] for fields in valid.values() if fields["campaign"]}
-    known_leads = set(Lead.objects.filter(pk__in=lead_ids).values_list("pk", flat=True))
     leads_by_email = dict(Lead.objects.filter(email__in=emails).values_list("email", "pk"))
     known_campaigns = set(Campaign.objects.filter(pk__in=campaign_ids).values_list("pk", flat=True))
+    refused = errors or emails - leads_by_email.keys() or campaign_ids - known_campaigns
+    unknown = (
+        unknown_leads(
+            {index: fields["lead"] for index, fields in valid.items() if "lead" in fields}
+        )
+        if refused
+        else {}
+    )
 
     events = []
     for index, fields in valid.items():
-        item_errors: dict[str, list[str]] = {}
+        item_errors: dict[str, list[str]] = dict(unknown.get(index, {}))
         if "lead" in fields:
-            lead_id = fields["lead"] if fields["lead"] in known_leads else None
-            if lead_id is None:
-                item_errors["lead"] = [f"No lead has the id {fields['lead']}."]
+            lead_id = fields["lead"]
         else:
             lead_id = leads_by_email.get(Lead.normalize_email(fields["email"]))
             if lead_id is None:

@@ -7,10 +7,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from leads.events import UnknownLeads, unknown_leads
 from leads.lifecycle import lead_move_stage
 from leads.models import Company, Event, Lead, Stage, StageTransition, Touch
 from leads.scoring.incremental import scoring_enqueue
@@ -128,7 +129,6 @@ def leads_recycle(*, leads: Iterable[Lead], actor, reason: str) -> tuple[int, li
     return moved, refusals
 
 
-@transaction.atomic
 def events_record(
     *, events: list[Event], validated: bool = False, with_ids: bool = True
 ) -> list[Event]:
@@ -136,17 +136,30 @@ def events_record(
     the transaction commits.
 
     ``validated`` says the events come from ``leads.events.events_validate``, which has checked
-    them and their leads as a whole; other events are checked one by one here. Without
-    ``with_ids``, PostgreSQL copies them in (``COPY``, a few times cheaper than an INSERT of a
-    batch), and they come back without their ids."""
+    them as a whole; other events are checked one by one here. Either way an event naming a
+    lead that does not exist refuses them all (``UnknownLeads``, by index), with none written.
+    Without ``with_ids``, PostgreSQL copies them in (``COPY``, a few times cheaper than an
+    INSERT of a batch), and they come back without their ids."""
     if not validated:
         for event in events:
             event.full_clean(exclude=["lead", "campaign"])
-    if with_ids or connection.vendor != "postgresql":
-        created = Event.objects.bulk_create(events)
-    else:
-        created = _events_copy(events)
-    scoring_enqueue(event.lead_id for event in created)
+    lead_ids = dict(enumerate(event.lead_id for event in events))
+    try:
+        with transaction.atomic():
+            if with_ids or connection.vendor != "postgresql":
+                created = Event.objects.bulk_create(events)
+            else:
+                created = _events_copy(events)
+            if connection.vendor == "postgresql":
+                # The foreign keys of what was just written, checked now rather than at commit.
+                connection.check_constraints()
+            elif unknown := unknown_leads(lead_ids):
+                raise UnknownLeads(unknown)
+            scoring_enqueue(event.lead_id for event in created)
+    except IntegrityError as error:
+        if not (unknown := unknown_leads(lead_ids)):
+            raise
+        raise UnknownLeads(unknown) from error
     return created
 
 

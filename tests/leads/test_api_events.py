@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from leads.events import UnknownLeads
 from leads.models import Event
 from leads.services import events_record
 from tests.factories import CampaignFactory, LeadFactory
@@ -89,6 +90,21 @@ def test_a_batch_naming_a_lead_that_does_not_exist_records_none_of_its_events(as
     assert response.status_code == 400
     assert response.json() == {
         "errors": {"events": {"1": {"lead": [f"No lead has the id {lead.pk + 1000}."]}}}
+    }
+    assert not Event.objects.exists()
+
+
+def test_an_unknown_lead_is_named_alone_or_beside_the_other_errors(as_marketer):
+    lead = LeadFactory()
+    alone = as_marketer.post(EVENTS, event(lead=lead.pk + 1000), content_type="application/json")
+    assert alone.status_code == 400
+    assert alone.json() == {"errors": {"lead": [f"No lead has the id {lead.pk + 1000}."]}}
+    # With another event refused, the batch's unknown leads are named in the same answer.
+    events = [event(lead=lead.pk + 1000), event(lead=lead.pk, campaign=999_999_999)]
+    mixed = as_marketer.post(BATCH, {"events": events}, content_type="application/json")
+    assert mixed.json()["errors"]["events"] == {
+        "0": {"lead": [f"No lead has the id {lead.pk + 1000}."]},
+        "1": {"campaign": ["No campaign has the id 999999999."]},
     }
     assert not Event.objects.exists()
 
@@ -178,3 +194,20 @@ def test_events_recorded_by_another_caller_are_still_checked():
         events_record(events=[Event(lead=lead, type="page_vew", occurred_at=timezone.now())])
     assert "type" in refused.value.message_dict
     assert not Event.objects.exists()
+
+
+@pytest.mark.parametrize("with_ids", [True, False])
+def test_events_naming_a_lead_that_does_not_exist_are_all_refused(with_ids):
+    lead = LeadFactory()
+    events = [
+        Event(lead_id=lead_id, type="page_view", occurred_at=timezone.now())
+        for lead_id in (lead.pk, lead.pk + 1000, lead.pk)
+    ]
+    with pytest.raises(UnknownLeads) as refused:
+        events_record(events=events, with_ids=with_ids)
+    assert refused.value.errors == {1: {"lead": [f"No lead has the id {lead.pk + 1000}."]}}
+    assert refused.value.messages == [f"No lead has the id {lead.pk + 1000}."]
+    assert not Event.objects.exists()
+    # The transaction goes on: the same events without the unknown lead are recorded.
+    events_record(events=[events[0], events[2]], with_ids=with_ids)
+    assert Event.objects.filter(lead=lead).count() == 2

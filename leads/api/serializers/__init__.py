@@ -32,6 +32,7 @@ from leads.api.serializers.events import (
     EventInputSerializer,
     EventItemsField,
     EventOutputSerializer,
+    by_index,
     event_from_form,
 )
 from leads.api.serializers.leads import (
@@ -82,5 +83,6 @@ __all__ = [
     "TouchOutputSerializer",
     "TransitionOutputSerializer",
     "UserSummarySerializer",
+    "by_index",
     "event_from_form",
 ]

@@ -114,10 +114,13 @@ class EventBatchInputSerializer(serializers.Serializer):
             )
         events, errors = events_validate(items)
         if errors:
-            raise serializers.ValidationError(
-                {str(index): detail for index, detail in errors.items()}
-            )
+            raise serializers.ValidationError(by_index(errors))
         return events
+
+
+def by_index(errors: dict[int, Any]) -> dict[str, Any]:
+    """A batch's errors as the API answers them: by the events' index, from 0."""
+    return {str(index): detail for index, detail in errors.items()}
 
 
 # --- output ------------------------------------------------------------------------------------

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from leads.api import serializers
 from leads.api.views.common import INTEGRATIONS, INVALID
-from leads.events import EVENT_TYPE_KEYS
+from leads.events import EVENT_TYPE_KEYS, UnknownLeads
 from leads.services import events_record
-from smarketing.api.errors import service_errors
 
 EVENT_EXAMPLE = OpenApiExample(
     "A demo request",
@@ -49,8 +49,10 @@ class EventCreateView(GenericAPIView):
     def post(self, request):
         serializer = serializers.EventInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with service_errors():
+        try:
             (event,) = events_record(events=[serializer.validated_data], validated=True)
+        except UnknownLeads as refusal:
+            raise ValidationError(refusal.errors[0]) from refusal
         return Response(
             serializers.EventOutputSerializer(event).data, status=status.HTTP_201_CREATED
         )
@@ -131,10 +133,12 @@ class EventBatchView(GenericAPIView):
     def post(self, request):
         serializer = serializers.EventBatchInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with service_errors():
+        try:
             created = events_record(
                 events=serializer.validated_data["events"], validated=True, with_ids=False
             )
+        except UnknownLeads as refusal:
+            raise ValidationError({"events": serializers.by_index(refusal.errors)}) from refusal
         return Response(
             serializers.EventBatchOutputSerializer({"created": len(created)}).data,
             status=status.HTTP_201_CREATED,
