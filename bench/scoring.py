@@ -90,7 +90,12 @@ def measure_rescore(leads: int, figures: Figures) -> None:
     figures.add(f"rescore_{leads}_seconds", seconds, "s")
     figures.add(f"rescore_{leads}_leads_per_s", run.leads_done / seconds, "leads/s")
     figures.add(f"rescore_{leads}_leads_written", run.leads_written, "leads")
-    figures.add(f"rescore_{leads}_leads_moved", run.leads_moved, "leads (not rewritten in place)")
+    figures.add(f"rescore_{leads}_leads_qualified", run.leads_qualified, "leads (moved to MQL)")
+    figures.add(
+        f"rescore_{leads}_leads_moved",
+        run.leads_moved,
+        "leads (not rewritten in place: a qualified lead's stage is in kept indexes)",
+    )
     figures.add(f"rescore_{leads}_vs_hand_sql", seconds / hand, "x")
     figures.add(
         f"rescore_{leads}_agrees_with_hand_sql",
