@@ -33,9 +33,9 @@ INDEX_BUILD_MEMORY = "256MB"
 
 
 def compaction_due(*, moved: int, total: int) -> bool:
-    """Whether a run that moved ``moved`` of ``total`` leads to new versions outside their
-    pages left their indexes bloated enough to rebuild (``SCORING_COMPACT_SHARE`` of the
-    leads, by default a third)."""
+    """Whether a run that could not rewrite ``moved`` of ``total`` leads in place (each gave
+    every index a new entry) left the indexes bloated enough to rebuild
+    (``SCORING_COMPACT_SHARE`` of the leads, by default a third)."""
     share = settings.SCORING_COMPACT_SHARE
     return total > 0 and share > 0 and moved >= share * total
 
