@@ -154,8 +154,8 @@ LEADS_IMPORT_MAX_ROWS = env.int("LEADS_IMPORT_MAX_ROWS", default=200_000)
 SCORING_RUN_CHUNK = env.int("SCORING_RUN_CHUNK", default=20_000)
 # How many worker processes share a full rescore's chunks (the scoring worker's concurrency).
 SCORING_RUN_WORKERS = env.int("SCORING_RUN_WORKERS", default=2)
-# A rescore that moved at least this share of the leads out of their pages (rewrote them other
-# than in place) has their indexes rebuilt afterwards, concurrently (0 never rebuilds them).
+# A rescore that could not rewrite at least this share of the leads in place (each gave every
+# index a new entry) has their indexes rebuilt afterwards, concurrently (0 never rebuilds them).
 SCORING_COMPACT_SHARE = env.float("SCORING_COMPACT_SHARE", default=0.33)
 
 # ---------------------------------------------------------------------------------------------

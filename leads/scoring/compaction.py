@@ -91,10 +91,11 @@ def rescore_indexes_drop() -> list[str]:
     connection = _connection()
     if connection is None:
         return []
+    indexes = rescore_indexes()
     with connection.schema_editor(atomic=False) as editor:
-        for index in rescore_indexes():
+        for index in indexes:
             editor.remove_index(Lead, index, concurrently=True)
-    return [index.name for index in rescore_indexes()]
+    return [index.name for index in indexes]
 
 
 def _lock_wait(cursor) -> None:

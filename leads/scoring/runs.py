@@ -188,7 +188,7 @@ def scoring_run_execute(*, run_id: int, helpers: int = 0) -> ScoringRun:
 
 def _closed(run_id: int, *, finished: bool, built: list[str]) -> ScoringRun:
     """After the run is done or failed: compact the leads' other indexes if this worker closed a
-    run that moved most leads out of their pages."""
+    run that could not rewrite most leads in place (``compaction_due``)."""
     from leads.scoring.tasks import lead_indexes_compact_task
 
     run = ScoringRun.objects.get(pk=run_id)
