@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from leads import generate
-from leads.models import Company, Event, Lead, Note, Stage, StageTransition, Touch
+from leads.lifecycle import StageChange, stage_changes_write
+from leads.models import Company, Event, Lead, Note, Stage, Touch
 from leads.search import leads_search_write
-from leads.selectors import stage_counts_invalidate
 
 COMPANY_COUNT = 300
 LEAD_COUNT = 3000
@@ -42,7 +42,6 @@ def demo_leads_load(*, owners: list, seed: int = 42) -> int:
     _transitions(rng, now, leads, stories)
     _events(rng, now, leads, stories)
     _sales_activity(rng, now, leads, stories)
-    transaction.on_commit(stage_counts_invalidate)
     return len(leads)
 
 
@@ -126,18 +125,20 @@ def _leads(rng, now, companies, campaigns, owners) -> tuple[list[Lead], list[gen
 
 
 def _transitions(rng, now, leads, stories) -> None:
-    rows = []
+    """Each lead's path through the funnel, as its history (the leads already hold the stage
+    they reached), written by the lifecycle like every stage change."""
+    history = []
     for lead, story in zip(leads, stories, strict=True):
         previous = ""
         for step, (stage, minutes_ago) in enumerate(zip(story.path, story.times, strict=True)):
             by_rule = step == 0 or stage in generate.MARKETING_RULES
-            rows.append(
-                StageTransition(
-                    lead=lead,
+            history.append(
+                StageChange(
+                    lead_id=lead.pk,
                     from_stage=previous,
                     to_stage=stage,
                     at=_at(now, minutes_ago),
-                    actor=None if by_rule else lead.owner,
+                    actor_id=None if by_rule else lead.owner_id,
                     rule=(
                         ("Form submitted" if step == 0 else generate.MARKETING_RULES[stage])
                         if by_rule
@@ -148,7 +149,7 @@ def _transitions(rng, now, leads, stories) -> None:
                 )
             )
             previous = stage
-    StageTransition.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    stage_changes_write(history, apply=False)
 
 
 def _events(rng, now, leads, stories) -> None:

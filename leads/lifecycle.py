@@ -1,24 +1,37 @@
-"""The lead lifecycle: which stage moves exist, who may make them, and the one function that
-makes them.
+"""The lead lifecycle: which stage moves exist, who may make them, and the one writer of stage
+changes.
 
-Views, the API, admin actions, imports and scoring tasks all move leads through
-``lead_move_stage``. A move is a guarded update (``UPDATE … WHERE stage = <expected>``) plus its
-transition row in one transaction, so two concurrent moves of one lead make exactly one
-transition, and a move made on stale information is refused rather than applied.
+Every stage change is written by ``stage_changes_write``: a lead created (its entry into the
+funnel), an import, the MQL criteria qualifying thousands of leads in one statement, a move on
+the board, the lead page or the API, and the demo's history. It moves leads with guarded updates
+(``UPDATE … WHERE stage = <expected> RETURNING id``), writes a transition row for each move made,
+in the caller's transaction, and after commit hands the moves to the subscribers in
+``settings.LEADS_STAGE_CHANGE_SUBSCRIBERS``, which is where anything that reacts to a stage change
+(the board's counts, routing, SLA clocks) plugs in. A move made on stale information is refused
+rather than applied, and two concurrent moves of one lead make exactly one transition.
+
+``lead_move_stage`` is the path of a person's move (or a named rule's, for one lead): it checks
+the move against the rules below, then writes it through ``stage_changes_write``. The one other
+writer of transitions is ``generate_data``, which loads a synthetic history of a million leads
+for the benchmarks by COPY with the keys dropped; nothing subscribes to that past.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
+from psycopg.types.json import Jsonb
 
 from leads.models import FUNNEL, Lead, Stage, StageTransition
-from leads.scoring.qualification import sql_checklist_required
-from leads.selectors import stage_counts_moved
 from smarketing.roles import ALL_ROLES, MARKETING_ROLES, SALES_ROLES, Role, user_roles
 
 MANAGERS = frozenset({Role.SALES_MANAGER, Role.MARKETING_MANAGER})
@@ -117,7 +130,10 @@ def move_refusal(lead: Lead, target: str, user, reason: str = "") -> str | None:
     if move.reason_required and not reason.strip():
         return f"A reason is required to move a lead to {Stage(target).label}."
     if target == Stage.SQL:
-        # The items the active SQL criteria require (all four when none is active).
+        # The items the active SQL criteria require (all four when none is active). Imported
+        # here: qualification writes its moves through this module.
+        from leads.scoring.qualification import sql_checklist_required
+
         confirmed = lead.sql_checklist
         missing = [item for item in sql_checklist_required() if not confirmed[item]]
         if missing:
@@ -132,6 +148,123 @@ def allowed_targets(lead: Lead, user) -> list[Stage]:
         for stage in Stage
         if stage != lead.stage and move_refusal(lead, stage, user, reason="·") is None
     ]
+
+
+# --- the one writer of stage changes ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageChange:
+    """One change of a lead's stage, as it is written and as the subscribers receive it.
+
+    ``from_stage`` is the stage the lead is expected to be in ("" for a lead entering the
+    funnel); ``actor_id`` is the user who made it, or ``rule`` names the rule that did."""
+
+    lead_id: int
+    from_stage: str
+    to_stage: str
+    at: datetime
+    actor_id: int | None = None
+    rule: str = ""
+    reason: str = ""
+    scores: dict = field(default_factory=dict, compare=False)
+
+    def transition(self) -> StageTransition:
+        return StageTransition(
+            lead_id=self.lead_id, from_stage=self.from_stage, to_stage=self.to_stage,
+            at=self.at, actor_id=self.actor_id, rule=self.rule, reason=self.reason,
+            scores=self.scores,
+        )  # fmt: skip
+
+
+# Above this many transitions, PostgreSQL copies them in (COPY), and they come back without ids.
+COPY_FROM = 200
+_TRANSITION_COLUMNS = (
+    "lead_id", "from_stage", "to_stage", "at", "actor_id", "rule", "reason", "scores",
+)  # fmt: skip
+
+
+@transaction.atomic
+def stage_changes_write(
+    changes: Sequence[StageChange], *, apply: bool = True
+) -> list[StageTransition]:
+    """Write stage changes in bulk, with a transition row each, and after commit hand the
+    changes made to the subscribers (``settings.LEADS_STAGE_CHANGE_SUBSCRIBERS``).
+
+    With ``apply``, each lead is moved from ``from_stage`` to ``to_stage`` by a guarded update,
+    and a change whose lead is no longer in ``from_stage`` is not made (nor recorded). Without
+    it, the leads already hold these stages (leads created in this transaction, or a history
+    loaded with them) and only the transitions are written. Returns the transitions written,
+    in the order of ``changes``; those copied in carry no id."""
+    made = list(changes)
+    if apply and made:
+        moved = _leads_move(made)
+        made = [change for change in made if change.lead_id in moved]
+    if not made:
+        return []
+    transitions = [change.transition() for change in made]
+    if len(transitions) >= COPY_FROM and _vendor() == "postgresql":
+        _transitions_copy(transitions)
+    else:
+        StageTransition.objects.bulk_create(transitions, batch_size=1_000)
+    for subscriber in settings.LEADS_STAGE_CHANGE_SUBSCRIBERS:
+        # Each subscriber on its own: one that fails (a cache or a broker that is down) is
+        # logged by Django and stops neither the others nor the request that committed.
+        transaction.on_commit(partial(import_string(subscriber), made), robust=True)
+    return transitions
+
+
+def _vendor() -> str:
+    return connections[router.db_for_write(Lead)].vendor
+
+
+def _leads_move(changes: list[StageChange]) -> set[int]:
+    """Move the leads of ``changes``, each group of leads going the same way at the same instant
+    in one guarded statement; returns the ids of the leads moved."""
+    groups: dict[tuple[str, str, datetime], list[int]] = defaultdict(list)
+    for change in changes:
+        groups[change.from_stage, change.to_stage, change.at].append(change.lead_id)
+    table = connections[router.db_for_write(Lead)].ops.quote_name(Lead._meta.db_table)
+    moved: set[int] = set()
+    with connections[router.db_for_write(Lead)].cursor() as cursor:
+        for (from_stage, to_stage, at), ids in groups.items():
+            for id_condition, id_params in _ids_condition(ids):
+                cursor.execute(
+                    f"UPDATE {table} SET stage = %s, stage_changed_at = %s, updated_at = %s "  # noqa: S608 - the table's own name
+                    f"WHERE {id_condition} AND stage = %s RETURNING id",
+                    [to_stage, at, at, *id_params, from_stage],
+                )
+                moved.update(row[0] for row in cursor.fetchall())
+    return moved
+
+
+_SQLITE_IDS_AT_ONCE = 5_000
+
+
+def _ids_condition(ids: list[int]):
+    """``id`` among ``ids``: one array parameter on PostgreSQL, lists of bound ids elsewhere."""
+    if _vendor() == "postgresql":
+        yield "id = ANY(%s)", [ids]
+        return
+    for start in range(0, len(ids), _SQLITE_IDS_AT_ONCE):
+        part = ids[start : start + _SQLITE_IDS_AT_ONCE]
+        yield f"id IN ({', '.join(['%s'] * len(part))})", part
+
+
+def _transitions_copy(transitions: list[StageTransition]) -> None:
+    connection = connections[router.db_for_write(StageTransition)]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(column) for column in _TRANSITION_COLUMNS)
+    statement = f"COPY {quote(StageTransition._meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in transitions:
+            copy.write_row(
+                (row.lead_id, row.from_stage, row.to_stage, row.at, row.actor_id, row.rule,
+                 row.reason, Jsonb(row.scores))
+            )  # fmt: skip
+
+
+# --- a person's (or one rule's) move of one lead -----------------------------------------------
 
 
 @transaction.atomic
@@ -161,28 +294,23 @@ def lead_move_stage(
         raise StageMoveRefused(f"The lead is already in {Stage(to_stage).label}.")
 
     at = at or timezone.now()
-    changes = {"stage": to_stage, "stage_changed_at": at, "updated_at": at}
-    if actor is not None and to_stage == Stage.SAL and lead.owner_id is None:
-        changes["owner"] = actor
-    updated = Lead.objects.filter(pk=lead.pk, stage=expected).update(**changes)
-    if updated == 0:
+    change = StageChange(
+        lead_id=lead.pk, from_stage=expected, to_stage=to_stage, at=at,
+        actor_id=actor.pk if actor is not None else None, rule=rule, reason=reason.strip(),
+        scores=lead.score_snapshot(),
+    )  # fmt: skip
+    written = stage_changes_write([change])
+    if not written:
         current = Lead.objects.filter(pk=lead.pk).values_list("stage", flat=True).first()
         if current is None:
             raise StageMoveRefused("The lead no longer exists.")
         raise StageMoveRefused(
             f"The lead moved to {Stage(current).label} meanwhile; reload and try again."
         )
-    for field, value in changes.items():
-        setattr(lead, field, value)
-    transition = StageTransition.objects.create(
-        lead=lead,
-        from_stage=expected,
-        to_stage=to_stage,
-        at=at,
-        actor=actor,
-        rule=rule,
-        reason=reason.strip(),
-        scores=lead.score_snapshot(),
-    )
-    transaction.on_commit(lambda: stage_counts_moved(expected, to_stage))
+    lead.stage, lead.stage_changed_at, lead.updated_at = to_stage, at, at
+    if actor is not None and to_stage == Stage.SAL and lead.owner_id is None:
+        Lead.objects.filter(pk=lead.pk, owner__isnull=True).update(owner=actor)
+        lead.owner = actor
+    transition = written[0]
+    transition.lead, transition.actor = lead, actor
     return transition

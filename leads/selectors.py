@@ -8,10 +8,12 @@ order and stop after a page; unfiltered stage counts are cached; filtered counts
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import chain
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db.models import Avg, Count, QuerySet, Sum
@@ -30,9 +32,14 @@ from leads.models import (
 )
 from smarketing.keyset import KeysetPage, keyset_page
 
+if TYPE_CHECKING:
+    from leads.lifecycle import StageChange
+
 BOARD_STAGES = [*FUNNEL, *SIDE_EXITS]
 COLUMN_SIZE = 15
 COUNT_CAP = 10_000
+# Up to this many committed stage changes adjust the cached stage counts one by one; more recount.
+COUNT_ADJUST_LIMIT = 50
 STAGE_COUNT_TTL = 300
 TIMELINE_LIMIT = 200
 
@@ -96,11 +103,18 @@ def stage_counts_all() -> dict[str, int]:
     return counts
 
 
-def stage_counts_moved(from_stage: str, to_stage: str) -> None:
-    for stage, delta in ((from_stage, -1), (to_stage, 1)):
-        # A stage that is not cached is counted afresh on the next read.
-        with suppress(ValueError):
-            cache.incr(_count_key(stage), delta)
+def stage_counts_changed(changes: Sequence[StageChange]) -> None:
+    """Subscriber of the lifecycle: adjust the cached counts by the committed stage changes one
+    by one, or recount when there are many."""
+    if len(changes) > COUNT_ADJUST_LIMIT:
+        stage_counts_invalidate()
+        return
+    for change in changes:
+        moves = ((change.from_stage, -1), (change.to_stage, 1))
+        for stage, delta in moves if change.from_stage else moves[1:]:
+            # A stage that is not cached is counted afresh on the next read.
+            with suppress(ValueError):
+                cache.incr(_count_key(stage), delta)
 
 
 def stage_counts_invalidate() -> None:

@@ -12,11 +12,10 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from leads.events import UnknownLeads, unknown_leads
-from leads.lifecycle import lead_move_stage
-from leads.models import Company, Event, Lead, Stage, StageTransition, Touch
+from leads.lifecycle import StageChange, lead_move_stage, stage_changes_write
+from leads.models import Company, Event, Lead, Stage, Touch
 from leads.scoring.incremental import scoring_enqueue
 from leads.search import leads_search_write
-from leads.selectors import stage_counts_invalidate
 
 # Fields a user, the API or an import may set on a lead (stage and scores have their own paths).
 LEAD_EDITABLE_FIELDS = (
@@ -84,11 +83,12 @@ def lead_create(
     lead.full_clean()
     lead.save()
     leads_search_write(Lead.objects.filter(pk=lead.pk))
-    StageTransition.objects.create(
-        lead=lead, from_stage="", to_stage=stage, at=now, actor=actor, rule=rule,
-        reason="Created", scores=lead.score_snapshot(),
+    entry = StageChange(
+        lead_id=lead.pk, from_stage="", to_stage=stage, at=now,
+        actor_id=actor.pk if actor is not None else None, rule=rule, reason="Created",
+        scores=lead.score_snapshot(),
     )  # fmt: skip
-    transaction.on_commit(stage_counts_invalidate)
+    stage_changes_write([entry], apply=False)
     scoring_enqueue([lead.pk])
     return lead
 

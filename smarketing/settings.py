@@ -145,6 +145,15 @@ else:
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 # ---------------------------------------------------------------------------------------------
+# The lifecycle
+# ---------------------------------------------------------------------------------------------
+
+# What runs after every committed batch of stage changes, each called with the changes made
+# (``leads.lifecycle.stage_changes_write``): whatever reacts to a lead changing stage, however
+# it changed (a move, an import, the MQL criteria in bulk), subscribes here and nowhere else.
+LEADS_STAGE_CHANGE_SUBSCRIBERS = ["leads.selectors.stage_counts_changed"]
+
+# ---------------------------------------------------------------------------------------------
 # Lead imports
 # ---------------------------------------------------------------------------------------------
 

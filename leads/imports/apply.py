@@ -15,10 +15,10 @@ from django.db import connection
 from django.db.models import Model
 from django.db.models.functions import Lower
 from django.utils import timezone
-from psycopg.types.json import Jsonb
 
 from leads.imports.parsing import LEAD_TEXT_FIELDS, CheckedRow, RowChecker
-from leads.models import Company, Lead, Stage, StageTransition
+from leads.lifecycle import StageChange, stage_changes_write
+from leads.models import Company, Lead, Stage
 from leads.scoring.incremental import scoring_enqueue
 from leads.search import leads_search_write
 
@@ -143,31 +143,38 @@ def _upsert_postgresql(
             f"{column} = EXCLUDED.{column}" for column in (*updated_columns, "updated_at")
         )
         cursor.execute(
-            "WITH upserted AS ("  # noqa: S608 - identifiers only (see above)
-            f" INSERT INTO leads_lead ({lead.columns}) SELECT {lead.values}"
+            f"INSERT INTO leads_lead ({lead.columns}) SELECT {lead.values}"  # noqa: S608 - identifiers only (see above)
             " FROM lead_import_rows r"
             " LEFT JOIN leads_lead e ON lower(e.email) = r.email"
             " ORDER BY r.seq"
             f" ON CONFLICT ((lower(email))) DO UPDATE SET {assignments}"
-            " RETURNING id, stage, (xmax = 0) AS inserted"
-            "), transitions AS ("
-            " INSERT INTO leads_stagetransition"
-            " (lead_id, from_stage, to_stage, at, actor_id, rule, reason, scores)"
-            " SELECT id, '', stage, %(now)s, %(actor)s, '', 'Imported', %(scores)s"
-            " FROM upserted WHERE inserted"
-            ")"
-            " SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
-            " FROM upserted",
-            {
-                **lead.params,
-                "now": now,
-                "actor": actor_id,
-                "default_stage": Stage.LEAD.value,
-                "scores": Jsonb(_new_lead_scores()),
-            },
+            " RETURNING id, stage, (xmax = 0) AS inserted",
+            {**lead.params, "now": now, "default_stage": Stage.LEAD.value},
         )
-        created, updated = cursor.fetchone()
-    return created, updated
+        upserted = cursor.fetchall()
+    entered = [(lead_id, stage) for lead_id, stage, inserted in upserted if inserted]
+    _entries_write(entered, actor_id, now)
+    return len(entered), len(upserted) - len(entered)
+
+
+def _entries_write(leads: list[tuple[int, str]], actor_id: int | None, now) -> None:
+    """The transition of each new lead (id, stage) into the funnel, through the lifecycle."""
+    scores = _new_lead_scores()
+    stage_changes_write(
+        [
+            StageChange(
+                lead_id=lead_id,
+                from_stage="",
+                to_stage=stage,
+                at=now,
+                actor_id=actor_id,
+                reason="Imported",
+                scores=scores,
+            )
+            for lead_id, stage in leads
+        ],
+        apply=False,
+    )
 
 
 @dataclass(frozen=True)
@@ -225,18 +232,7 @@ def _upsert_orm(rows: list[dict[str, str]], fields: list[str], actor_id, now) ->
     created_ids = dict(
         Lead.objects.filter(email__in=[lead.email for lead in new_leads]).values_list("email", "id")
     )
-    StageTransition.objects.bulk_create(
-        StageTransition(
-            lead_id=created_ids[lead.email],
-            from_stage="",
-            to_stage=lead.stage,
-            at=now,
-            actor_id=actor_id,
-            reason="Imported",
-            scores=_new_lead_scores(),
-        )  # fmt: skip
-        for lead in new_leads
-    )
+    _entries_write([(created_ids[lead.email], lead.stage) for lead in new_leads], actor_id, now)
     if changed:
         Lead.objects.bulk_update(changed, [*sorted(updated_fields), "company", "updated_at"])
     return len(new_leads), len(changed)

@@ -43,7 +43,6 @@ from leads.imports.parsing import (
     guess_mapping,
     read_table,
 )
-from leads.selectors import stage_counts_invalidate
 
 CHUNK_SIZE = 5_000
 PREVIEW_ROWS = 20
@@ -367,7 +366,6 @@ def _apply(job: ImportJob, text: str, progress: _Progress) -> None:
                 skipped_count=F("skipped_count") + skipped,
                 updated_at=timezone.now(),
             )
-            transaction.on_commit(stage_counts_invalidate)
         position += len(chunk)
         progress("importing", position)
     with transaction.atomic():
@@ -389,7 +387,6 @@ def _finish(job: ImportJob, **counts: int) -> None:
         job.skipped_count = counts["skipped"]
     job.state, job.finished_at, job.message = ImportJob.State.DONE, timezone.now(), ""
     job.save(update_fields=[*_STATE_FIELDS, *_COUNT_FIELDS])
-    transaction.on_commit(stage_counts_invalidate)
 
 
 def _record_failure(job_id: int, error: Exception) -> None:

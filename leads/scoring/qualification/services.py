@@ -12,7 +12,8 @@ from django.db import transaction
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
-from leads.models import Lead, Stage, StageTransition
+from leads.lifecycle import StageChange, stage_changes_write
+from leads.models import Lead, Stage
 from leads.scoring.models import SQL_CHECKLIST_ITEMS, QualificationCriteria
 from leads.scoring.qualification.criteria import (
     criteria_active,
@@ -20,12 +21,9 @@ from leads.scoring.qualification.criteria import (
     criteria_definition,
     mql_conditions,
 )
-from leads.selectors import stage_counts_invalidate, stage_counts_moved
 
 # The stages from which a lead qualifies as an MQL.
 QUALIFIABLE = (Stage.SUBSCRIBER, Stage.LEAD)
-# Up to this many moves adjust the cached stage counts one by one; more recount them.
-COUNT_ADJUST_LIMIT = 50
 
 Kinds = QualificationCriteria.Kind
 
@@ -99,22 +97,14 @@ def criteria_defaults() -> list[QualificationCriteria]:
     return created
 
 
-def _adjust_counts(from_stages: list[str]) -> None:
-    if len(from_stages) > COUNT_ADJUST_LIMIT:
-        stage_counts_invalidate()
-        return
-    for from_stage in from_stages:
-        stage_counts_moved(from_stage, Stage.MQL)
-
-
 def leads_qualify(*, leads: QuerySet[Lead], now: datetime.datetime | None = None) -> int:
     """Move the leads among ``leads`` (a filter of the leads, read with its own conditions)
     that are in subscriber or lead and meet the active MQL criteria to MQL; return how many
     moved.
 
     One query finds and locks them (each condition's outcome read alongside, for the record),
-    one update moves them and one insert writes a transition each, with the scores and the
-    conditions met as of ``now``. Leads locked by another transaction are skipped: whoever
+    and the lifecycle's writer moves them and writes a transition each, with the scores and
+    the conditions met as of ``now``. Leads locked by another transaction are skipped: whoever
     holds them is scoring or moving them, and a scoring pass qualifies its own leads. Leads
     already past lead are never touched, and nobody is ever demoted."""
     now = now or timezone.now()
@@ -146,21 +136,15 @@ def leads_qualify(*, leads: QuerySet[Lead], now: datetime.datetime | None = None
         )
         if not rows:
             return 0
-        ids = [row[0] for row in rows]
-        # The rows are locked, so the guard holds for each of them; it keeps the statement
-        # correct on its own.
-        Lead.objects.filter(pk__in=ids, stage__in=QUALIFIABLE).update(
-            stage=Stage.MQL, stage_changed_at=now, updated_at=now
-        )
-        transitions = []
+        changes = []
         for pk, stage, fit, engagement, total, temperature, grade, version, *outcomes in rows:
             held = [
                 condition.text
                 for condition, outcome in zip(conditions, outcomes, strict=True)
                 if outcome
             ]
-            transitions.append(
-                StageTransition(
+            changes.append(
+                StageChange(
                     lead_id=pk,
                     from_stage=stage,
                     to_stage=Stage.MQL,
@@ -181,7 +165,6 @@ def leads_qualify(*, leads: QuerySet[Lead], now: datetime.datetime | None = None
                     },
                 )
             )
-        StageTransition.objects.bulk_create(transitions)
-        from_stages = [row[1] for row in rows]
-        transaction.on_commit(lambda: _adjust_counts(from_stages))
-    return len(rows)
+        # The rows are locked, so each guarded move is made.
+        moved = stage_changes_write(changes)
+    return len(moved)
