@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.contrib.auth.models import User
 from django.db.models import Q
 
 from leads.models import Campaign, Channel, Lead, Stage, Temperature
+from leads.permissions import owner_candidates
 from leads.selectors import sorts
 
 UNASSIGNED = "none"
@@ -80,8 +80,7 @@ class LeadFilter(django_filters.FilterSet):
 
     @staticmethod
     def owner_choices() -> list[tuple[str, str]]:
-        owners = User.objects.filter(is_active=True, groups__name__in=["sales", "sales_manager"])
         return [("me", "Me"), (UNASSIGNED, "Unassigned")] + [
             (str(user.pk), user.get_full_name() or user.username)
-            for user in owners.distinct().order_by("first_name", "username")
+            for user in owner_candidates().order_by("first_name", "username")
         ]

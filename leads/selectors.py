@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db.models import Avg, Count, QuerySet, Sum
+from django.http import Http404
 from django.utils import timezone
 
 from leads.models import (
@@ -30,9 +31,12 @@ from leads.models import (
     StageTransition,
     Touch,
 )
+from leads.permissions import Change, lead_change_check
 from smarketing.keyset import KeysetPage, keyset_page
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
     from leads.lifecycle import StageChange
 
 BOARD_STAGES = [*FUNNEL, *SIDE_EXITS]
@@ -184,10 +188,33 @@ def lead_list_page(
 # --- lead page ---------------------------------------------------------------------------------
 
 
-def lead_for_page(pk: int) -> Lead:
-    return Lead.objects.select_related(
-        "company", "owner", "campaign", "persona", "journey_stage"
-    ).get(pk=pk)
+def lead_get_for_user(
+    user: AbstractBaseUser,
+    pk: int,
+    *,
+    for_change: Change | None = None,
+    leads: QuerySet[Lead] | None = None,
+) -> Lead:
+    """The lead ``pk`` as ``user`` may see it, read from ``leads`` (the joins its page or
+    endpoint shows; by default the bare lead), for reading or for making ``for_change``.
+
+    Every role reads every lead. Raises ``Http404`` for a lead that does not exist and
+    ``PermissionDenied``, with the reason, when ``user`` may not make ``for_change`` on it
+    (``leads.permissions``). Stage moves are the lifecycle's to judge (``lead_move_stage``).
+    """
+    try:
+        lead = (leads if leads is not None else Lead.objects.all()).get(pk=pk)
+    except Lead.DoesNotExist as missing:
+        raise Http404("No such lead.") from missing
+    if for_change is not None:
+        lead_change_check(lead, user, [for_change])
+    return lead
+
+
+def leads_for_page() -> QuerySet[Lead]:
+    """Leads with what the lead page shows beside the lead: its company, owner, campaign,
+    persona and journey stage."""
+    return Lead.objects.select_related("company", "owner", "campaign", "persona", "journey_stage")
 
 
 @dataclass(frozen=True)

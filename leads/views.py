@@ -1,5 +1,6 @@
 """Pages of the leads app: the shared pipeline board, the lead list, the lead and company
-pages, and a rep's queue. Every stage change goes through ``leads.lifecycle``."""
+pages, and a rep's queue. Every stage change goes through ``leads.lifecycle``; every other change
+of a lead is judged by ``leads.permissions``, through ``selectors.lead_get_for_user``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from leads.filters import LeadFilter
 from leads.forms import BulkActionForm, MoveForm, NoteForm, SqlChecklistForm, TouchForm
 from leads.imports.views import import_start
 from leads.lifecycle import allowed_targets, lead_move_stage
-from leads.models import Company, Lead, Note, Stage, StageTransition
+from leads.models import Company, Lead, Stage, StageTransition
+from leads.permissions import RULES, Change, change_refusals, role_may
 from leads.scoring.explain import (
     HistoryPoint,
     score_explanation,
@@ -25,7 +27,7 @@ from leads.scoring.explain import (
     transition_explanation,
 )
 from leads.scoring.qualification import sql_checklist_required
-from leads.services import lead_update, leads_assign, leads_recycle, touch_log
+from leads.services import lead_update, leads_assign, leads_recycle, note_add, touch_log
 from smarketing.access import role_required
 from smarketing.http import AuthenticatedHttpRequest
 from smarketing.roles import ALL_ROLES, SALES_ROLES, Role
@@ -168,6 +170,7 @@ def lead_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("leads:list")
     query = request.GET.copy()
     query.pop("cursor", None)
+    bulk_form = BulkActionForm(user=request.user)
     context = {
         "filter": lead_filter,
         "page": page,
@@ -177,7 +180,8 @@ def lead_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         if lead_filter.is_active
         else selectors.StageCount(sum(selectors.stage_counts_all().values())),
         "query": query.urlencode(),
-        "bulk_form": BulkActionForm(),
+        "bulk_form": bulk_form,
+        "selectable": bool(bulk_form.fields["action"].choices),
         "can_import": import_start.access.allows(request.user),
         "first_page": not request.GET.get("cursor"),
     }
@@ -188,23 +192,28 @@ def lead_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(ALL_ROLES)
 @require_POST
 def bulk_action(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = BulkActionForm(request.POST)
+    form = BulkActionForm(request.POST, user=request.user)
     back = f"{reverse('leads:list')}?{request.POST.get('query', '')}"
     if not form.is_valid():
         messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
         return redirect(back)
     lead_ids = form.cleaned_data["leads"]
     if form.cleaned_data["action"] == BulkActionForm.ASSIGN:
-        changed = leads_assign(lead_ids=lead_ids, owner=form.cleaned_data["owner"])
+        assigned = leads_assign(
+            lead_ids=lead_ids, owner=form.cleaned_data["owner"], actor=request.user
+        )
+        changed, refusals = assigned.changed, assigned.refusals
         messages.success(request, f"{changed} lead(s) assigned.")
     else:
         leads = Lead.objects.select_related("owner").filter(pk__in=lead_ids)
-        moved, refusals = leads_recycle(
+        changed, refusals = leads_recycle(
             leads=leads, actor=request.user, reason=form.cleaned_data["reason"]
         )
-        messages.success(request, f"{moved} lead(s) recycled.")
-        for refusal in refusals[:10]:
-            messages.warning(request, refusal)
+        messages.success(request, f"{changed} lead(s) recycled.")
+    for refusal in refusals[:10]:
+        messages.warning(request, refusal)
+    if len(refusals) > 10:
+        messages.warning(request, f"… and {len(refusals) - 10} more left unchanged.")
     return redirect(back)
 
 
@@ -214,7 +223,10 @@ def _activity_context(request, lead: Lead, *, touch_form=None, note_form=None) -
         "timeline": selectors.lead_timeline(lead),
         "touch_form": touch_form or TouchForm(),
         "note_form": note_form or NoteForm(),
-        "can_log_touches": log_touch.access.allows(request.user),
+        # What the user's role never does is not offered; what this lead's owner rules out is
+        # shown with the reason (``refusals``, by change).
+        "can_log_touches": role_may(request.user, Change.TOUCH),
+        "refusals": change_refusals(lead, request.user),
     }
 
 
@@ -233,15 +245,12 @@ def _activity_response(request, lead: Lead, *, failure: str, **forms) -> HttpRes
 @role_required(ALL_ROLES)
 @require_GET
 def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    try:
-        lead = selectors.lead_for_page(pk)
-    except Lead.DoesNotExist as missing:
-        raise Http404("No such lead.") from missing
+    lead = selectors.lead_get_for_user(request.user, pk, leads=selectors.leads_for_page())
     context = {
         **_activity_context(request, lead),
         "move_form": MoveForm(initial={"expected_stage": lead.stage}),
         "targets": allowed_targets(lead, request.user),
-        "can_confirm_checklist": sql_checklist.access.allows(request.user),
+        "can_confirm_checklist": role_may(request.user, Change.CHECKLIST),
     }
     return render(request, "leads/detail.html", context)
 
@@ -266,7 +275,8 @@ def _sparkline(history: list[HistoryPoint], width: int = 270, height: int = 48) 
 @require_GET
 def score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Why this score: the lazily loaded card of the lead page (HTMX), or a page of its own."""
-    lead = get_object_or_404(Lead.objects.select_related("scoring_model"), pk=pk)
+    leads = Lead.objects.select_related("scoring_model")
+    lead = selectors.lead_get_for_user(request.user, pk, leads=leads)
     context = {
         "lead": lead,
         "explanation": score_explanation(lead),
@@ -280,18 +290,18 @@ def score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def transition_why(request: AuthenticatedHttpRequest, pk: int, transition_pk: int) -> HttpResponse:
     """Why a rule moved the lead: the transition's snapshot, recomputed rule by rule."""
-    transition = get_object_or_404(
-        StageTransition.objects.select_related("lead"), pk=transition_pk, lead_id=pk
-    )
-    context = {"lead": transition.lead, "why": transition_explanation(transition)}
+    lead = selectors.lead_get_for_user(request.user, pk)
+    transition = get_object_or_404(StageTransition, pk=transition_pk, lead=lead)
+    transition.lead = lead
+    context = {"lead": lead, "why": transition_explanation(transition)}
     template = "leads/transition.html#why" if request.htmx else "leads/transition.html"
     return render(request, template, context)
 
 
-@role_required(SALES_ROLES, Role.ADMIN)
+@role_required(RULES[Change.CHECKLIST].roles)
 @require_POST
 def sql_checklist(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    lead = get_object_or_404(Lead, pk=pk)
+    lead = selectors.lead_get_for_user(request.user, pk, for_change=Change.CHECKLIST)
     form = SqlChecklistForm(request.POST, items=sql_checklist_required())
     if form.is_valid():
         lead_update(lead=lead, **form.cleaned_data)
@@ -299,10 +309,10 @@ def sql_checklist(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect(lead)
 
 
-@role_required(SALES_ROLES, Role.ADMIN)
+@role_required(RULES[Change.TOUCH].roles)
 @require_POST
 def log_touch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    lead = get_object_or_404(Lead, pk=pk)
+    lead = selectors.lead_get_for_user(request.user, pk, for_change=Change.TOUCH)
     form = TouchForm(request.POST)
     if form.is_valid():
         touch_log(lead=lead, by=request.user, **form.cleaned_data)
@@ -312,13 +322,13 @@ def log_touch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(ALL_ROLES)
+@role_required(RULES[Change.NOTE].roles)
 @require_POST
 def add_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    lead = get_object_or_404(Lead, pk=pk)
+    lead = selectors.lead_get_for_user(request.user, pk, for_change=Change.NOTE)
     form = NoteForm(request.POST)
     if form.is_valid():
-        Note.objects.create(lead=lead, author=request.user, body=form.cleaned_data["body"])
+        note_add(lead=lead, author=request.user, body=form.cleaned_data["body"])
         form = None
     return _activity_response(request, lead, note_form=form, failure="The note is empty.")
 

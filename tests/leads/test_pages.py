@@ -372,3 +372,101 @@ def test_marketers_cannot_confirm_the_sql_checklist(client_for, marketer):
 def test_the_import_button_shows_only_to_those_who_may_import(client_for, rep, marketer):
     assert "Import CSV" not in client_for(rep).get(reverse("leads:list")).content.decode()
     assert "Import CSV" in client_for(marketer).get(reverse("leads:list")).content.decode()
+
+
+# --- who may change what: the bulk form and the lead page ----------------------------------
+
+
+def test_the_bulk_form_offers_only_what_the_role_may_do(client_for, rep, sales_manager, marketer):
+    LeadFactory()
+    as_rep = client_for(rep).get(reverse("leads:list")).content.decode()
+    assert "Assign selected to me" in as_rep and "Nobody (unassign)" not in as_rep
+    as_manager = client_for(sales_manager).get(reverse("leads:list")).content.decode()
+    assert "Assign selected to…" in as_manager and "Nobody (unassign)" in as_manager
+    as_marketer = client_for(marketer).get(reverse("leads:list")).content.decode()
+    assert 'id="bulk-form"' not in as_marketer and 'name="leads"' not in as_marketer
+
+
+def test_a_rep_cannot_take_another_reps_leads_in_bulk(client_for, rep, other_rep):
+    theirs, free = LeadFactory(owner=other_rep), LeadFactory()
+    response = client_for(rep).post(
+        reverse("leads:bulk"),
+        {"action": "assign", "leads": [theirs.pk, free.pk], "owner": rep.pk},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "1 lead(s) assigned." in page and "belongs to another rep" in page
+    assert Lead.objects.get(pk=theirs.pk).owner == other_rep
+    assert Lead.objects.get(pk=free.pk).owner == rep
+    to_someone = client_for(rep).post(
+        reverse("leads:bulk"),
+        {"action": "assign", "leads": [free.pk], "owner": other_rep.pk},
+        follow=True,
+    )
+    assert "You may take leads only for yourself" in to_someone.content.decode()
+    assert Lead.objects.get(pk=free.pk).owner == rep
+
+
+def test_marketers_do_not_assign_owners(client_for, marketer, rep):
+    lead = LeadFactory()
+    response = client_for(marketer).post(
+        reverse("leads:bulk"),
+        {"action": "assign", "leads": [lead.pk], "owner": rep.pk},
+        follow=True,
+    )
+    assert "Your role may not assign leads." in response.content.decode()
+    assert Lead.objects.get(pk=lead.pk).owner is None
+
+
+def test_a_rep_on_another_reps_lead_sees_why_they_cannot_log_or_tick(client_for, rep, other_rep):
+    lead = LeadFactory(stage=Stage.SAL, owner=other_rep)
+    page = client_for(rep).get(lead.get_absolute_url()).content.decode()
+    assert reverse("leads:log_touch", args=[lead.pk]) not in page
+    assert reverse("leads:sql_checklist", args=[lead.pk]) not in page
+    assert "only its owner, a sales manager or an admin may log touches on it." in page
+    assert "only its owner, a sales manager or an admin may confirm its SQL checklist." in page
+    assert reverse("leads:add_note", args=[lead.pk]) in page
+
+
+@pytest.mark.parametrize("whose", ["mine", "unowned"])
+def test_a_rep_on_their_own_or_an_unowned_lead_has_every_form(client_for, rep, whose):
+    lead = LeadFactory(stage=Stage.SAL, owner=rep if whose == "mine" else None)
+    page = client_for(rep).get(lead.get_absolute_url()).content.decode()
+    for name in ("log_touch", "sql_checklist", "add_note"):
+        assert reverse(f"leads:{name}", args=[lead.pk]) in page
+
+
+def test_a_sales_manager_works_any_reps_lead(client_for, sales_manager, other_rep):
+    lead = LeadFactory(stage=Stage.SAL, owner=other_rep)
+    client = client_for(sales_manager)
+    page = client.get(lead.get_absolute_url()).content.decode()
+    assert reverse("leads:log_touch", args=[lead.pk]) in page
+    client.post(
+        reverse("leads:log_touch", args=[lead.pk]), {"kind": "call", "outcome": "connected"}
+    )
+    assert Touch.objects.get(lead=lead).by == sales_manager
+
+
+def test_a_rep_posting_a_touch_or_the_checklist_on_another_reps_lead_is_refused(
+    client_for, rep, other_rep
+):
+    lead = LeadFactory(stage=Stage.SAL, owner=other_rep)
+    client = client_for(rep)
+    touch = client.post(
+        reverse("leads:log_touch", args=[lead.pk]), {"kind": "call", "outcome": "connected"}
+    )
+    assert touch.status_code == 403
+    assert "This lead belongs to another rep" in touch.content.decode()
+    checklist = client.post(
+        reverse("leads:sql_checklist", args=[lead.pk]), {"budget_confirmed": "on"}
+    )
+    assert checklist.status_code == 403
+    lead.refresh_from_db()
+    assert not Touch.objects.exists() and not lead.budget_confirmed
+
+
+def test_a_missing_lead_is_a_404_on_every_lead_page(client_for, rep):
+    client = client_for(rep)
+    assert client.get(reverse("leads:detail", args=[999_999])).status_code == 404
+    assert client.get(reverse("leads:score", args=[999_999])).status_code == 404
+    assert client.post(reverse("leads:add_note", args=[999_999]), {"body": "x"}).status_code == 404
