@@ -178,6 +178,19 @@ def board_columns(leads: QuerySet[Lead], *, filtered: bool, orders: dict = SORTS
 # --- list --------------------------------------------------------------------------------------
 
 
+def lead_list_total(
+    leads: QuerySet[Lead], *, filtered: bool, stages: Sequence[str] | None = None
+) -> StageCount:
+    """How many leads the list holds: the cached stage counts, exact, when nothing but the
+    stage narrows it (``stages``); otherwise counted up to ``COUNT_CAP``."""
+    if not filtered:
+        return StageCount(sum(stage_counts_all().values()))
+    if stages:
+        counts = stage_counts_all()
+        return StageCount(sum(counts[stage] for stage in set(stages)))
+    return capped_count(leads)
+
+
 def lead_list_page(
     leads: QuerySet[Lead], *, sort: str, cursor: str | None, size: int = 50, orders: dict = SORTS
 ) -> KeysetPage:

@@ -176,9 +176,9 @@ def lead_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "page": page,
         "sort": sort,
         "sorts": [("score", "Score"), ("created", "Newest"), ("stage_changed", "Stage changed")],
-        "total": selectors.capped_count(leads)
-        if lead_filter.is_active
-        else selectors.StageCount(sum(selectors.stage_counts_all().values())),
+        "total": selectors.lead_list_total(
+            leads, filtered=lead_filter.is_active, stages=lead_filter.stages_alone
+        ),
         "query": query.urlencode(),
         "bulk_form": bulk_form,
         "selectable": bool(bulk_form.fields["action"].choices),

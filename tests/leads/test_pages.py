@@ -374,6 +374,18 @@ def test_the_import_button_shows_only_to_those_who_may_import(client_for, rep, m
     assert "Import CSV" in client_for(marketer).get(reverse("leads:list")).content.decode()
 
 
+def test_the_list_filters_by_stage_and_the_board_does_not_offer_it(client_for, rep):
+    mql, _ = LeadFactory(stage=Stage.MQL), LeadFactory(stage=Stage.LEAD)
+    client = client_for(rep)
+    response = client.get(reverse("leads:list"), {"stage": "mql"})
+    assert [lead.pk for lead in response.context["page"].items] == [mql.pk]
+    assert '<option value="mql" selected>MQL</option>' in response.content.decode()
+    assert "1 lead<" in " ".join(response.content.decode().split())
+    everything = client.get(reverse("leads:list"), {"stage": ""})
+    assert len(everything.context["page"].items) == 2
+    assert 'name="stage"' not in client.get(reverse("leads:board")).content.decode()
+
+
 # --- who may change what: the bulk form and the lead page ----------------------------------
 
 
