@@ -52,6 +52,16 @@ class NoteForm(forms.Form):
     )
 
 
+class RecycleForm(forms.Form):
+    """Recycle one lead from the queue: back to nurture, with the reason marketing will read."""
+
+    reason = forms.CharField(
+        max_length=1000,
+        label="Why",
+        error_messages={"required": "Say why the lead goes back to marketing."},
+    )
+
+
 class BulkActionForm(forms.Form):
     """What to do with the leads ticked on the list; ``user`` is offered only what their role
     may do (``leads.permissions``; the lifecycle and ``leads_assign`` still judge each lead)."""

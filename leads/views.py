@@ -7,15 +7,24 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from leads import selectors
 from leads.filters import LeadFilter
-from leads.forms import BulkActionForm, MoveForm, NoteForm, SqlChecklistForm, TouchForm
+from leads.forms import (
+    BulkActionForm,
+    MoveForm,
+    NoteForm,
+    RecycleForm,
+    SqlChecklistForm,
+    TouchForm,
+)
 from leads.imports.views import import_start
 from leads.lifecycle import allowed_targets, lead_move_stage
 from leads.models import Company, Lead, Stage, StageTransition
@@ -203,17 +212,17 @@ def bulk_action(request: AuthenticatedHttpRequest) -> HttpResponse:
             lead_ids=lead_ids, owner=form.cleaned_data["owner"], actor=request.user
         )
         changed, refusals = assigned.changed, assigned.refusals
-        messages.success(request, f"{changed} lead(s) assigned.")
+        messages.success(request, f"{intcomma(changed)} lead(s) assigned.")
     else:
         leads = Lead.objects.select_related("owner").filter(pk__in=lead_ids)
         changed, refusals = leads_recycle(
             leads=leads, actor=request.user, reason=form.cleaned_data["reason"]
         )
-        messages.success(request, f"{changed} lead(s) recycled.")
+        messages.success(request, f"{intcomma(changed)} lead(s) recycled.")
     for refusal in refusals[:10]:
         messages.warning(request, refusal)
     if len(refusals) > 10:
-        messages.warning(request, f"… and {len(refusals) - 10} more left unchanged.")
+        messages.warning(request, f"… and {intcomma(len(refusals) - 10)} more left unchanged.")
     return redirect(back)
 
 
@@ -337,17 +346,117 @@ def add_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def company(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company, pk=pk)
-    context = {
-        "company": company,
-        "summary": selectors.company_summary(company),
-        "leads": selectors.company_leads(company),
-        "stage_labels": dict(Stage.choices),
-    }
+    cursor = request.GET.get("cursor")
+    try:
+        page = selectors.company_leads_page(company, cursor=cursor)
+    except ValidationError as error:
+        return _broken_page_link(request, error, company.get_absolute_url())
+    context = {"company": company, "page": page, "first_page": not cursor}
+    if request.htmx and cursor:
+        return render(request, "leads/company.html#more", context)
+    context |= {"summary": selectors.company_summary(company), "stage_labels": dict(Stage.choices)}
     return render(request, "leads/company.html", context)
 
 
-@role_required(SALES_ROLES, Role.ADMIN)
+def _broken_page_link(request, error: ValidationError, back: str) -> HttpResponse:
+    """A cursor that does not decode: a 400 for "load more", a message on the first page."""
+    if request.htmx:
+        return HttpResponse(" ".join(error.messages), status=400)
+    messages.error(request, " ".join(error.messages))
+    return redirect(back)
+
+
+# --- my queue ----------------------------------------------------------------------------------
+
+QUEUE_ROLES = (SALES_ROLES, Role.ADMIN)
+
+
+@role_required(*QUEUE_ROLES)
 @require_GET
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    mine, unassigned = selectors.queue_for(request.user)
-    return render(request, "leads/queue.html", {"mine": mine, "unassigned": unassigned})
+    """The rep's MQLs and the unassigned ones. ``?section=…&cursor=…`` pages one section: the
+    rows after the cursor for "load more" (HTMX), or the page with that section moved on."""
+    section, cursor = request.GET.get("section"), request.GET.get("cursor")
+    if section is not None and section not in selectors.QUEUE_SECTIONS:
+        raise Http404("No such part of the queue.")
+    try:
+        if request.htmx and section:
+            page = selectors.queue_page(request.user, section, cursor=cursor)
+            return render(request, "leads/queue.html#more", {"section": section, "page": page})
+        sections = selectors.queue_for(request.user, cursors={section: cursor} if section else None)
+    except ValidationError as error:
+        return _broken_page_link(request, error, reverse("leads:queue"))
+    return render(request, "leads/queue.html", {"sections": sections, "paged": section})
+
+
+@role_required(*QUEUE_ROLES)
+@require_POST
+def queue_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Accept an MQL from the queue: it moves to SAL, and an unowned one becomes the rep's."""
+    lead = selectors.lead_get_for_user(request.user, pk, leads=selectors.leads_for_cards())
+    return _queue_move(request, lead, Stage.SAL, reason="")
+
+
+@role_required(*QUEUE_ROLES)
+@require_POST
+def queue_recycle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Recycle an MQL from the queue, back to marketing's nurture, with the reason."""
+    lead = selectors.lead_get_for_user(request.user, pk, leads=selectors.leads_for_cards())
+    form = RecycleForm(request.POST)
+    if not form.is_valid():
+        refusal = " ".join(message for errors in form.errors.values() for message in errors)
+        return _queue_response(request, lead, refusal=refusal)
+    return _queue_move(request, lead, Stage.RECYCLED, reason=form.cleaned_data["reason"])
+
+
+def _queue_move(request, lead: Lead, to_stage: Stage, *, reason: str) -> HttpResponse:
+    if lead.stage != Stage.MQL:
+        refusal = f"{lead} is no longer an MQL: it moved to {lead.get_stage_display()}."
+        return _queue_response(request, lead, refusal=refusal)
+    try:
+        lead_move_stage(lead=lead, to_stage=to_stage, actor=request.user, reason=reason)
+    except ValidationError as refused:
+        # Read it again: whatever refused the move (another rep, another stage) shows.
+        lead = selectors.lead_get_for_user(request.user, lead.pk, leads=selectors.leads_for_cards())
+        return _queue_response(request, lead, refusal=" ".join(refused.messages))
+    if to_stage == Stage.SAL:
+        done = f"Accepted {lead}: in SAL now, owned by {_owner_name(lead, request.user)}."
+    else:
+        done = f"Recycled {lead}: back to marketing, with your reason."
+    return _queue_response(request, lead, done=done)
+
+
+def _owner_name(lead: Lead, user) -> str:
+    if lead.owner_id == user.pk:
+        return "you"
+    return lead.owner.get_full_name() or lead.owner.username
+
+
+def _queue_response(request, lead: Lead, *, done: str = "", refusal: str = "") -> HttpResponse:
+    """After accepting or recycling from the queue. With HTMX: the row again if the lead is
+    still in the section it was shown in (with the refusal beside it), else nothing, which
+    removes it; both counts out of band, and the message as a toast, seen wherever the page is
+    scrolled. Without: back, with the message."""
+    if not request.htmx:
+        if refusal:
+            messages.error(request, refusal)
+        else:
+            messages.success(request, done)
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = reverse("leads:queue")
+        return redirect(back)
+    shown_in = request.POST.get("section")
+    context = {
+        "lead": lead,
+        "queue_section": shown_in,
+        "keep": selectors.queue_section_of(lead, request.user) == shown_in,
+        "row_refusal": refusal,
+        "counts": selectors.queue_counts(request.user),
+    }
+    response = render(request, "leads/queue.html#acted", context)
+    message = {"message": refusal or done, "kind": "danger" if refusal else "success"}
+    response["HX-Trigger"] = json.dumps({"showMessage": message})
+    return response
