@@ -256,7 +256,7 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-# One queue per kind of work, so a long rescore never delays SLA breach detection.
+# One queue per kind of work, so one kind never waits behind another (an import behind a rescore).
 CELERY_TASK_QUEUES = [
     Queue(name, routing_key=name) for name in ("default", "scoring", "sla", "reports", "imports")
 ]
