@@ -12,6 +12,7 @@ from __future__ import annotations
 from leads.scoring.explain.history import (
     HistoryPoint,
     TransitionExplanation,
+    qualifying_transition,
     score_history,
     transition_explanation,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "engagement_phrase",
     "engagement_terms",
     "explanation_model",
+    "qualifying_transition",
     "round_half_away_from_zero",
     "signed",
     "score_explanation",

@@ -31,7 +31,7 @@ from leads.scoring.models import (
     ScoreHistory,
     ScoringModel,
 )
-from leads.scoring.qualification import criteria_definition
+from leads.scoring.qualification import criteria_cache_clear, criteria_definition
 from leads.scoring.services import scoring_model_activate
 from tests.factories import CompanyFactory, EventFactory, LeadFactory
 from tests.leads.scoring import reference
@@ -467,6 +467,43 @@ def test_the_transition_why_reads_the_rules_in_words(client_for, rep, founder):
     assert "Seniority is C-level, vice president or owner / founder +20" in text
     assert text.index("Phone is set +3") < text.index("Rules that did not match (3)")
     assert "Total · cold · grade C4 28" in text
+
+
+def test_the_score_card_links_why_a_rule_made_the_lead_an_mql(client_for, rep, founder):
+    StageTransition.objects.create(lead=founder, from_stage="", to_stage="lead", at=days_ago(9))
+    made = StageTransition.objects.create(
+        lead=founder, from_stage="lead", to_stage="mql", at=days_ago(3), rule="MQL: Standard MQL"
+    )
+    client = client_for(rep)
+    url = reverse("leads:score", args=[founder.pk])
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    why = reverse("leads:transition_why", args=[founder.pk, made.pk])
+    assert "by the rule “MQL: Standard MQL”: why?" in page_text(fragment)
+    assert f'hx-get="{why}"' in fragment.content.decode()
+    assert client.get(why).status_code == 200
+
+    moved_by_hand = LeadFactory(stage="mql")
+    StageTransition.objects.create(lead=moved_by_hand, from_stage="lead", to_stage="mql", at=NOW)
+    fragment = client.get(reverse("leads:score", args=[moved_by_hand.pk]))
+    assert 'data-testid="qualified-by"' not in fragment.content.decode()
+
+
+def test_the_lead_page_says_what_an_mql_is_beside_the_sql_definition(client_for, rep, founder):
+    client = client_for(rep)
+    response = client.get(founder.get_absolute_url())
+    text = page_text(response)
+    # The criteria every installation starts with (see criteria_defaults).
+    assert (
+        "MQL means: A lead becomes an MQL when any of: total score at least 60; requested a demo "
+        "within the last 30 days."
+    ) in text
+    assert "BANT: A lead becomes an SQL when a rep has confirmed budget" in text
+
+    QualificationCriteria.objects.all().delete()
+    criteria_cache_clear()
+    text = page_text(client.get(founder.get_absolute_url()))
+    assert "No MQL criteria are active: leads become MQLs only when someone moves them." in text
+    assert "MQL means" not in text
 
 
 def test_the_api_explanation_reads_each_rule_in_words(client_for, rep, founder):
