@@ -461,7 +461,9 @@ def test_the_transition_why_reads_the_rules_in_words(client_for, rep, founder):
                 "conditions_met": ["seniority is C-level, vice president or owner / founder"]},
     )  # fmt: skip
     url = reverse("leads:transition_why", args=[founder.pk, transition.pk])
-    text = page_text(client_for(rep).get(url))
+    response = client_for(rep).get(url)
+    assert f'href="{reverse("scoring:how")}"' in response.content.decode()
+    text = page_text(response)
     assert f"Why {founder} became MQL" in text
     assert "seniority is C-level, vice president or owner / founder" in text
     assert "Seniority is C-level, vice president or owner / founder +20" in text
@@ -498,6 +500,7 @@ def test_the_lead_page_says_what_an_mql_is_beside_the_sql_definition(client_for,
         "within the last 30 days."
     ) in text
     assert "BANT: A lead becomes an SQL when a rep has confirmed budget" in text
+    assert f'href="{reverse("scoring:how")}"' in response.content.decode()
 
     QualificationCriteria.objects.all().delete()
     criteria_cache_clear()
