@@ -20,6 +20,7 @@ from leads.lifecycle import allowed_targets, lead_move_stage
 from leads.models import Company, Lead, Note, Stage, StageTransition
 from leads.scoring.explain import (
     HistoryPoint,
+    qualifying_transition,
     score_explanation,
     score_history,
     transition_explanation,
@@ -271,6 +272,7 @@ def score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "lead": lead,
         "explanation": score_explanation(lead),
         "sparkline": _sparkline(score_history(lead)),
+        "qualified_by": qualifying_transition(lead),
     }
     template = "leads/score.html#explanation" if request.htmx else "leads/score.html"
     return render(request, template, context)
