@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from leads.models import Lead, Stage
 from leads.selectors import COLUMN_SIZE
 from smarketing.accounts import DEMO_PASSWORD, demo_users_ensure
+from tests.e2e.axe import axe_violations
 from tests.factories import LeadFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -158,6 +159,31 @@ def test_a_moved_card_stays_marked_on_a_filtered_board_after_the_counts_refresh(
     expect(page.locator("#count-mql")).to_have_text("1")
     expect(card.get_by_test_id("moved")).to_be_visible()
     expect(card).to_have_class(re.compile(r"\bsm-moved\b"))
+
+
+def test_the_board_with_its_menu_open_and_a_card_moved_meets_wcag_21_aa(page):
+    demo_users_ensure()
+    lead = LeadFactory(stage=Stage.LEAD, first_name="Grace", last_name="Hopper")
+    log_in(page, "marketing", "/pipeline/")
+    page.locator(f"#card-{lead.pk}").get_by_role("button", name="Move Grace Hopper").click()
+    assert axe_violations(page) == []
+    page.get_by_role("menuitem", name="MQL").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    assert axe_violations(page) == []
+
+
+def test_skip_links_lead_past_the_navigation_and_the_filters(page):
+    demo_users_ensure()
+    LeadFactory(stage=Stage.LEAD, first_name="Grace", last_name="Hopper")
+    log_in(page, "marketing", "/pipeline/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to the pipeline columns")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Grace Hopper")).to_be_focused()
 
 
 def test_load_more_from_the_keyboard_gives_the_focus_to_the_first_new_card(page):
