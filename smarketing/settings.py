@@ -192,6 +192,12 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# One way to write dates on every page: "3 Dec 2026" and "3 Dec 2026, 14:05", day first and the
+# month in letters, so no reader mistakes the order. The locale's own formats come before these
+# settings in Django, so the format module below hands these on to the "en" locale.
+DATE_FORMAT = SHORT_DATE_FORMAT = "j M Y"
+DATETIME_FORMAT = SHORT_DATETIME_FORMAT = "j M Y, H:i"
+FORMAT_MODULE_PATH = ["smarketing.formats"]
 
 # ---------------------------------------------------------------------------------------------
 # Static files
