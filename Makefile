@@ -12,8 +12,9 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: run test install install-dev worker beat lint format vendor clean bench
 
+# make run PORT=8123 serves on that port; without PORT, on 8000 or a free one if that is taken.
 run: $(VENV)/.installed
-	$(PY) manage.py run_demo
+	$(PY) manage.py run_demo $(if $(PORT),--port $(PORT))
 
 test: $(VENV)/.installed-dev
 	@bash scripts/ensure_chromium.sh

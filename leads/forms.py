@@ -81,6 +81,9 @@ class BulkActionForm(forms.Form):
     reason = forms.CharField(required=False, max_length=1000)
 
     def __init__(self, *args, user, **kwargs):
+        # Its fields' ids differ from the lead filters' beside it on the list page (both have
+        # an owner); the names, which the request carries, stay the same.
+        kwargs.setdefault("auto_id", "id_bulk_%s")
         super().__init__(*args, **kwargs)
         # Any id is a valid choice here; leads that do not exist are simply not changed.
         self.fields["leads"].valid_value = lambda value: str(value).isdigit()

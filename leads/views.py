@@ -4,16 +4,18 @@ of a lead is judged by ``leads.permissions``, through ``selectors.lead_get_for_u
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
 from leads import selectors
 from leads.filters import LeadFilter
@@ -31,10 +33,12 @@ from leads.models import Company, Lead, Stage, StageTransition
 from leads.permissions import RULES, Change, change_refusals, role_may
 from leads.scoring.explain import (
     HistoryPoint,
+    qualifying_transition,
     score_explanation,
     score_history,
     transition_explanation,
 )
+from leads.scoring.models import SQL_CHECKLIST_ITEMS
 from leads.scoring.qualification import sql_checklist_required
 from leads.services import lead_update, leads_assign, leads_recycle, note_add, touch_log
 from smarketing.access import role_required
@@ -63,6 +67,23 @@ def _filtered_leads(lead_filter: LeadFilter):
     return lead_filter.qs
 
 
+# What ``move_refusal`` reads of a lead beyond a card's fields: its SQL checklist.
+SQL_CHECKLIST_FIELDS = tuple(f"{item}_confirmed" for item in SQL_CHECKLIST_ITEMS)
+
+
+def _with_checklist(leads: QuerySet[Lead]) -> QuerySet[Lead]:
+    """The cards' leads with their SQL checklist loaded in the same query, so that each card's
+    moves cost no query of its own. (``only()`` replaces the fields loaded, hence the union.)"""
+    loaded, deferring = leads.query.deferred_loading
+    return leads if deferring else leads.only(*loaded, *SQL_CHECKLIST_FIELDS)
+
+
+def _with_targets(leads: Iterable[Lead], user) -> None:
+    """Give each card the stages this user may move it to: its menu offers only those."""
+    for lead in leads:
+        lead.move_targets = [stage.value for stage in allowed_targets(lead, user)]
+
+
 @role_required(ALL_ROLES)
 @require_GET
 def board(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -76,7 +97,10 @@ def board(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.htmx and request.GET.get("counts"):
         counts = selectors.stage_counts(leads, filtered=filtered)
         return render(request, "leads/board.html#counts", {"counts": counts})
-    columns = selectors.board_columns(leads, filtered=filtered, orders=lead_filter.sorts)
+    columns = selectors.board_columns(
+        _with_checklist(leads), filtered=filtered, orders=lead_filter.sorts
+    )
+    _with_targets((lead for column in columns for lead in column.leads), request.user)
     context = {
         "columns": columns,
         "filter": lead_filter,
@@ -96,25 +120,33 @@ def board_column(request: AuthenticatedHttpRequest, stage: str) -> HttpResponse:
     lead_filter = _lead_filter(request)
     try:
         page = selectors.board_column(
-            _filtered_leads(lead_filter),
+            _with_checklist(_filtered_leads(lead_filter)),
             stage,
             cursor=request.GET.get("cursor"),
             orders=lead_filter.sorts,
         )
     except ValidationError as error:
         return HttpResponse(" ".join(error.messages), status=400)
+    _with_targets(page.items, request.user)
     query = request.GET.copy()
     query.pop("cursor", None)
     return render(
         request,
         "leads/board.html#more",
-        {"stage": stage, "page": page, "leads": page.items, "query": query.urlencode()},
+        {
+            "stage": stage,
+            "label": Stage(stage).label,
+            "page": page,
+            "leads": page.items,
+            "query": query.urlencode(),
+        },
     )
 
 
 def _move_response(request, lead: Lead, from_stage: str, refusal: str | None) -> HttpResponse:
-    """Answer a move from the board: the card in its new column and both counts, or the reason
-    it was refused (the page puts a dragged card back)."""
+    """Answer a move from the board: the card in its new column, marked as moved, with both
+    counts and a message saying so; or the reason it was refused (the page puts a dragged card
+    back). Either way the board is told once the page has settled, so it can place the focus."""
     if not request.htmx:
         if refusal:
             messages.error(request, refusal)
@@ -122,18 +154,27 @@ def _move_response(request, lead: Lead, from_stage: str, refusal: str | None) ->
             messages.success(request, f"{lead} moved to {lead.get_stage_display()}.")
         return redirect(request.POST.get("next") or lead.get_absolute_url())
     filters = QueryDict(request.POST.get("filters", "").lstrip("?"))
-    leads = _filtered_leads(_lead_filter(request, filters))
-    stages = [from_stage, lead.stage]
-    counts = selectors.stage_counts(leads, filtered=bool(filters))
-    context = {"lead": lead, "moved": refusal is None, "counts": {s: counts[s] for s in stages}}
+    lead_filter = _lead_filter(request, filters)
+    if lead_filter.is_valid():
+        counts = selectors.stage_counts(lead_filter.qs, filtered=lead_filter.is_active)
+        counts = {stage: counts[stage] for stage in (from_stage, lead.stage)}
+    else:
+        counts = {}  # filters edited by hand: the counts wait for the next refresh
+    if refusal is None:
+        _with_targets([lead], request.user)
+    context = {"lead": lead, "moved": refusal is None, "counts": counts}
     response = render(request, "leads/board.html#moved", context)
-    event = (
-        {"moveRefused": {"lead": lead.pk, "message": refusal}}
-        if refusal
-        else {"leadMoved": {"lead": lead.pk, "stage": lead.stage}}
+    if refusal:
+        return trigger_client_event(
+            response, "moveRefused", {"lead": lead.pk, "message": refusal}, after="settle"
+        )
+    message = f"{lead} moved to {lead.get_stage_display()}."
+    return trigger_client_event(
+        response,
+        "leadMoved",
+        {"lead": lead.pk, "stage": lead.stage, "message": message},
+        after="settle",
     )
-    response["HX-Trigger"] = json.dumps(event)
-    return response
 
 
 @role_required(ALL_ROLES)
@@ -290,6 +331,7 @@ def score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "lead": lead,
         "explanation": score_explanation(lead),
         "sparkline": _sparkline(score_history(lead)),
+        "qualified_by": qualifying_transition(lead),
     }
     template = "leads/score.html#explanation" if request.htmx else "leads/score.html"
     return render(request, template, context)
@@ -458,5 +500,4 @@ def _queue_response(request, lead: Lead, *, done: str = "", refusal: str = "") -
     }
     response = render(request, "leads/queue.html#acted", context)
     message = {"message": refusal or done, "kind": "danger" if refusal else "success"}
-    response["HX-Trigger"] = json.dumps({"showMessage": message})
-    return response
+    return trigger_client_event(response, "showMessage", message)

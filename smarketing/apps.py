@@ -2,6 +2,8 @@ from django.apps import AppConfig, apps
 from django.contrib.admin.apps import AdminConfig
 from django.db.models.signals import post_migrate
 
+from smarketing.db import sqlite_functions_connect
+
 
 def _roles_sync_after_migrate(sender, **kwargs) -> None:
     """Keep the role groups' permissions in step with the models after every ``migrate``.
@@ -25,6 +27,7 @@ class SmarketingConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_roles_sync_after_migrate, dispatch_uid="smarketing.roles_sync")
+        sqlite_functions_connect()
 
 
 class SmarketingAdminConfig(AdminConfig):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import User
 
 from smarketing.accounts import DEMO_PASSWORD, DEMO_USERS, DemoUser, demo_users_ensure
@@ -24,3 +25,15 @@ def demo_load() -> list[DemoUser]:
 def demo_logins_text(users: list[DemoUser]) -> str:
     lines = [f"  {user.username:<10} {user.role.label}" for user in users]
     return "\n".join([f"Demo logins (password: {DEMO_PASSWORD}):", *lines])
+
+
+def demo_logins_shown() -> list[str]:
+    """The demo logins the login page names: those of the demo users that exist, in the
+    embedded demo only (never with DEBUG off, where demo users are never made)."""
+    if not settings.DEMO_USERS_ALLOWED:
+        return []
+    names = [demo.username for demo in DEMO_USERS]
+    existing = set(
+        User.objects.filter(username__in=names, is_active=True).values_list("username", flat=True)
+    )
+    return [name for name in names if name in existing]

@@ -28,6 +28,7 @@ NAVIGATION = (
     NavItem("SLA & goals", "sla:index", "stopwatch"),
     NavItem("Reports", "reports:index", "bar-chart"),
     NavItem("Meeting", "reports:meeting", "easel"),
+    NavItem("Rules", "scoring:how", "info-circle"),
     NavItem("Scoring lab", "scoring:lab", "flask"),
 )
 
@@ -47,11 +48,17 @@ def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    items = [
-        {"item": item, "url": url, "current": request.path.startswith(url)}
+    reachable = [
+        (item, url)
         for item, url, access in _resolved()
         if access is not None and access.allows(user)
     ]
+    # The longest address the path starts with is the current one: on /scoring/how/ that is
+    # "Rules", not also the scoring lab at /scoring/.
+    current = max(
+        (url for _, url in reachable if request.path.startswith(url)), key=len, default=None
+    )
+    items = [{"item": item, "url": url, "current": url == current} for item, url in reachable]
     roles = user_roles(user)
     return {
         "navigation": items,

@@ -192,6 +192,12 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# One way to write dates on every page: "3 Dec 2026" and "3 Dec 2026, 14:05", day first and the
+# month in letters, so no reader mistakes the order. The locale's own formats come before these
+# settings in Django, so the format module below hands these on to the "en" locale.
+DATE_FORMAT = SHORT_DATE_FORMAT = "j M Y"
+DATETIME_FORMAT = SHORT_DATETIME_FORMAT = "j M Y, H:i"
+FORMAT_MODULE_PATH = ["smarketing.formats"]
 
 # ---------------------------------------------------------------------------------------------
 # Static files
@@ -256,7 +262,7 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
-# One queue per kind of work, so a long rescore never delays SLA breach detection.
+# One queue per kind of work, so one kind never waits behind another (an import behind a rescore).
 CELERY_TASK_QUEUES = [
     Queue(name, routing_key=name) for name in ("default", "scoring", "sla", "reports", "imports")
 ]

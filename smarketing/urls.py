@@ -44,6 +44,7 @@ api = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include(accounts)),
     path("admin/", admin.site.urls),
     path("api/", include((api, "api"))),

@@ -3,8 +3,9 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 from knox.models import AuthToken
 
 from smarketing.access import ANY_USER, public, require, role_required
@@ -21,6 +22,14 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 def not_yet_available(request: HttpRequest, *, title: str, summary: str) -> HttpResponse:
     """The page shown for an area of the portal that is not built yet."""
     return render(request, "smarketing/not_available.html", {"title": title, "summary": summary})
+
+
+@public
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on pages that name no icon (the Django admin's): the
+    portal's icon is a static file with a versioned name, so they are sent there."""
+    return redirect(static("favicon.svg"))
 
 
 @public

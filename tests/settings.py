@@ -22,3 +22,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# The embedded demo's database beside PostgreSQL, for the tests that run the scoring compiler
+# on both (tests/leads/scoring/test_text_folding.py). A test routes every model to it with
+# ``tests.routing.use_database("sqlite")``; its test database lives in memory and is created
+# only in runs that collect such a test.
+DATABASES["sqlite"] = {  # noqa: F405
+    "ENGINE": "django.db.backends.sqlite3",
+    "NAME": str(VAR_DIR / "tests.sqlite3"),  # noqa: F405
+}
+DATABASE_ROUTERS = ["tests.routing.ChosenDatabaseRouter"]

@@ -1,11 +1,12 @@
-"""The registry of lead and company attributes a fit rule may score on, and the operators each
-kind of attribute allows."""
+"""The registry of lead and company attributes a fit rule may score on, the operators each
+kind of attribute allows, and how an attribute and its values read in a sentence."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.db import models
+from django_countries import countries
 
 from leads.models import Channel, Consent, Department, RevenueBand, Seniority, SizeBand
 
@@ -44,19 +45,47 @@ OPERATORS_BY_KIND: dict[str, tuple[str, ...]] = {
 VALUELESS_OPERATORS = frozenset({Operator.IS_SET, Operator.IS_EMPTY})
 
 
+def _in_sentence(label: str) -> str:
+    """``Vice president`` → ``vice president`` inside a sentence; ``C-level``, ``IT`` and a
+    name such as ``LinkedIn`` keep their capitals."""
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and first.isalpha() and first[0].isupper() and first[1:].islower():
+        return label[0].lower() + label[1:]
+    return label
+
+
 @dataclass(frozen=True)
 class Attribute:
-    """A scorable attribute: its name in rules, its ORM path from Lead, and its kind."""
+    """A scorable attribute: its name in rules, its label in forms, its ORM path from Lead, its
+    kind, and how a sentence names it (``noun``, when the label says more than a sentence needs:
+    "Company size is 201–1,000" for "Company size band")."""
 
     name: str
     label: str
     path: str
     kind: str
     choices: tuple[tuple[str, str], ...] = ()
+    noun: str = ""
+    is_country: bool = False
 
     @property
     def choice_values(self) -> frozenset[str]:
         return frozenset(value for value, _label in self.choices)
+
+    @property
+    def sentence_name(self) -> str:
+        return self.noun or self.label
+
+    def value_text(self, value: object) -> str:
+        """One value as people read it inside a sentence: a choice by its label, a country by
+        its name, a number with thousands separators, and free text as typed, in quotes."""
+        if self.choices:
+            return _in_sentence(dict(self.choices).get(value, str(value)))
+        if self.is_country:
+            return countries.name(str(value)) or str(value)
+        if self.kind == Kind.NUMBER and isinstance(value, int | float):
+            return f"{value:,}"
+        return f"“{value}”"
 
 
 ATTRIBUTES: tuple[Attribute, ...] = (
@@ -65,7 +94,9 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("job_title", "Job title", "job_title", Kind.TEXT),
     Attribute("email", "E-mail", "email", Kind.TEXT),
     Attribute("phone", "Phone", "phone", Kind.TEXT),
-    Attribute("country", "Country (ISO code)", "country", Kind.TEXT),
+    Attribute(
+        "country", "Country (ISO code)", "country", Kind.TEXT, noun="Country", is_country=True
+    ),
     Attribute(
         "original_channel", "Original channel", "original_channel", Kind.CHOICE,
         tuple(Channel.choices),
@@ -80,7 +111,7 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute("company.industry", "Company industry", "company__industry", Kind.TEXT),
     Attribute(
         "company.size_band", "Company size band", "company__size_band", Kind.CHOICE,
-        tuple(SizeBand.choices),
+        tuple(SizeBand.choices), noun="Company size",
     ),
     Attribute(
         "company.employee_count", "Company employees", "company__employee_count", Kind.NUMBER
@@ -88,8 +119,12 @@ ATTRIBUTES: tuple[Attribute, ...] = (
     Attribute(
         "company.annual_revenue_band", "Company annual revenue band",
         "company__annual_revenue_band", Kind.CHOICE, tuple(RevenueBand.choices),
+        noun="Company annual revenue",
     ),
-    Attribute("company.country", "Company country (ISO code)", "company__country", Kind.TEXT),
+    Attribute(
+        "company.country", "Company country (ISO code)", "company__country", Kind.TEXT,
+        noun="Company country", is_country=True,
+    ),
 )  # fmt: skip
 
 ATTRIBUTES_BY_NAME = {attribute.name: attribute for attribute in ATTRIBUTES}

@@ -3,10 +3,16 @@ database in one statement (see DESIGN.md, "Architecture" and "Performance facts"
 
 Semantics, which the reference scorer in the tests implements in plain Python:
 
-- A fit rule adds its points when the lead's attribute matches. Text comparisons ignore case;
-  "is empty" is true for '' and for a missing value (no company). A group's points are the sum
-  of its matching rules, bounded by the group's cap either way (−cap ≤ sum ≤ cap); ungrouped
-  rules add their points as they are. Fit is an integer.
+- A fit rule adds its points when the lead's attribute matches. Text comparisons (equals, one
+  of, contains, starts with; and engagement rules' property filters) ignore case alike on
+  PostgreSQL and SQLite: the database lower-cases both sides a character at a time, PostgreSQL
+  with lower() (its C.UTF-8 locale folds every alphabet), SQLite with a function doing the same
+  (smarketing/db.py), so "Éducation" equals "éducation" on both. Nothing else is folded:
+  accents stay ("ärzte" does not contain "arzte") and "ß" is not "ss". In values, "%" and "_"
+  are themselves. (Python's str.lower, which the reference scorer uses, differs only on "İ"
+  and on a "Σ" ending a word.) "is empty" is true for '' and for a missing value (no company).
+  A group's points are the sum of its matching rules, bounded by the group's cap either way
+  (−cap ≤ sum ≤ cap); ungrouped rules add their points as they are. Fit is an integer.
 - An engagement rule adds, for each matching event with occurred_at ≤ now (and ≥ now −
   window_days if set), points × 0.5^(age in days / half_life_days) (× 1 without a
   half-life); the rule's sum is bounded by its cap either way. The rules' sums are added and
@@ -46,16 +52,18 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Concat, Floor, Greatest, Least, Length
 from django.db.models.lookups import (
+    Contains,
+    Exact,
     GreaterThan,
     GreaterThanOrEqual,
-    IContains,
-    IExact,
-    IStartsWith,
+    In,
+    StartsWith,
 )
 
 from leads.models import Event
 from leads.scoring.attributes import ATTRIBUTES_BY_NAME, Kind, Operator
 from leads.scoring.models import EngagementRule, FitRule, ScoringModel
+from smarketing.db import Folded
 
 # The instant leads are scored as of: a datetime, or an expression over Lead.
 Instant = datetime.datetime | Expression | F
@@ -134,22 +142,38 @@ def _bounded(expression: Expression, cap: float | None, value=_integer) -> Expre
 # Fit ----------------------------------------------------------------------------------------
 
 
+def text_condition(text: Expression | F, operator: str, value: str | list[str]) -> Expression:
+    """``text`` compared with ``value`` without regard to case: both sides folded by the
+    database (``Folded``), so that PostgreSQL and SQLite agree.
+
+    For contains and starts with, Django escapes ``%``, ``_`` and ``\\`` in the folded value
+    and wraps it in ``%`` in SQL; PostgreSQL reduces all of it to one constant pattern when it
+    plans the statement, so a row costs one ``lower()`` and one ``LIKE``."""
+    folded = Folded(text)
+    match operator:
+        case Operator.EQUALS:
+            return Exact(folded, Folded(Value(value)))
+        case Operator.ONE_OF:
+            return In(folded, [Folded(Value(item)) for item in value])
+        case Operator.CONTAINS:
+            return Contains(folded, Folded(Value(value)))
+        case Operator.STARTS_WITH:
+            return StartsWith(folded, Folded(Value(value)))
+    raise ValueError(f"{operator!r} is not a text comparison.")
+
+
 def fit_rule_condition(rule: FitRule) -> Q | Expression:
     """The condition under which a lead matches ``rule``, on Lead (company through a join)."""
     attribute = ATTRIBUTES_BY_NAME[rule.attribute]
     path, value = attribute.path, rule.value
     text = attribute.kind == Kind.TEXT
     match rule.operator:
+        case Operator.EQUALS | Operator.ONE_OF | Operator.CONTAINS | Operator.STARTS_WITH if text:
+            return text_condition(F(path), rule.operator, value)
         case Operator.EQUALS:
-            return Q(**{f"{path}__iexact" if text else path: value})
-        case Operator.ONE_OF if text:
-            return reduce(lambda a, b: a | b, (Q(**{f"{path}__iexact": item}) for item in value))
+            return Q(**{path: value})
         case Operator.ONE_OF:
             return Q(**{f"{path}__in": value})
-        case Operator.CONTAINS:
-            return Q(**{f"{path}__icontains": value})
-        case Operator.STARTS_WITH:
-            return Q(**{f"{path}__istartswith": value})
         case Operator.GTE:
             return Q(**{f"{path}__gte": value})
         case Operator.LTE:
@@ -211,13 +235,12 @@ def engagement_rule_condition(rule: EngagementRule, now: Instant) -> Q:
     if rule.window_days:
         condition &= Q(occurred_at__gte=now - datetime.timedelta(days=rule.window_days))
     if rule.property_key:
-        lookup = {
-            Operator.EQUALS: IExact,
-            Operator.CONTAINS: IContains,
-            Operator.STARTS_WITH: IStartsWith,
-        }[rule.property_operator]
         condition &= Q(
-            lookup(KeyTextTransform(rule.property_key, "properties"), rule.property_value)
+            text_condition(
+                KeyTextTransform(rule.property_key, "properties"),
+                rule.property_operator,
+                rule.property_value,
+            )
         )
     return condition
 

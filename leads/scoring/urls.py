@@ -1,4 +1,4 @@
-"""Pages of the scoring engine: the scoring lab and the progress of rescores."""
+"""Pages of the scoring engine: the scoring lab, the progress of rescores, and how we score."""
 
 from django.urls import path
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("models/<int:pk>/discard/", views.discard, name="discard"),
     path("lab-runs/<int:pk>/", views.lab_run, name="lab_run"),
     path("runs/<int:pk>/", views.run, name="run"),
+    path("how/", views.how_we_score, name="how"),
 ]

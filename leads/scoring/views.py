@@ -1,5 +1,6 @@
 """Pages of the scoring lab (admin only): versions, the draft editor, impact and backtest runs,
-activation with the rescore's progress, and discarding a draft."""
+activation with the rescore's progress, and discarding a draft; and the page every role reads,
+how we score and qualify."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from leads.scoring.explain.guide import scoring_guide
 from leads.scoring.forms import BacktestForm, DraftForms
 from leads.scoring.lab import lab_run_start
 from leads.scoring.models import LabRun, ScoringModel, ScoringRun
@@ -18,7 +20,7 @@ from leads.scoring.runs import scoring_activate
 from leads.scoring.services import scoring_model_clone, scoring_model_default
 from smarketing.access import role_required
 from smarketing.http import AuthenticatedHttpRequest
-from smarketing.roles import Role
+from smarketing.roles import ALL_ROLES, Role
 
 RECENT_RUNS = 10
 
@@ -155,3 +157,11 @@ def run(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.htmx and request.htmx.target == "run-progress":
         return render(request, "scoring/run.html#progress", {"run": scoring_run})
     return render(request, "scoring/run.html", {"run": scoring_run})
+
+
+@role_required(ALL_ROLES)
+@require_GET
+def how_we_score(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """How we score and qualify, read-only for every role: the active model's rules in words, its
+    bands and grades, and the MQL and SQL criteria in force."""
+    return render(request, "scoring/how.html", {"guide": scoring_guide()})

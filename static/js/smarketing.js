@@ -1,4 +1,5 @@
-// Shared page behaviour: errors from HTMX requests are shown, never swallowed.
+// Shared page behaviour: errors from HTMX requests are shown, never swallowed; other pages'
+// scripts announce news the same way (window.smarketingToast(message, "success")).
 (function () {
   "use strict";
 
@@ -6,8 +7,10 @@
     const holder = document.getElementById("toasts");
     if (!holder) return;
     const element = document.createElement("div");
-    element.className = `toast align-items-center text-bg-${kind || "danger"} border-0`;
-    element.setAttribute("role", "alert");
+    kind = kind || "danger";
+    element.className = `toast align-items-center text-bg-${kind} border-0`;
+    // Errors interrupt a screen reader's reading; other news waits for a pause.
+    element.setAttribute("role", kind === "danger" ? "alert" : "status");
     element.innerHTML = '<div class="d-flex"><div class="toast-body"></div>' +
       '<button type="button" class="btn-close btn-close-white me-2 m-auto" data-bs-dismiss="toast" aria-label="Close"></button></div>';
     element.querySelector(".toast-body").textContent = message;

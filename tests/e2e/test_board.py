@@ -1,4 +1,5 @@
-"""The pipeline board in a real browser: moves by menu and by drag, refusals put cards back."""
+"""The pipeline board in a real browser: moves by menu (mouse or keyboard) and by drag, refusals
+put cards back, moved cards stay marked."""
 
 import re
 
@@ -6,7 +7,9 @@ import pytest
 from playwright.sync_api import expect
 
 from leads.models import Lead, Stage
+from leads.selectors import COLUMN_SIZE
 from smarketing.accounts import DEMO_PASSWORD, demo_users_ensure
+from tests.e2e.axe import axe_violations
 from tests.factories import LeadFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -78,3 +81,137 @@ def test_filters_are_kept_in_the_url(page):
         page.locator(".sm-card").count() == 1
         and page.get_by_label("Search").input_value() == "findme"
     )
+
+
+def test_the_move_menu_works_from_the_keyboard(page):
+    demo_users_ensure()
+    lead = LeadFactory(stage=Stage.SUBSCRIBER, first_name="Grace", last_name="Hopper")
+    LeadFactory(stage=Stage.LEAD, first_name="Next", last_name="Person")
+    log_in(page, "marketing", "/pipeline/")
+    button = page.locator(f"#card-{lead.pk}").get_by_role("button", name="Move Grace Hopper")
+    menu = page.get_by_role("menu", name="Move Grace Hopper to")
+    button.focus()
+    page.keyboard.press("Enter")
+    # A marketer may take a subscriber to Lead or MQL: the menu offers those two, no other.
+    expect(menu).to_be_visible()
+    expect(menu.get_by_role("menuitem")).to_have_text(["Lead", "MQL"])
+    expect(button).to_have_attribute("aria-expanded", "true")
+    expect(menu.get_by_role("menuitem", name="Lead")).to_be_focused()
+    for key, focused in [("ArrowDown", "MQL"), ("ArrowDown", "Lead"), ("ArrowUp", "MQL"),
+                         ("Home", "Lead"), ("End", "MQL")]:  # fmt: skip
+        page.keyboard.press(key)
+        expect(menu.get_by_role("menuitem", name=focused)).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(button).to_be_focused()
+    expect(button).to_have_attribute("aria-expanded", "false")
+
+    page.keyboard.press("ArrowDown")
+    expect(menu.get_by_role("menuitem", name="Lead")).to_be_focused()
+    page.keyboard.press("Tab")  # closes the menu and goes on from its button
+    expect(menu).to_be_hidden()
+    expect(page.get_by_role("link", name="Next Person")).to_be_focused()
+
+    button.focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("End")
+    page.keyboard.press("Enter")
+    # The card is in MQL, marked as moved, and its button there has the focus.
+    moved = page.locator(f".sm-cards[data-stage='mql'] #card-{lead.pk}")
+    expect(moved.get_by_test_id("moved")).to_have_text("Moved")
+    expect(page.get_by_role("status").filter(has_text="Grace Hopper moved to MQL.")).to_be_visible()
+    expect(page.locator("#count-mql")).to_have_text("1")
+    lead.refresh_from_db()
+    assert lead.stage == Stage.MQL
+    # A marketer cannot move an MQL on: the card has no menu, and its name takes the focus.
+    expect(moved.get_by_role("link", name="Grace Hopper")).to_be_focused()
+    expect(moved.get_by_role("button")).to_have_count(0)
+
+
+def test_a_refused_move_from_the_menu_says_why_and_gives_the_focus_back(page):
+    demo_users_ensure()
+    lead = LeadFactory(stage=Stage.MQL, first_name="Alan", last_name="Turing")
+    log_in(page, "sales", "/pipeline/")
+    button = page.locator(f"#card-{lead.pk}").get_by_role("button", name="Move Alan Turing")
+    # Someone else accepts the lead while the rep looks at the board.
+    Lead.objects.filter(pk=lead.pk).update(stage=Stage.SAL)
+    button.click()
+    page.get_by_role("menuitem", name="SAL").click()
+    expect(page.get_by_role("alert").filter(has_text="moved to SAL meanwhile")).to_be_visible()
+    expect(page.locator(f".sm-cards[data-stage='mql'] #card-{lead.pk}")).to_be_visible()
+    expect(button).to_be_focused()
+
+
+def test_a_moved_card_stays_marked_on_a_filtered_board_after_the_counts_refresh(page):
+    demo_users_ensure()
+    page.clock.install()
+    lead = LeadFactory(stage=Stage.MQL, first_name="Ada", last_name="Byron")
+    LeadFactory(stage=Stage.MQL, first_name="Other", last_name="Person")
+    log_in(page, "sales", "/pipeline/?owner=none")
+    page.locator(f"#card-{lead.pk}").get_by_role("button", name="Move Ada Byron").click()
+    page.get_by_role("menuitem", name="SAL").click()
+    card = page.locator(f".sm-cards[data-stage='sal'] #card-{lead.pk}")
+    expect(card.get_by_test_id("moved")).to_be_visible()
+    # The rep now owns the lead, which the filter (unassigned) leaves out: it stays all the same.
+    assert Lead.objects.get(pk=lead.pk).owner.username == "sales"
+    with page.expect_response(lambda response: "counts=1" in response.url):
+        page.clock.fast_forward("00:31")
+    expect(page.locator("#count-mql")).to_have_text("1")
+    expect(card.get_by_test_id("moved")).to_be_visible()
+    expect(card).to_have_class(re.compile(r"\bsm-moved\b"))
+
+
+def test_the_board_with_its_menu_open_and_a_card_moved_meets_wcag_21_aa(page):
+    demo_users_ensure()
+    lead = LeadFactory(stage=Stage.LEAD, first_name="Grace", last_name="Hopper")
+    log_in(page, "marketing", "/pipeline/")
+    page.locator(f"#card-{lead.pk}").get_by_role("button", name="Move Grace Hopper").click()
+    assert axe_violations(page) == []
+    page.get_by_role("menuitem", name="MQL").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    assert axe_violations(page) == []
+
+
+def test_skip_links_lead_past_the_navigation_and_the_filters(page):
+    demo_users_ensure()
+    LeadFactory(stage=Stage.LEAD, first_name="Grace", last_name="Hopper")
+    log_in(page, "marketing", "/pipeline/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to the pipeline columns")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Grace Hopper")).to_be_focused()
+
+
+def test_load_more_from_the_keyboard_gives_the_focus_to_the_first_new_card(page):
+    demo_users_ensure()
+    leads = [
+        LeadFactory(
+            stage=Stage.LEAD, total_score=100 - rank, first_name="Card", last_name=f"{rank}"
+        )
+        for rank in range(COLUMN_SIZE + 1)
+    ]
+    log_in(page, "marketing", "/pipeline/")
+    more = column(page, "lead").get_by_role("button", name="Load more Lead cards")
+    more.focus()
+    page.keyboard.press("Enter")
+    expect(column(page, "lead").locator(".sm-card")).to_have_count(COLUMN_SIZE + 1)
+    expect(page.locator(f"#card-{leads[-1].pk}").get_by_role("link")).to_be_focused()
+
+
+def test_a_moved_card_is_not_shown_twice_when_its_column_loads_more(page):
+    demo_users_ensure()
+    LeadFactory.create_batch(COLUMN_SIZE + 1, stage=Stage.LEAD, total_score=90)
+    lead = LeadFactory(stage=Stage.SUBSCRIBER, first_name="Low", last_name="Score", total_score=1)
+    log_in(page, "marketing", "/pipeline/")
+    page.locator(f"#card-{lead.pk}").get_by_role("button", name="Move Low Score").click()
+    page.get_by_role("menuitem", name="Lead").click()
+    expect(column(page, "lead").locator(f"#card-{lead.pk}").get_by_test_id("moved")).to_be_visible()
+    # The next page of the column holds the lead again, by its score: it stays where it is.
+    column(page, "lead").get_by_role("button", name="Load more Lead cards").click()
+    expect(column(page, "lead").locator(".sm-card")).to_have_count(COLUMN_SIZE + 2)
+    expect(page.locator(f"#card-{lead.pk}")).to_have_count(1)
+    expect(column(page, "lead").locator(".sm-card").first).to_have_id(f"card-{lead.pk}")

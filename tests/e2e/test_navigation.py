@@ -1,6 +1,7 @@
 """Each demo user logs in through the real login page and walks the navigation."""
 
 import pytest
+from playwright.sync_api import expect
 
 from smarketing.accounts import DEMO_PASSWORD, DEMO_USERS, demo_users_ensure
 from smarketing.roles import Role
@@ -16,7 +17,11 @@ EVERYONE_SEES = [
     "SLA & goals",
     "Reports",
     "Meeting",
+    "Rules",
 ]
+
+# Pages whose heading says more than their label in the navigation.
+HEADINGS = {"Admin": "Revenue operations", "Rules": "How we score and qualify"}
 
 
 def _log_in(page, username: str) -> None:
@@ -45,7 +50,7 @@ def test_demo_user_logs_in_and_walks_the_navigation(page, demo):
             "link", name=label
         ).click()
         page.wait_for_load_state()
-        heading = "Revenue operations" if label == "Admin" else label
+        heading = HEADINGS.get(label, label)
         assert page.get_by_role("heading", level=1).first.inner_text().strip() == heading
         if label == "Admin":
             page.go_back()
@@ -53,3 +58,18 @@ def test_demo_user_logs_in_and_walks_the_navigation(page, demo):
     page.get_by_test_id("user-menu").click()
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url("**/accounts/login/")
+
+
+@pytest.mark.parametrize("width", [1200, 1366, 1600])
+def test_the_admins_navigation_keeps_to_one_line_on_a_laptop(page, width):
+    demo_users_ensure()
+    page.set_viewport_size({"width": width, "height": 768})
+    _log_in(page, "admin")
+    navigation = page.get_by_role("navigation", name="Main navigation")
+    links = navigation.locator(".nav-link")
+    expect(links.last).to_have_text("Admin")  # the admin sees every item
+    boxes = [link.bounding_box() for link in links.all()]
+    boxes.append(page.get_by_test_id("user-menu").bounding_box())
+    middles = {round(box["y"] + box["height"] / 2) for box in boxes}
+    assert max(middles) - min(middles) <= 2, f"the navigation wraps at {width} px"
+    assert all(box["height"] < 48 for box in boxes), "a label wraps onto two lines"

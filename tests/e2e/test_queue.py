@@ -32,7 +32,7 @@ def test_a_rep_accepts_one_mql_and_recycles_another_in_place(page):
 
     page.get_by_role("button", name="Accept Grace Hopper").click()
     expect(page.locator(f"#row-{accepted.pk}")).to_have_count(0)
-    expect(page.get_by_role("alert").filter(has_text="Accepted Grace Hopper")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="Accepted Grace Hopper")).to_be_visible()
     expect(page.get_by_test_id("queue-count-unassigned")).to_have_text("2 unassigned MQLs")
     accepted.refresh_from_db()
     assert (accepted.stage, accepted.owner.username) == (Stage.SAL, "sales")

@@ -11,7 +11,8 @@ from django.urls import reverse
 from leads.models import Channel, Lead, Note, Stage, StageTransition, Touch
 from leads.selectors import COLUMN_SIZE, stage_counts_invalidate
 from leads.services import lead_create, lead_update
-from tests.factories import CompanyFactory, EventFactory, LeadFactory
+from smarketing.roles import Role
+from tests.factories import CompanyFactory, EventFactory, LeadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -138,8 +139,11 @@ def test_moving_a_card_updates_the_card_and_both_counts(client_for, marketer):
         headers={"HX-Request": "true"},
     )
     page = response.content.decode()
-    assert json.loads(response["HX-Trigger"]) == {"leadMoved": {"lead": lead.pk, "stage": "mql"}}
+    assert json.loads(response["HX-Trigger-After-Settle"]) == {
+        "leadMoved": {"lead": lead.pk, "stage": "mql", "message": f"{lead} moved to MQL."}
+    }
     assert f'hx-swap-oob="delete:#card-{lead.pk}"' in page
+    assert 'data-testid="moved"' in page  # the card in its new column is marked as moved
     assert 'id="count-lead" hx-swap-oob="true">0</span>' in page
     assert 'id="count-mql" hx-swap-oob="true">1</span>' in page
     lead.refresh_from_db()
@@ -153,11 +157,62 @@ def test_a_refused_move_says_why_and_the_card_goes_back(client_for, rep):
         {"to_stage": "mql", "expected_stage": "lead"},
         headers={"HX-Request": "true"},
     )
-    trigger = json.loads(response["HX-Trigger"])
+    trigger = json.loads(response["HX-Trigger-After-Settle"])
     assert trigger["moveRefused"]["message"].startswith("Only marketing, marketing manager may")
     assert "delete:#card" not in response.content.decode()
     lead.refresh_from_db()
     assert lead.stage == Stage.LEAD
+
+
+def test_a_move_from_a_board_with_filters_edited_by_hand_is_made_and_says_so(client_for, marketer):
+    lead = LeadFactory(stage=Stage.LEAD)
+    response = client_for(marketer).post(
+        reverse("leads:move", args=[lead.pk]),
+        {"to_stage": "mql", "expected_stage": "lead", "filters": "?temperature=boiling"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "leadMoved" in json.loads(response["HX-Trigger-After-Settle"])
+    lead.refresh_from_db()
+    assert lead.stage == Stage.MQL
+
+
+def _card(page: str, lead) -> str:
+    start = page.index(f'id="card-{lead.pk}"')
+    return page[start : page.index("</article>", start)]
+
+
+def test_each_card_offers_only_the_moves_its_viewer_may_make(client_for, marketer, rep):
+    subscriber = LeadFactory(stage=Stage.SUBSCRIBER)
+    mql = LeadFactory(stage=Stage.MQL)
+    theirs = LeadFactory(stage=Stage.MQL, owner=UserFactory(username="sid", role=Role.SALES))
+    page = client_for(marketer).get(reverse("leads:board")).content.decode()
+    assert 'data-targets="lead mql"' in _card(page, subscriber)
+    # A marketer cannot take an MQL further: its card has no move button.
+    assert "sm-move-button" not in _card(page, mql)
+    page = client_for(rep).get(reverse("leads:board")).content.decode()
+    assert 'data-targets="sal recycled disqualified"' in _card(page, mql)
+    assert 'data-targets="disqualified"' in _card(page, subscriber)
+    assert "sm-move-button" not in _card(page, theirs)  # another rep's lead
+
+
+def test_an_sql_move_is_offered_once_the_checklist_is_complete(client_for, rep):
+    ready = LeadFactory(stage=Stage.SAL, owner=rep, budget_confirmed=True, authority_confirmed=True,
+                        need_confirmed=True, timeline_confirmed=True)  # fmt: skip
+    unready = LeadFactory(stage=Stage.SAL, owner=rep)
+    page = client_for(rep).get(reverse("leads:board")).content.decode()
+    assert 'data-targets="sql recycled disqualified"' in _card(page, ready)
+    assert 'data-targets="recycled disqualified"' in _card(page, unready)
+
+
+def test_loaded_cards_offer_their_moves_too(client_for, marketer):
+    LeadFactory.create_batch(COLUMN_SIZE + 1, stage=Stage.LEAD)
+    first = client_for(marketer).get(reverse("leads:board")).context["columns"][1]
+    more = client_for(marketer).get(
+        reverse("leads:board_column", args=["lead"]), {"cursor": first.page.next_cursor}
+    )
+    (last,) = more.context["leads"]
+    assert 'data-targets="mql"' in _card(more.content.decode(), last)
 
 
 def test_a_move_from_the_lead_page_without_javascript_redirects_with_a_message(client_for, rep):
@@ -712,4 +767,4 @@ def test_company_page_query_count_does_not_grow_with_its_leads(
 def test_scores_and_counts_are_written_with_thousands_separators(client_for, rep):
     LeadFactory(stage=Stage.MQL, total_score=1_234)
     page = client_for(rep).get(reverse("leads:list")).content.decode()
-    assert ">1,234</span>" in page
+    assert "Score </span>1,234<span" in page

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from leads.models import Lead, StageTransition
+from leads.models import Lead, Stage, StageTransition
 from leads.scoring.explain.score import RULE_SETS, Explanation, lead_explanation
 from leads.scoring.models import HISTORY_DAYS, ScoreHistory, ScoringModel
 
@@ -83,6 +83,17 @@ class TransitionExplanation:
         if isinstance(self.criteria, dict):
             return str(self.criteria.get("name") or self.criteria.get("id") or "")
         return "" if self.criteria is None else str(self.criteria)
+
+
+def qualifying_transition(lead: Lead) -> StageTransition | None:
+    """The last time a rule made the lead an MQL, whose "why" the score card links; one query
+    (the transitions' index by lead and time)."""
+    return (
+        StageTransition.objects.filter(lead_id=lead.pk, to_stage=Stage.MQL)
+        .exclude(rule="")
+        .order_by("-at")
+        .first()
+    )
 
 
 def _instant(value: Any, default: datetime.datetime) -> datetime.datetime:

@@ -12,16 +12,14 @@ import datetime
 import math
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from django.db.models import BooleanField, Case, Count, Sum, Value, When
+from django.db.models import BooleanField, Case, Count, Sum, Value, When, prefetch_related_objects
 from django.utils import timezone
 
 from leads.models import Lead
 from leads.scoring import compiler
-from leads.scoring.attributes import ATTRIBUTES_BY_NAME
+from leads.scoring.explain.phrases import condition_phrase, engagement_phrase, engagement_terms
 from leads.scoring.models import ScoringModel
-from leads.scoring.validation import operator_symbol
 
 TENTH = Decimal("0.1")
 RULE_SETS = ("fit_groups", "fit_rules", "engagement_rules")
@@ -76,6 +74,18 @@ class EngagementLine:
         """What decay took off (≤ 0 for a positive rule)."""
         return self.decayed - self.undecayed
 
+    @property
+    def matched(self) -> bool:
+        """The rule counted at least one of the lead's events."""
+        return self.events > 0
+
+    @property
+    def terms(self) -> str:
+        """``+10 each, halving every 14 days, capped at +30 in all``."""
+        return engagement_terms(
+            points=self.points_per_event, half_life_days=self.half_life_days, cap=self.cap
+        )
+
 
 @dataclass(frozen=True)
 class Explanation:
@@ -104,6 +114,30 @@ class Explanation:
     def scores(self) -> dict[str, int]:
         return {"fit": self.fit, "engagement": self.engagement, "total": self.total}
 
+    # What made the score comes first; the rules that did not match add nothing, so folding them
+    # away leaves lines that still sum to the totals.
+
+    @property
+    def matched_fit_lines(self) -> list[FitLine]:
+        return [line for line in self.fit_lines if line.matched]
+
+    @property
+    def matched_engagement_lines(self) -> list[EngagementLine]:
+        return [line for line in self.engagement_lines if line.matched]
+
+    @property
+    def unmatched_fit_lines(self) -> list[FitLine]:
+        return [line for line in self.fit_lines if not line.matched]
+
+    @property
+    def unmatched_engagement_lines(self) -> list[EngagementLine]:
+        """The engagement rules that counted none of the lead's events."""
+        return [line for line in self.engagement_lines if not line.matched]
+
+    @property
+    def unmatched_count(self) -> int:
+        return len(self.unmatched_fit_lines) + len(self.unmatched_engagement_lines)
+
 
 def _tenth(number: float) -> Decimal:
     return Decimal(number).quantize(TENTH)
@@ -118,36 +152,12 @@ def _band(score: int, thresholds: list[tuple[int, str]], below: str) -> str:
 
 
 def _with_rules(model: ScoringModel) -> ScoringModel:
-    """``model`` with its groups and rules loaded, unless they are already."""
+    """``model`` with its groups and rules loaded (one query each), unless they are already."""
     cache = getattr(model, "_prefetched_objects_cache", {})
-    if all(name in cache for name in RULE_SETS):
-        return model
-    return ScoringModel.objects.prefetch_related(*RULE_SETS).get(pk=model.pk)
-
-
-def fit_condition_text(attribute: str, operator: str, value: Any) -> str:
-    """``Company size band is one of 201-1000, 1001-5000``: a rule's condition for people."""
-    known = ATTRIBUTES_BY_NAME.get(attribute)
-    name = known.label if known else attribute
-    if value is None or value == "":
-        shown = ""
-    elif isinstance(value, list):
-        shown = (" and " if operator == "between" else ", ").join(str(item) for item in value)
-    else:
-        shown = str(value)
-    return f"{name} {operator_symbol(operator)} {shown}".strip()
-
-
-def _engagement_condition_text(rule) -> str:
-    parts = [rule.get_event_type_display()]
-    if rule.property_key:
-        parts.append(
-            f"with {rule.property_key} {operator_symbol(rule.property_operator)} "
-            f"{rule.property_value!r}"
-        )
-    if rule.window_days:
-        parts.append(f"in the last {rule.window_days} days")
-    return " ".join(parts)
+    missing = [name for name in RULE_SETS if name not in cache]
+    if missing:
+        prefetch_related_objects([model], *missing)
+    return model
 
 
 def _fit(model: ScoringModel, lead_id: int) -> tuple[list[FitLine], list[FitGroupLine], int]:
@@ -174,7 +184,7 @@ def _fit(model: ScoringModel, lead_id: int) -> tuple[list[FitLine], list[FitGrou
     lines = [
         FitLine(
             label=rule.label,
-            condition=fit_condition_text(rule.attribute, rule.operator, rule.value),
+            condition=condition_phrase(rule.attribute, rule.operator, rule.value),
             group=groups[rule.group_id].name if rule.group_id else None,
             matched=matched[f"rule_{rule.pk}"],
             rule_points=rule.points,
@@ -221,7 +231,7 @@ def _engagement(
         lines.append(
             EngagementLine(
                 label=rule.label,
-                condition=_engagement_condition_text(rule),
+                condition=engagement_phrase(rule),
                 events=sums[f"events_{rule.pk}"],
                 points_per_event=rule.points,
                 half_life_days=rule.half_life_days,
@@ -294,7 +304,7 @@ def score_explanation(
     the stored score (``matches_stored`` is false when the lead or its events changed since
     without a rescore). A lead never scored is explained by the active version as of now; None
     when there is no version to explain with. Two queries once the model's rules are loaded
-    (a model from ``explanation_model`` has them; otherwise four more load them)."""
+    (a model from ``explanation_model`` has them; otherwise three more load them)."""
     model = model or lead.scoring_model or ScoringModel.objects.active().first()
     if model is None:
         return None

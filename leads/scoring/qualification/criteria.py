@@ -7,16 +7,14 @@ import datetime
 from dataclasses import dataclass
 from functools import reduce
 from operator import and_, or_
-from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Exists, Expression, F, OuterRef, Q
 from django.utils import timezone
 
-from leads.events import EVENT_TYPES_BY_KEY
 from leads.models import Event
-from leads.scoring.attributes import ATTRIBUTES_BY_NAME, Kind, Operator
 from leads.scoring.compiler import fit_rule_condition
+from leads.scoring.explain.phrases import condition_phrase, event_phrase, joined
 from leads.scoring.models import SQL_CHECKLIST_ITEMS, QualificationCondition, QualificationCriteria
 
 # Pages read the active definitions and the SQL checklist from the cache. Saving criteria
@@ -38,49 +36,19 @@ class Condition:
     test: Q | Expression
 
 
-def _joined(items: list[str], last: str = "and") -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}"
-
-
 def _lowered(label: str) -> str:
+    """A phrase placed inside a sentence: "Seniority is …" → "seniority is …"."""
     return label[:1].lower() + label[1:]
 
 
-def _value_text(attribute, value: Any) -> str:
-    if attribute.kind == Kind.CHOICE:
-        return dict(attribute.choices).get(value, str(value))
-    if attribute.kind == Kind.NUMBER:
-        return f"{value:,}" if isinstance(value, int | float) else str(value)
-    return f"“{value}”"
-
-
 def condition_text(condition: QualificationCondition) -> str:
-    """``company size band is one of 201–1,000, 1,001–5,000``: an attribute condition in words."""
-    attribute = ATTRIBUTES_BY_NAME[condition.attribute]
-    name, value = _lowered(attribute.label), condition.value
-    match condition.operator:
-        case Operator.ONE_OF:
-            listed = ", ".join(_value_text(attribute, item) for item in value)
-            return f"{name} is one of {listed}"
-        case Operator.BETWEEN:
-            low, high = (_value_text(attribute, item) for item in value)
-            return f"{name} is between {low} and {high}"
-        case Operator.IS_SET | Operator.IS_EMPTY:
-            return f"{name} {Operator(condition.operator).label}"
-    verb = {
-        Operator.EQUALS: "is",
-        Operator.CONTAINS: "contains",
-        Operator.STARTS_WITH: "starts with",
-        Operator.GTE: "is at least",
-        Operator.LTE: "is at most",
-    }[condition.operator]
-    return f"{name} {verb} {_value_text(attribute, value)}"
+    """``company size is 201–1,000 or 1,001–5,000``: an attribute condition inside a sentence,
+    phrased as the fit rules are on the lead page."""
+    return _lowered(condition_phrase(condition.attribute, condition.operator, condition.value))
 
 
 def _event_text(event_type: str, days: int) -> str:
-    known = EVENT_TYPES_BY_KEY.get(event_type)
-    label = _lowered(known.label) if known else event_type
-    return f"{label} within the last {days} day{'' if days == 1 else 's'}"
+    return _lowered(event_phrase(event_type, window_days=days))
 
 
 def _conditions(
@@ -138,7 +106,10 @@ def mql_condition(criteria: QualificationCriteria, now: datetime.datetime | None
 
 
 def _definition(
-    criteria: QualificationCriteria, attribute_conditions: list[QualificationCondition]
+    criteria: QualificationCriteria,
+    attribute_conditions: list[QualificationCondition],
+    *,
+    notes: bool = True,
 ) -> str:
     if criteria.kind == Kinds.SQL:
         items = [
@@ -147,7 +118,7 @@ def _definition(
             if item in SQL_CHECKLIST_ITEMS
         ]
         text = (
-            f"A lead becomes an SQL when a rep has confirmed {_joined(items)}."
+            f"A lead becomes an SQL when a rep has confirmed {joined(items)}."
             if items
             else "A lead becomes an SQL when a rep moves it there; no checklist is required."
         )
@@ -162,17 +133,18 @@ def _definition(
             text = f"A lead becomes an MQL on one condition: {texts[0]}."
         else:
             text = f"A lead becomes an MQL when {criteria.get_match_display()}: {'; '.join(texts)}."
-    notes = criteria.notes.strip()
-    return f"{text} {notes}" if notes else text
+    written = criteria.notes.strip() if notes else ""
+    return f"{text} {written}" if written else text
 
 
-def criteria_definition(criteria: QualificationCriteria) -> str:
-    """What the criteria set means, in plain language, followed by its notes.
+def criteria_definition(criteria: QualificationCriteria, *, notes: bool = True) -> str:
+    """What the criteria set means, in plain language, followed by its notes (unless ``notes``
+    is false, for a page that shows them apart).
 
     "A lead becomes an MQL when all of: total score at least 60; requested a demo within the
-    last 30 days; company size band is one of 201–1,000, 1,001–5,000." """
+    last 30 days; company size is 201–1,000 or 1,001–5,000." """
     conditions = list(criteria.conditions.all()) if criteria.pk else []
-    return _definition(criteria, conditions)
+    return _definition(criteria, conditions, notes=notes)
 
 
 def criteria_active(kind: str) -> QualificationCriteria | None:

@@ -48,6 +48,15 @@ OPERATOR_CASES = [
     ("job_title", "starts_with", "head", {"job_title": "Head of Marketing"}, {}, True),
     ("job_title", "starts_with", "marketing", {"job_title": "Head of Marketing"}, {}, False),
     ("job_title", "contains", "50%", {"job_title": "Owns 5000 things"}, {}, False),
+    ("job_title", "starts_with", "head_of", {"job_title": "Head of Marketing"}, {}, False),
+    # Case is ignored in every alphabet, and nothing else (tests/leads/scoring/test_text_folding.py
+    # runs these operators on SQLite too).
+    ("job_title", "contains", "ÄRZTE", {"job_title": "Verband der Ärzte"}, {}, True),
+    ("job_title", "contains", "ärzte", {"job_title": "Verband der Arzte"}, {}, False),
+    ("job_title", "starts_with", "CHEF DE L'É", {"job_title": "Chef de l'école"}, {}, True),
+    ("company.industry", "equals", "éducation", {}, {"industry": "Éducation"}, True),
+    ("company.industry", "one_of", ["Santé", "ÉDUCATION"], {}, {"industry": "éducation"}, True),
+    ("company.name", "equals", "großhandel", {}, {"name": "GROẞHANDEL"}, True),
     ("phone", "is_set", None, {"phone": "+49 30 123"}, {}, True),
     ("phone", "is_set", None, {"phone": ""}, {}, False),
     ("phone", "is_empty", None, {"phone": ""}, {}, True),
@@ -322,7 +331,7 @@ FIT_RULES = st.one_of(
     st.tuples(
         st.just("job_title"),
         st.sampled_from(["equals", "contains", "starts_with"]),
-        st.sampled_from(["cto", "Head", "marketing", "of m"]),
+        st.sampled_from(["cto", "Head", "marketing", "of m", "ÉDUCATION"]),
     ),
     st.tuples(st.just("job_title"), st.just("one_of"), st.just(["CTO", "head of marketing"])),
     st.tuples(
@@ -366,7 +375,9 @@ ENGAGEMENT_RULES = st.fixed_dictionaries(
 LEADS = st.fixed_dictionaries(
     {
         "seniority": st.sampled_from(["", "vp", "entry", "director"]),
-        "job_title": st.sampled_from(["", "CTO", "Head of Marketing", "Chief of Marketing"]),
+        "job_title": st.sampled_from(
+            ["", "CTO", "Head of Marketing", "Chief of Marketing", "Directrice de l'éducation"]
+        ),
         "phone": st.sampled_from(["", "+1 555"]),
         "company": st.one_of(
             st.none(),

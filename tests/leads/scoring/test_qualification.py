@@ -204,7 +204,7 @@ def test_conditions_met_lists_each_condition_that_held():
     qualify(lead)
     assert StageTransition.objects.get(lead=lead).scores["conditions_met"] == [
         "requested a demo within the last 30 days",
-        "seniority is one of Vice president, C-level",
+        "seniority is vice president or C-level",
     ]
 
 
@@ -288,7 +288,7 @@ def test_the_definition_says_the_criteria_in_plain_language():
     )  # fmt: skip
     assert criteria_definition(criteria) == (
         "A lead becomes an MQL when all of: total score at least 60; requested a demo within "
-        "the last 30 days; company size band is one of 201–1,000, 1,001–5,000; job title "
+        "the last 30 days; company size is 201–1,000 or 1,001–5,000; job title "
         "contains “marketing”; company employees is between 50 and 5,000."
     )
     single = mql_criteria(name="Fit only", is_active=False, min_fit=40)
@@ -455,8 +455,8 @@ def test_the_admin_saves_criteria_with_conditions_and_shows_the_definition(clien
     assert "Enterprise" in listed.content.decode()
     assert (
         html.escape(
-            "A lead becomes an MQL when all of: total score at least 50; company size band is one "
-            "of 201–1,000, 1,001–5,000."
+            "A lead becomes an MQL when all of: total score at least 50; company size is "
+            "201–1,000 or 1,001–5,000."
         )
         in page.content.decode()
     )
