@@ -5,18 +5,29 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.contrib.auth.models import User
 from django.db.models import Q
 
 from leads.models import Campaign, Channel, Lead, Stage, Temperature
+from leads.permissions import owner_candidates
 from leads.selectors import sorts
 
 UNASSIGNED = "none"
 
 
+class StagesField(django_filters.fields.MultipleChoiceField):
+    """Stages, one or several; an empty value (the "Any" of the list's stage menu) picks none."""
+
+    def to_python(self, value) -> list[str]:
+        return [stage for stage in super().to_python(value) if stage != ""]
+
+
+class StageFilter(django_filters.MultipleChoiceFilter):
+    field_class = StagesField
+
+
 class LeadFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search")
-    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices)
+    stage = StageFilter(choices=Stage.choices)
     owner = django_filters.CharFilter(method="filter_owner", label="Owner")
     source = django_filters.ChoiceFilter(
         field_name="original_channel", choices=Channel.choices, label="Source"
@@ -78,10 +89,17 @@ class LeadFilter(django_filters.FilterSet):
         """Whether any filter narrows the leads (the board then counts instead of caching)."""
         return any(value not in (None, "", []) for name, value in self.form.cleaned_data.items())
 
+    @property
+    def stages_alone(self) -> list[str] | None:
+        """The stages filtered when the stage is the only filter (the list then counts from
+        the cached stage counts), else None."""
+        data = self.form.cleaned_data
+        active = {name for name, value in data.items() if value not in (None, "", [])}
+        return list(data["stage"]) if active == {"stage"} else None
+
     @staticmethod
     def owner_choices() -> list[tuple[str, str]]:
-        owners = User.objects.filter(is_active=True, groups__name__in=["sales", "sales_manager"])
         return [("me", "Me"), (UNASSIGNED, "Unassigned")] + [
             (str(user.pk), user.get_full_name() or user.username)
-            for user in owners.distinct().order_by("first_name", "username")
+            for user in owner_candidates().order_by("first_name", "username")
         ]

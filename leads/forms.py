@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import forms
-from django.contrib.auth.models import User
 
 from leads.models import Stage, Touch
+from leads.permissions import Change, may_recycle_some_leads, owner_candidates, role_may
 from leads.scoring.models import SQL_CHECKLIST_ITEMS
+from leads.services import NOTE_MAX_LENGTH
 
 
 class MoveForm(forms.Form):
@@ -44,31 +45,42 @@ class TouchForm(forms.ModelForm):
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        max_length=5000,
+        max_length=NOTE_MAX_LENGTH,
         strip=True,
         label="Note",
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Add a note for both teams"}),
     )
 
 
+class RecycleForm(forms.Form):
+    """Recycle one lead from the queue: back to nurture, with the reason marketing will read."""
+
+    reason = forms.CharField(
+        max_length=1000,
+        label="Why",
+        error_messages={"required": "Say why the lead goes back to marketing."},
+    )
+
+
 class BulkActionForm(forms.Form):
+    """What to do with the leads ticked on the list; ``user`` is offered only what their role
+    may do (``leads.permissions``; the lifecycle and ``leads_assign`` still judge each lead)."""
+
     ASSIGN = "assign"
     RECYCLE = "recycle"
     MAX_LEADS = 500
 
-    action = forms.ChoiceField(choices=[(ASSIGN, "Assign to"), (RECYCLE, "Recycle")])
+    action = forms.ChoiceField(choices=[(ASSIGN, "Assign selected to…"), (RECYCLE, "Recycle")])
     leads = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=True)
     owner = forms.ModelChoiceField(
-        queryset=User.objects.filter(
-            is_active=True, groups__name__in=["sales", "sales_manager"]
-        ).distinct(),
+        queryset=owner_candidates(),
         required=False,
         empty_label="Nobody (unassign)",
         widget=forms.Select(attrs={"class": "form-select form-select-sm", "aria-label": "Owner"}),
     )
     reason = forms.CharField(required=False, max_length=1000)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user, **kwargs):
         # Its fields' ids differ from the lead filters' beside it on the list page (both have
         # an owner); the names, which the request carries, stay the same.
         kwargs.setdefault("auto_id", "id_bulk_%s")
@@ -76,6 +88,28 @@ class BulkActionForm(forms.Form):
         # Any id is a valid choice here; leads that do not exist are simply not changed.
         self.fields["leads"].valid_value = lambda value: str(value).isdigit()
         self.fields["leads"].error_messages["required"] = "Select at least one lead."
+        actions = []
+        if role_may(user, Change.ASSIGN):
+            actions.append((self.ASSIGN, "Assign selected to…"))
+        elif role_may(user, Change.CLAIM):
+            # A rep takes unowned leads for themselves; a manager assigns them to others.
+            actions.append((self.ASSIGN, "Assign selected to me"))
+            owner = self.fields["owner"]
+            owner.queryset, owner.empty_label = owner_candidates().filter(pk=user.pk), None
+            owner.choices = [(user.pk, "Me")]
+            owner.error_messages["invalid_choice"] = (
+                "You may take leads only for yourself; a manager assigns them to others."
+            )
+        if may_recycle_some_leads(user):
+            actions.append((self.RECYCLE, "Recycle selected"))
+        self.fields["action"].choices = actions
+        self.fields["action"].error_messages["invalid_choice"] = (
+            "Your role may not %(value)s leads."
+        )
+
+    @property
+    def offers_assign(self) -> bool:
+        return any(value == self.ASSIGN for value, _ in self.fields["action"].choices)
 
     def clean(self):
         data = super().clean()

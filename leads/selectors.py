@@ -1,9 +1,13 @@
-"""Reads of the leads app: the board, the list, the lead and company pages.
+"""Reads of the leads app: the board, the list, the lead and company pages, a rep's queue.
 
 Every selector returns rows with what its page shows already joined or prefetched, so
 templates never query. Costs stay flat with the table: columns and lists read an index in
 order and stop after a page; unfiltered stage counts are cached; filtered counts stop at
-``COUNT_CAP``.
+``COUNT_CAP``. The queue and the company page count exactly, from an index bounded by what
+they count (a rep's MQLs, the unassigned MQLs, one company's leads), never by the table.
+
+Numbers are shown with their thousands grouped by one function, humanize's ``intcomma``: in
+templates as a filter, and here in ``StageCount.__str__``.
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ from datetime import timedelta
 from itertools import chain
 from typing import TYPE_CHECKING
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.cache import cache
-from django.db.models import Avg, Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
 from django.utils import timezone
 
 from leads.models import (
@@ -30,9 +36,12 @@ from leads.models import (
     StageTransition,
     Touch,
 )
+from leads.permissions import Change, lead_change_check
 from smarketing.keyset import KeysetPage, keyset_page
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
     from leads.lifecycle import StageChange
 
 BOARD_STAGES = [*FUNNEL, *SIDE_EXITS]
@@ -42,6 +51,8 @@ COUNT_CAP = 10_000
 COUNT_ADJUST_LIMIT = 50
 STAGE_COUNT_TTL = 300
 TIMELINE_LIMIT = 200
+QUEUE_PAGE_SIZE = 50
+COMPANY_PAGE_SIZE = 50
 
 SORTS = {
     "score": ("-total_score", "-id"),
@@ -69,14 +80,17 @@ def sorts(*, temperature: str | None = None) -> dict[str, tuple[str, ...]]:
     return {**SORTS, "score": ("temperature", *SORTS["score"])}
 
 
+CARD_FIELDS = (
+    "id", "email", "first_name", "last_name", "job_title", "stage", "stage_changed_at",
+    "total_score", "fit_score", "engagement_score", "temperature", "grade", "created_at",
+    "original_channel", "company__id", "company__name", "owner__id", "owner__username",
+    "owner__first_name", "owner__last_name", "persona__id", "persona__name",
+)  # fmt: skip
+
+
 def leads_for_cards() -> QuerySet[Lead]:
     """Leads with what a card or a list row shows."""
-    return Lead.objects.select_related("company", "owner", "persona").only(
-        "id", "email", "first_name", "last_name", "job_title", "stage", "stage_changed_at",
-        "total_score", "fit_score", "engagement_score", "temperature", "grade", "created_at",
-        "original_channel", "company__id", "company__name", "owner__id", "owner__username",
-        "owner__first_name", "owner__last_name", "persona__id", "persona__name",
-    )  # fmt: skip
+    return Lead.objects.select_related("company", "owner", "persona").only(*CARD_FIELDS)
 
 
 def leads_for_api() -> QuerySet[Lead]:
@@ -127,7 +141,7 @@ class StageCount:
     capped: bool = False
 
     def __str__(self) -> str:
-        return f"{self.value:,}+" if self.capped else f"{self.value:,}"
+        return f"{intcomma(self.value)}+" if self.capped else intcomma(self.value)
 
 
 def capped_count(queryset: QuerySet) -> StageCount:
@@ -174,6 +188,19 @@ def board_columns(leads: QuerySet[Lead], *, filtered: bool, orders: dict = SORTS
 # --- list --------------------------------------------------------------------------------------
 
 
+def lead_list_total(
+    leads: QuerySet[Lead], *, filtered: bool, stages: Sequence[str] | None = None
+) -> StageCount:
+    """How many leads the list holds: the cached stage counts, exact, when nothing but the
+    stage narrows it (``stages``); otherwise counted up to ``COUNT_CAP``."""
+    if not filtered:
+        return StageCount(sum(stage_counts_all().values()))
+    if stages:
+        counts = stage_counts_all()
+        return StageCount(sum(counts[stage] for stage in set(stages)))
+    return capped_count(leads)
+
+
 def lead_list_page(
     leads: QuerySet[Lead], *, sort: str, cursor: str | None, size: int = 50, orders: dict = SORTS
 ) -> KeysetPage:
@@ -184,10 +211,33 @@ def lead_list_page(
 # --- lead page ---------------------------------------------------------------------------------
 
 
-def lead_for_page(pk: int) -> Lead:
-    return Lead.objects.select_related(
-        "company", "owner", "campaign", "persona", "journey_stage"
-    ).get(pk=pk)
+def lead_get_for_user(
+    user: AbstractBaseUser,
+    pk: int,
+    *,
+    for_change: Change | None = None,
+    leads: QuerySet[Lead] | None = None,
+) -> Lead:
+    """The lead ``pk`` as ``user`` may see it, read from ``leads`` (the joins its page or
+    endpoint shows; by default the bare lead), for reading or for making ``for_change``.
+
+    Every role reads every lead. Raises ``Http404`` for a lead that does not exist and
+    ``PermissionDenied``, with the reason, when ``user`` may not make ``for_change`` on it
+    (``leads.permissions``). Stage moves are the lifecycle's to judge (``lead_move_stage``).
+    """
+    try:
+        lead = (leads if leads is not None else Lead.objects.all()).get(pk=pk)
+    except Lead.DoesNotExist as missing:
+        raise Http404("No such lead.") from missing
+    if for_change is not None:
+        lead_change_check(lead, user, [for_change])
+    return lead
+
+
+def leads_for_page() -> QuerySet[Lead]:
+    """Leads with what the lead page shows beside the lead: its company, owner, campaign,
+    persona and journey stage."""
+    return Lead.objects.select_related("company", "owner", "campaign", "persona", "journey_stage")
 
 
 @dataclass(frozen=True)
@@ -229,32 +279,117 @@ class CompanySummary:
 
 
 def company_summary(company: Company) -> CompanySummary:
-    """The company's leads taken together: how many, how engaged, where in the funnel."""
-    totals = Lead.objects.filter(company=company).aggregate(
-        leads=Count("id"), engagement=Sum("engagement_score"), average=Avg("total_score")
+    """The company's leads taken together, exactly: how many, how engaged, where in the
+    funnel, and their events of the last 30 days.
+
+    Both queries cost what the company holds, not what the table holds. EXPLAIN at a million
+    leads, on the largest company (1,669 leads): the counts and sums are one grouped pass over
+    a bitmap scan of ``lead_company`` (3 ms); the events are read per lead from
+    ``event_lead_time``, index-only (14 ms)."""
+    rows = (
+        Lead.objects.filter(company=company)
+        .values_list("stage")
+        .annotate(n=Count("id"), engagement=Sum("engagement_score"), total=Sum("total_score"))
+        .order_by()
     )
-    by_stage = dict(
-        Lead.objects.filter(company=company).values_list("stage").annotate(n=Count("id")).order_by()
-    )
+    by_stage = {stage: (n, engagement, total) for stage, n, engagement, total in rows}
+    leads = sum(n for n, _, _ in by_stage.values())
     since = timezone.now() - timedelta(days=30)
     recent = Event.objects.filter(lead__company=company, occurred_at__gte=since).count()
     return CompanySummary(
-        leads=totals["leads"],
-        engagement=totals["engagement"] or 0,
-        average_score=round(totals["average"] or 0, 1),
+        leads=leads,
+        engagement=sum(engagement for _, engagement, _ in by_stage.values()),
+        average_score=round(sum(total for _, _, total in by_stage.values()) / leads, 1)
+        if leads
+        else 0,
         events_30_days=recent,
-        by_stage={stage: by_stage[stage] for stage in BOARD_STAGES if stage in by_stage},
+        by_stage={stage: by_stage[stage][0] for stage in BOARD_STAGES if stage in by_stage},
     )
 
 
-def company_leads(company: Company, *, limit: int = 100) -> list[Lead]:
-    return list(leads_for_cards().filter(company=company).order_by("-total_score", "-id")[:limit])
+COMPANY_ORDER = ("-total_score", "-id")
+
+
+def company_leads_page(
+    company: Company, *, cursor: str | None = None, size: int = COMPANY_PAGE_SIZE
+) -> KeysetPage:
+    """A page of the company's leads, best score first, after ``cursor``.
+
+    The company's leads are found by ``lead_company`` and the page taken by a top-N sort, so
+    a page costs what the company holds at any depth (5 ms for 1,669 leads at a million): an
+    index in score order per company would be one more for a rescore to rebuild."""
+    leads = leads_for_cards().filter(company=company)
+    return keyset_page(leads, order=COMPANY_ORDER, cursor=cursor, size=size)
 
 
 # --- my queue ----------------------------------------------------------------------------------
 
+QUEUE_MINE = "mine"
+QUEUE_UNASSIGNED = "unassigned"
+QUEUE_SECTIONS = (QUEUE_MINE, QUEUE_UNASSIGNED)
+# DESIGN.md orders the queue by SLA due time, then score. Until MQLs carry an SLA clock the
+# score leads; the clock's due time comes first once it exists (with an index to match).
+QUEUE_ORDER = ("-total_score", "-id")
 
-def queue_for(user, *, limit: int = 100) -> tuple[list[Lead], list[Lead]]:
-    """A rep's open MQLs, then the MQLs nobody owns yet, best score first."""
-    mqls = leads_for_cards().filter(stage=Stage.MQL).order_by("-total_score", "-id")
-    return list(mqls.filter(owner=user)[:limit]), list(mqls.filter(owner__isnull=True)[:limit])
+
+@dataclass(frozen=True)
+class QueueSection:
+    name: str
+    count: StageCount
+    page: KeysetPage
+
+
+def _queue_condition(user: AbstractBaseUser, section: str) -> Q:
+    """The open MQLs of one section of ``user``'s queue: theirs, or nobody's."""
+    owner = Q(owner=user) if section == QUEUE_MINE else Q(owner__isnull=True)
+    return Q(stage=Stage.MQL) & owner
+
+
+def queue_counts(user: AbstractBaseUser) -> dict[str, StageCount]:
+    """Each section's exact count, from an index alone.
+
+    "owner_id = <rep> AND stage = 'mql'" and "owner_id IS NULL AND stage = 'mql'" are each one
+    range of ``lead_owner_stage`` (owner, stage, score, id), so a count reads only the entries
+    it counts, never the table. EXPLAIN at a million leads: index-only scans with no heap
+    fetch, 1 ms for a rep's 6,861 MQLs and 5 ms for 35,975 unassigned ones."""
+    return {
+        section: StageCount(Lead.objects.filter(_queue_condition(user, section)).count())
+        for section in QUEUE_SECTIONS
+    }
+
+
+def queue_page(
+    user: AbstractBaseUser, section: str, *, cursor: str | None = None, size: int = QUEUE_PAGE_SIZE
+) -> KeysetPage:
+    """A page of one section after ``cursor``. Raises ValidationError for a broken cursor.
+
+    The page walks an index in the queue's order from the cursor and stops after one page
+    (``lead_owner_stage`` for a rep's MQLs; for the unassigned ones the planner may prefer
+    ``lead_stage_score``, stepping over the owned MQLs between them): under 1 ms at a million
+    leads, on the first page as at the last."""
+    leads = leads_for_cards().filter(_queue_condition(user, section))
+    return keyset_page(leads, order=QUEUE_ORDER, cursor=cursor, size=size)
+
+
+def queue_for(
+    user: AbstractBaseUser, *, cursors: dict[str, str | None] | None = None
+) -> list[QueueSection]:
+    """A rep's open MQLs, then the MQLs nobody owns yet, each counted and paged (a section
+    starts after its cursor in ``cursors``). Raises ValidationError for a broken cursor."""
+    cursors = cursors or {}
+    counts = queue_counts(user)
+    return [
+        QueueSection(
+            section, counts[section], queue_page(user, section, cursor=cursors.get(section))
+        )
+        for section in QUEUE_SECTIONS
+    ]
+
+
+def queue_section_of(lead: Lead, user: AbstractBaseUser) -> str | None:
+    """The section of ``user``'s queue that ``lead`` is in now, if any."""
+    if lead.stage != Stage.MQL:
+        return None
+    if lead.owner_id is None:
+        return QUEUE_UNASSIGNED
+    return QUEUE_MINE if lead.owner_id == user.pk else None

@@ -4,6 +4,7 @@ activity, assigning owners. Stage changes live in ``leads.lifecycle``."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -13,7 +14,8 @@ from psycopg.types.json import Jsonb
 
 from leads.events import UnknownLeads, unknown_leads
 from leads.lifecycle import StageChange, lead_move_stage, stage_changes_write
-from leads.models import Company, Event, Lead, Stage, Touch
+from leads.models import Company, Event, Lead, Note, Stage, Touch
+from leads.permissions import lead_change_refusal, owner_change
 from leads.scoring.incremental import scoring_enqueue
 from leads.search import leads_search_write
 
@@ -95,25 +97,48 @@ def lead_create(
 
 @transaction.atomic
 def lead_update(*, lead: Lead, **fields) -> Lead:
-    """Change a lead's profile fields (not its stage, not its scores)."""
+    """Change a lead's profile fields (not its stage, not its scores). Only those fields are
+    written, so a stage move or a rescore committed since ``lead`` was read is kept."""
     _check_fields(fields)
     for name, value in fields.items():
         setattr(lead, name, value)
     lead.full_clean()
-    lead.save()
+    lead.save(update_fields=[*fields, "updated_at"])
     leads_search_write(Lead.objects.filter(pk=lead.pk))
     scoring_enqueue([lead.pk])
     return lead
 
 
+@dataclass(frozen=True)
+class Assigned:
+    """What ``leads_assign`` did: how many leads changed owner, and why others did not."""
+
+    changed: int
+    refusals: list[str] = field(default_factory=list)
+
+
 @transaction.atomic
-def leads_assign(*, lead_ids: Iterable[int], owner) -> int:
-    """Give these leads to ``owner`` (None: unassign). Returns how many changed."""
-    return (
-        Lead.objects.filter(pk__in=list(lead_ids))
-        .exclude(owner=owner)
-        .update(owner=owner, updated_at=timezone.now())
-    )
+def leads_assign(*, lead_ids: Iterable[int], owner, actor=None) -> Assigned:
+    """Give these leads to ``owner`` (None: unassign); leads that do not exist are skipped.
+
+    With ``actor`` (a person, not routing), each lead changes only if ``actor`` may make that
+    change (``leads.permissions``: a rep claims only unowned leads, managers and admins assign
+    any), judged on its owner as it is now: the leads are locked while they are read, so two
+    reps claiming one lead at once leave it with one of them, and the other told why."""
+    leads = Lead.objects.filter(pk__in=list(lead_ids)).exclude(owner=owner)
+    if actor is None:
+        return Assigned(leads.update(owner=owner, updated_at=timezone.now()))
+    allowed, refusals = [], []
+    locked = leads.select_for_update().order_by("pk")
+    for lead in locked.only("id", "owner", "email", "first_name", "last_name"):
+        change = owner_change(lead, actor, owner)
+        refusal = lead_change_refusal(lead, actor, change) if change else None
+        if refusal:
+            refusals.append(f"{lead}: {refusal}")
+        else:
+            allowed.append(lead.pk)
+    changed = Lead.objects.filter(pk__in=allowed).update(owner=owner, updated_at=timezone.now())
+    return Assigned(changed, refusals)
 
 
 def leads_recycle(*, leads: Iterable[Lead], actor, reason: str) -> tuple[int, list[str]]:
@@ -191,3 +216,20 @@ def touch_log(
     touch.full_clean()
     touch.save()
     return touch
+
+
+NOTE_MAX_LENGTH = 10_000
+
+
+@transaction.atomic
+def note_add(*, lead: Lead, author, body: str) -> Note:
+    """Add a note to a lead, for both teams; a blank or overlong note is refused."""
+    note = Note(lead=lead, author=author, body=body.strip())
+    if len(note.body) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {"body": f"A note holds at most {NOTE_MAX_LENGTH:,} characters; this one has "
+             f"{len(note.body):,}."}
+        )  # fmt: skip
+    note.full_clean()
+    note.save()
+    return note

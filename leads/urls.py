@@ -22,5 +22,7 @@ urlpatterns = [
     path("leads/<int:pk>/notes/", views.add_note, name="add_note"),
     path("companies/<int:pk>/", views.company, name="company"),
     path("queue/", views.queue, name="queue"),
+    path("queue/<int:pk>/accept/", views.queue_accept, name="queue_accept"),
+    path("queue/<int:pk>/recycle/", views.queue_recycle, name="queue_recycle"),
     path("leads/import/", include("leads.imports.urls")),
 ]

@@ -1,25 +1,36 @@
 """Pages of the leads app: the shared pipeline board, the lead list, the lead and company
-pages, and a rep's queue. Every stage change goes through ``leads.lifecycle``."""
+pages, and a rep's queue. Every stage change goes through ``leads.lifecycle``; every other change
+of a lead is judged by ``leads.permissions``, through ``selectors.lead_get_for_user``."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from django.contrib import messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from leads import selectors
 from leads.filters import LeadFilter
-from leads.forms import BulkActionForm, MoveForm, NoteForm, SqlChecklistForm, TouchForm
+from leads.forms import (
+    BulkActionForm,
+    MoveForm,
+    NoteForm,
+    RecycleForm,
+    SqlChecklistForm,
+    TouchForm,
+)
 from leads.imports.views import import_start
 from leads.lifecycle import allowed_targets, lead_move_stage
-from leads.models import Company, Lead, Note, Stage, StageTransition
+from leads.models import Company, Lead, Stage, StageTransition
+from leads.permissions import RULES, Change, change_refusals, role_may
 from leads.scoring.explain import (
     HistoryPoint,
     qualifying_transition,
@@ -29,7 +40,7 @@ from leads.scoring.explain import (
 )
 from leads.scoring.models import SQL_CHECKLIST_ITEMS
 from leads.scoring.qualification import sql_checklist_required
-from leads.services import lead_update, leads_assign, leads_recycle, touch_log
+from leads.services import lead_update, leads_assign, leads_recycle, note_add, touch_log
 from smarketing.access import role_required
 from smarketing.http import AuthenticatedHttpRequest
 from smarketing.roles import ALL_ROLES, SALES_ROLES, Role
@@ -209,16 +220,18 @@ def lead_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect("leads:list")
     query = request.GET.copy()
     query.pop("cursor", None)
+    bulk_form = BulkActionForm(user=request.user)
     context = {
         "filter": lead_filter,
         "page": page,
         "sort": sort,
         "sorts": [("score", "Score"), ("created", "Newest"), ("stage_changed", "Stage changed")],
-        "total": selectors.capped_count(leads)
-        if lead_filter.is_active
-        else selectors.StageCount(sum(selectors.stage_counts_all().values())),
+        "total": selectors.lead_list_total(
+            leads, filtered=lead_filter.is_active, stages=lead_filter.stages_alone
+        ),
         "query": query.urlencode(),
-        "bulk_form": BulkActionForm(),
+        "bulk_form": bulk_form,
+        "selectable": bool(bulk_form.fields["action"].choices),
         "can_import": import_start.access.allows(request.user),
         "first_page": not request.GET.get("cursor"),
     }
@@ -229,23 +242,28 @@ def lead_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(ALL_ROLES)
 @require_POST
 def bulk_action(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = BulkActionForm(request.POST)
+    form = BulkActionForm(request.POST, user=request.user)
     back = f"{reverse('leads:list')}?{request.POST.get('query', '')}"
     if not form.is_valid():
         messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
         return redirect(back)
     lead_ids = form.cleaned_data["leads"]
     if form.cleaned_data["action"] == BulkActionForm.ASSIGN:
-        changed = leads_assign(lead_ids=lead_ids, owner=form.cleaned_data["owner"])
-        messages.success(request, f"{changed} lead(s) assigned.")
+        assigned = leads_assign(
+            lead_ids=lead_ids, owner=form.cleaned_data["owner"], actor=request.user
+        )
+        changed, refusals = assigned.changed, assigned.refusals
+        messages.success(request, f"{intcomma(changed)} lead(s) assigned.")
     else:
         leads = Lead.objects.select_related("owner").filter(pk__in=lead_ids)
-        moved, refusals = leads_recycle(
+        changed, refusals = leads_recycle(
             leads=leads, actor=request.user, reason=form.cleaned_data["reason"]
         )
-        messages.success(request, f"{moved} lead(s) recycled.")
-        for refusal in refusals[:10]:
-            messages.warning(request, refusal)
+        messages.success(request, f"{intcomma(changed)} lead(s) recycled.")
+    for refusal in refusals[:10]:
+        messages.warning(request, refusal)
+    if len(refusals) > 10:
+        messages.warning(request, f"… and {intcomma(len(refusals) - 10)} more left unchanged.")
     return redirect(back)
 
 
@@ -255,7 +273,10 @@ def _activity_context(request, lead: Lead, *, touch_form=None, note_form=None) -
         "timeline": selectors.lead_timeline(lead),
         "touch_form": touch_form or TouchForm(),
         "note_form": note_form or NoteForm(),
-        "can_log_touches": log_touch.access.allows(request.user),
+        # What the user's role never does is not offered; what this lead's owner rules out is
+        # shown with the reason (``refusals``, by change).
+        "can_log_touches": role_may(request.user, Change.TOUCH),
+        "refusals": change_refusals(lead, request.user),
     }
 
 
@@ -274,15 +295,12 @@ def _activity_response(request, lead: Lead, *, failure: str, **forms) -> HttpRes
 @role_required(ALL_ROLES)
 @require_GET
 def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    try:
-        lead = selectors.lead_for_page(pk)
-    except Lead.DoesNotExist as missing:
-        raise Http404("No such lead.") from missing
+    lead = selectors.lead_get_for_user(request.user, pk, leads=selectors.leads_for_page())
     context = {
         **_activity_context(request, lead),
         "move_form": MoveForm(initial={"expected_stage": lead.stage}),
         "targets": allowed_targets(lead, request.user),
-        "can_confirm_checklist": sql_checklist.access.allows(request.user),
+        "can_confirm_checklist": role_may(request.user, Change.CHECKLIST),
     }
     return render(request, "leads/detail.html", context)
 
@@ -307,7 +325,8 @@ def _sparkline(history: list[HistoryPoint], width: int = 270, height: int = 48) 
 @require_GET
 def score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Why this score: the lazily loaded card of the lead page (HTMX), or a page of its own."""
-    lead = get_object_or_404(Lead.objects.select_related("scoring_model"), pk=pk)
+    leads = Lead.objects.select_related("scoring_model")
+    lead = selectors.lead_get_for_user(request.user, pk, leads=leads)
     context = {
         "lead": lead,
         "explanation": score_explanation(lead),
@@ -322,18 +341,18 @@ def score(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def transition_why(request: AuthenticatedHttpRequest, pk: int, transition_pk: int) -> HttpResponse:
     """Why a rule moved the lead: the transition's snapshot, recomputed rule by rule."""
-    transition = get_object_or_404(
-        StageTransition.objects.select_related("lead"), pk=transition_pk, lead_id=pk
-    )
-    context = {"lead": transition.lead, "why": transition_explanation(transition)}
+    lead = selectors.lead_get_for_user(request.user, pk)
+    transition = get_object_or_404(StageTransition, pk=transition_pk, lead=lead)
+    transition.lead = lead
+    context = {"lead": lead, "why": transition_explanation(transition)}
     template = "leads/transition.html#why" if request.htmx else "leads/transition.html"
     return render(request, template, context)
 
 
-@role_required(SALES_ROLES, Role.ADMIN)
+@role_required(RULES[Change.CHECKLIST].roles)
 @require_POST
 def sql_checklist(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    lead = get_object_or_404(Lead, pk=pk)
+    lead = selectors.lead_get_for_user(request.user, pk, for_change=Change.CHECKLIST)
     form = SqlChecklistForm(request.POST, items=sql_checklist_required())
     if form.is_valid():
         lead_update(lead=lead, **form.cleaned_data)
@@ -341,10 +360,10 @@ def sql_checklist(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect(lead)
 
 
-@role_required(SALES_ROLES, Role.ADMIN)
+@role_required(RULES[Change.TOUCH].roles)
 @require_POST
 def log_touch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    lead = get_object_or_404(Lead, pk=pk)
+    lead = selectors.lead_get_for_user(request.user, pk, for_change=Change.TOUCH)
     form = TouchForm(request.POST)
     if form.is_valid():
         touch_log(lead=lead, by=request.user, **form.cleaned_data)
@@ -354,13 +373,13 @@ def log_touch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(ALL_ROLES)
+@role_required(RULES[Change.NOTE].roles)
 @require_POST
 def add_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    lead = get_object_or_404(Lead, pk=pk)
+    lead = selectors.lead_get_for_user(request.user, pk, for_change=Change.NOTE)
     form = NoteForm(request.POST)
     if form.is_valid():
-        Note.objects.create(lead=lead, author=request.user, body=form.cleaned_data["body"])
+        note_add(lead=lead, author=request.user, body=form.cleaned_data["body"])
         form = None
     return _activity_response(request, lead, note_form=form, failure="The note is empty.")
 
@@ -369,17 +388,116 @@ def add_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def company(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company, pk=pk)
-    context = {
-        "company": company,
-        "summary": selectors.company_summary(company),
-        "leads": selectors.company_leads(company),
-        "stage_labels": dict(Stage.choices),
-    }
+    cursor = request.GET.get("cursor")
+    try:
+        page = selectors.company_leads_page(company, cursor=cursor)
+    except ValidationError as error:
+        return _broken_page_link(request, error, company.get_absolute_url())
+    context = {"company": company, "page": page, "first_page": not cursor}
+    if request.htmx and cursor:
+        return render(request, "leads/company.html#more", context)
+    context |= {"summary": selectors.company_summary(company), "stage_labels": dict(Stage.choices)}
     return render(request, "leads/company.html", context)
 
 
-@role_required(SALES_ROLES, Role.ADMIN)
+def _broken_page_link(request, error: ValidationError, back: str) -> HttpResponse:
+    """A cursor that does not decode: a 400 for "load more", a message on the first page."""
+    if request.htmx:
+        return HttpResponse(" ".join(error.messages), status=400)
+    messages.error(request, " ".join(error.messages))
+    return redirect(back)
+
+
+# --- my queue ----------------------------------------------------------------------------------
+
+QUEUE_ROLES = (SALES_ROLES, Role.ADMIN)
+
+
+@role_required(*QUEUE_ROLES)
 @require_GET
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    mine, unassigned = selectors.queue_for(request.user)
-    return render(request, "leads/queue.html", {"mine": mine, "unassigned": unassigned})
+    """The rep's MQLs and the unassigned ones. ``?section=…&cursor=…`` pages one section: the
+    rows after the cursor for "load more" (HTMX), or the page with that section moved on."""
+    section, cursor = request.GET.get("section"), request.GET.get("cursor")
+    if section is not None and section not in selectors.QUEUE_SECTIONS:
+        raise Http404("No such part of the queue.")
+    try:
+        if request.htmx and section:
+            page = selectors.queue_page(request.user, section, cursor=cursor)
+            return render(request, "leads/queue.html#more", {"section": section, "page": page})
+        sections = selectors.queue_for(request.user, cursors={section: cursor} if section else None)
+    except ValidationError as error:
+        return _broken_page_link(request, error, reverse("leads:queue"))
+    return render(request, "leads/queue.html", {"sections": sections, "paged": section})
+
+
+@role_required(*QUEUE_ROLES)
+@require_POST
+def queue_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Accept an MQL from the queue: it moves to SAL, and an unowned one becomes the rep's."""
+    lead = selectors.lead_get_for_user(request.user, pk, leads=selectors.leads_for_cards())
+    return _queue_move(request, lead, Stage.SAL, reason="")
+
+
+@role_required(*QUEUE_ROLES)
+@require_POST
+def queue_recycle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Recycle an MQL from the queue, back to marketing's nurture, with the reason."""
+    lead = selectors.lead_get_for_user(request.user, pk, leads=selectors.leads_for_cards())
+    form = RecycleForm(request.POST)
+    if not form.is_valid():
+        refusal = " ".join(message for errors in form.errors.values() for message in errors)
+        return _queue_response(request, lead, refusal=refusal)
+    return _queue_move(request, lead, Stage.RECYCLED, reason=form.cleaned_data["reason"])
+
+
+def _queue_move(request, lead: Lead, to_stage: Stage, *, reason: str) -> HttpResponse:
+    if lead.stage != Stage.MQL:
+        refusal = f"{lead} is no longer an MQL: it moved to {lead.get_stage_display()}."
+        return _queue_response(request, lead, refusal=refusal)
+    try:
+        lead_move_stage(lead=lead, to_stage=to_stage, actor=request.user, reason=reason)
+    except ValidationError as refused:
+        # Read it again: whatever refused the move (another rep, another stage) shows.
+        lead = selectors.lead_get_for_user(request.user, lead.pk, leads=selectors.leads_for_cards())
+        return _queue_response(request, lead, refusal=" ".join(refused.messages))
+    if to_stage == Stage.SAL:
+        done = f"Accepted {lead}: in SAL now, owned by {_owner_name(lead, request.user)}."
+    else:
+        done = f"Recycled {lead}: back to marketing, with your reason."
+    return _queue_response(request, lead, done=done)
+
+
+def _owner_name(lead: Lead, user) -> str:
+    if lead.owner_id == user.pk:
+        return "you"
+    return lead.owner.get_full_name() or lead.owner.username
+
+
+def _queue_response(request, lead: Lead, *, done: str = "", refusal: str = "") -> HttpResponse:
+    """After accepting or recycling from the queue. With HTMX: the row again if the lead is
+    still in the section it was shown in (with the refusal beside it), else nothing, which
+    removes it; both counts out of band, and the message as a toast, seen wherever the page is
+    scrolled. Without: back, with the message."""
+    if not request.htmx:
+        if refusal:
+            messages.error(request, refusal)
+        else:
+            messages.success(request, done)
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = reverse("leads:queue")
+        return redirect(back)
+    shown_in = request.POST.get("section")
+    context = {
+        "lead": lead,
+        "queue_section": shown_in,
+        "keep": selectors.queue_section_of(lead, request.user) == shown_in,
+        "row_refusal": refusal,
+        "counts": selectors.queue_counts(request.user),
+    }
+    response = render(request, "leads/queue.html#acted", context)
+    message = {"message": refusal or done, "kind": "danger" if refusal else "success"}
+    return trigger_client_event(response, "showMessage", message)

@@ -24,5 +24,7 @@
     const status = event.detail.xhr.status;
     toast(status === 403 ? "Your role does not allow this." : `The server answered ${status}. Please try again.`);
   });
+  // What the server says of an HTMX action (HX-Trigger: {"showMessage": {"message", "kind"}}).
+  document.addEventListener("showMessage", (event) => toast(event.detail.message, event.detail.kind));
   document.addEventListener("htmx:sendError", () => toast("The portal cannot be reached. Check your connection."));
 })();

@@ -513,3 +513,135 @@ def test_the_timeline_shows_a_leads_history_newest_first(as_rep, rep):
     rows = as_rep.get(lead_url(lead, "timeline")).json()
     assert [row["kind"] for row in rows] == ["note", "event"]
     assert rows[0]["note"]["body"] == "Called back" and rows[0]["event"] is None
+
+
+# --- who may change what -----------------------------------------------------------------------
+
+
+def test_a_rep_cannot_take_another_reps_lead_and_so_cannot_accept_it(as_rep, rep, other_rep):
+    lead = LeadFactory(stage=Stage.MQL, owner=other_rep)
+    response = as_rep.patch(lead_url(lead), {"owner": rep.pk}, content_type="application/json")
+    assert response.status_code == 403
+    assert response.json() == {
+        "errors": {
+            "detail": [
+                "This lead belongs to another rep; only a manager or an admin may reassign it."
+            ]
+        }
+    }
+    accept = as_rep.post(lead_url(lead, "stage"), {"stage": "sal"}, content_type="application/json")
+    assert accept.status_code == 409
+    lead.refresh_from_db()
+    assert (lead.owner, lead.stage) == (other_rep, Stage.MQL)
+
+
+def test_a_rep_takes_an_unowned_lead_but_does_not_give_theirs_away(as_rep, rep, other_rep):
+    lead = LeadFactory(stage=Stage.LEAD)
+    taken = as_rep.patch(lead_url(lead), {"owner": rep.pk}, content_type="application/json")
+    assert taken.status_code == 200, taken.json()
+    assert taken.json()["owner"]["id"] == rep.pk
+    for owner in (None, other_rep.pk):
+        given = as_rep.patch(lead_url(lead), {"owner": owner}, content_type="application/json")
+        assert given.status_code == 403
+        assert given.json()["errors"]["detail"] == [
+            "Only managers and admins give leads to others or unassign them."
+        ]
+    lead.refresh_from_db()
+    assert lead.owner == rep
+
+
+@pytest.mark.parametrize("manager", ["sales_manager", "marketing_manager", "admin_user"])
+def test_managers_and_admins_reassign_any_lead(client_for, request, manager, rep, other_rep):
+    lead = LeadFactory(owner=other_rep)
+    client = client_for(request.getfixturevalue(manager))
+    response = client.patch(lead_url(lead), {"owner": rep.pk}, content_type="application/json")
+    assert response.status_code == 200, response.json()
+    lead.refresh_from_db()
+    assert lead.owner == rep
+
+
+def test_marketing_edits_profiles_but_neither_assigns_nor_ticks_the_checklist(
+    as_marketer, rep, other_rep
+):
+    lead = LeadFactory(owner=other_rep, job_title="CTO")
+    edited = as_marketer.patch(
+        lead_url(lead), {"job_title": "CEO"}, content_type="application/json"
+    )
+    assert edited.status_code == 200, edited.json()
+    for body, message in (
+        ({"owner": rep.pk}, "Only managers and admins give leads to others or unassign them."),
+        (
+            {"job_title": "CFO", "budget_confirmed": True},
+            "Only sales reps, sales managers and admins may confirm the SQL checklist.",
+        ),
+    ):
+        response = as_marketer.patch(lead_url(lead), body, content_type="application/json")
+        assert response.status_code == 403
+        assert response.json() == {"errors": {"detail": [message]}}
+    lead.refresh_from_db()
+    assert (lead.job_title, lead.owner, lead.budget_confirmed) == ("CEO", other_rep, False)
+
+
+def test_a_rep_edits_only_leads_that_are_theirs_or_nobodys(as_rep, other_rep):
+    lead = LeadFactory(owner=other_rep, job_title="CTO")
+    refused = as_rep.patch(lead_url(lead), {"job_title": "CEO"}, content_type="application/json")
+    assert refused.status_code == 403
+    assert "belongs to another rep" in refused.json()["errors"]["detail"][0]
+    # The same values change nothing, so they need no permission (a client sends back what it read).
+    same = as_rep.patch(lead_url(lead), {"job_title": "CTO"}, content_type="application/json")
+    assert same.status_code == 200
+    lead.refresh_from_db()
+    assert lead.job_title == "CTO"
+
+
+def test_an_owner_must_be_an_active_sales_user(client_for, sales_manager, marketer):
+    lead = LeadFactory()
+    response = client_for(sales_manager).patch(
+        lead_url(lead), {"owner": marketer.pk}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": {"owner": [f"No active sales user has the id {marketer.pk}."]}
+    }
+
+
+def test_a_new_lead_is_given_an_owner_by_the_same_rules(as_rep, rep, other_rep):
+    refused = as_rep.post(
+        LEADS, {"email": "a@acme.com", "owner": other_rep.pk}, content_type="application/json"
+    )
+    assert refused.status_code == 403
+    assert not Lead.objects.exists()
+    mine = as_rep.post(
+        LEADS, {"email": "a@acme.com", "owner": rep.pk}, content_type="application/json"
+    )
+    assert mine.status_code == 201, mine.json()
+    assert Lead.objects.get().owner == rep
+
+
+def test_a_rep_logs_touches_only_on_leads_that_are_theirs_or_nobodys(as_rep, other_rep):
+    lead = LeadFactory(owner=other_rep)
+    response = as_rep.post(
+        lead_url(lead, "touches"),
+        {"kind": "call", "outcome": "connected"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert response.json()["errors"]["detail"] == [
+        "This lead belongs to another rep; only its owner, a sales manager or an admin may log "
+        "touches on it."
+    ]
+    assert not Touch.objects.exists()
+    note = as_rep.post(
+        lead_url(lead, "notes"), {"body": "Saw them at the fair."}, content_type="application/json"
+    )
+    assert note.status_code == 201
+
+
+def test_the_touches_of_a_missing_lead_are_a_404(as_rep):
+    missing = reverse("api:lead-touches", args=[999_999])
+    assert as_rep.get(missing).status_code == 404
+    response = as_rep.post(
+        missing, {"kind": "call", "outcome": "connected"}, content_type="application/json"
+    )
+    assert response.status_code == 404
+    assert list(response.json()["errors"]) == ["detail"]

@@ -1,7 +1,9 @@
 """The pipeline board, the lead list, the lead and company pages, as a rep and a marketer
 use them."""
 
+import html
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -353,9 +355,13 @@ def test_the_company_page_sums_its_leads(client_for, rep):
 def test_my_queue_lists_my_mqls_then_unassigned(client_for, rep, other_rep):
     mine = LeadFactory(stage=Stage.MQL, owner=rep)
     LeadFactory(stage=Stage.MQL, owner=other_rep)
+    LeadFactory(stage=Stage.SAL, owner=rep)
     free = LeadFactory(stage=Stage.MQL)
     response = client_for(rep).get(reverse("leads:queue"))
-    assert response.context["mine"] == [mine] and response.context["unassigned"] == [free]
+    sections = {section.name: section.page.items for section in response.context["sections"]}
+    assert sections == {"mine": [mine], "unassigned": [free]}
+    page = " ".join(response.content.decode().split())
+    assert "1 open MQL of yours" in page and "1 unassigned MQL<" in page
 
 
 # Query budgets: the same number of queries for 10 rows as for 500.
@@ -427,3 +433,338 @@ def test_marketers_cannot_confirm_the_sql_checklist(client_for, marketer):
 def test_the_import_button_shows_only_to_those_who_may_import(client_for, rep, marketer):
     assert "Import CSV" not in client_for(rep).get(reverse("leads:list")).content.decode()
     assert "Import CSV" in client_for(marketer).get(reverse("leads:list")).content.decode()
+
+
+def test_the_list_filters_by_stage_and_the_board_does_not_offer_it(client_for, rep):
+    mql, _ = LeadFactory(stage=Stage.MQL), LeadFactory(stage=Stage.LEAD)
+    client = client_for(rep)
+    response = client.get(reverse("leads:list"), {"stage": "mql"})
+    assert [lead.pk for lead in response.context["page"].items] == [mql.pk]
+    assert '<option value="mql" selected>MQL</option>' in response.content.decode()
+    assert "1 lead<" in " ".join(response.content.decode().split())
+    everything = client.get(reverse("leads:list"), {"stage": ""})
+    assert len(everything.context["page"].items) == 2
+    assert 'name="stage"' not in client.get(reverse("leads:board")).content.decode()
+
+
+# --- who may change what: the bulk form and the lead page ----------------------------------
+
+
+def test_the_bulk_form_offers_only_what_the_role_may_do(client_for, rep, sales_manager, marketer):
+    LeadFactory()
+    as_rep = client_for(rep).get(reverse("leads:list")).content.decode()
+    assert "Assign selected to me" in as_rep and "Nobody (unassign)" not in as_rep
+    as_manager = client_for(sales_manager).get(reverse("leads:list")).content.decode()
+    assert "Assign selected to…" in as_manager and "Nobody (unassign)" in as_manager
+    as_marketer = client_for(marketer).get(reverse("leads:list")).content.decode()
+    assert 'id="bulk-form"' not in as_marketer and 'name="leads"' not in as_marketer
+
+
+def test_a_rep_cannot_take_another_reps_leads_in_bulk(client_for, rep, other_rep):
+    theirs, free = LeadFactory(owner=other_rep), LeadFactory()
+    response = client_for(rep).post(
+        reverse("leads:bulk"),
+        {"action": "assign", "leads": [theirs.pk, free.pk], "owner": rep.pk},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "1 lead(s) assigned." in page and "belongs to another rep" in page
+    assert Lead.objects.get(pk=theirs.pk).owner == other_rep
+    assert Lead.objects.get(pk=free.pk).owner == rep
+    to_someone = client_for(rep).post(
+        reverse("leads:bulk"),
+        {"action": "assign", "leads": [free.pk], "owner": other_rep.pk},
+        follow=True,
+    )
+    assert "You may take leads only for yourself" in to_someone.content.decode()
+    assert Lead.objects.get(pk=free.pk).owner == rep
+
+
+def test_marketers_do_not_assign_owners(client_for, marketer, rep):
+    lead = LeadFactory()
+    response = client_for(marketer).post(
+        reverse("leads:bulk"),
+        {"action": "assign", "leads": [lead.pk], "owner": rep.pk},
+        follow=True,
+    )
+    assert "Your role may not assign leads." in response.content.decode()
+    assert Lead.objects.get(pk=lead.pk).owner is None
+
+
+def test_a_rep_on_another_reps_lead_sees_why_they_cannot_log_or_tick(client_for, rep, other_rep):
+    lead = LeadFactory(stage=Stage.SAL, owner=other_rep)
+    page = client_for(rep).get(lead.get_absolute_url()).content.decode()
+    assert reverse("leads:log_touch", args=[lead.pk]) not in page
+    assert reverse("leads:sql_checklist", args=[lead.pk]) not in page
+    assert "only its owner, a sales manager or an admin may log touches on it." in page
+    assert "only its owner, a sales manager or an admin may confirm its SQL checklist." in page
+    assert reverse("leads:add_note", args=[lead.pk]) in page
+
+
+@pytest.mark.parametrize("whose", ["mine", "unowned"])
+def test_a_rep_on_their_own_or_an_unowned_lead_has_every_form(client_for, rep, whose):
+    lead = LeadFactory(stage=Stage.SAL, owner=rep if whose == "mine" else None)
+    page = client_for(rep).get(lead.get_absolute_url()).content.decode()
+    for name in ("log_touch", "sql_checklist", "add_note"):
+        assert reverse(f"leads:{name}", args=[lead.pk]) in page
+
+
+def test_a_sales_manager_works_any_reps_lead(client_for, sales_manager, other_rep):
+    lead = LeadFactory(stage=Stage.SAL, owner=other_rep)
+    client = client_for(sales_manager)
+    page = client.get(lead.get_absolute_url()).content.decode()
+    assert reverse("leads:log_touch", args=[lead.pk]) in page
+    client.post(
+        reverse("leads:log_touch", args=[lead.pk]), {"kind": "call", "outcome": "connected"}
+    )
+    assert Touch.objects.get(lead=lead).by == sales_manager
+
+
+def test_a_rep_posting_a_touch_or_the_checklist_on_another_reps_lead_is_refused(
+    client_for, rep, other_rep
+):
+    lead = LeadFactory(stage=Stage.SAL, owner=other_rep)
+    client = client_for(rep)
+    touch = client.post(
+        reverse("leads:log_touch", args=[lead.pk]), {"kind": "call", "outcome": "connected"}
+    )
+    assert touch.status_code == 403
+    assert "This lead belongs to another rep" in touch.content.decode()
+    checklist = client.post(
+        reverse("leads:sql_checklist", args=[lead.pk]), {"budget_confirmed": "on"}
+    )
+    assert checklist.status_code == 403
+    lead.refresh_from_db()
+    assert not Touch.objects.exists() and not lead.budget_confirmed
+
+
+def test_a_missing_lead_is_a_404_on_every_lead_page(client_for, rep):
+    client = client_for(rep)
+    assert client.get(reverse("leads:detail", args=[999_999])).status_code == 404
+    assert client.get(reverse("leads:score", args=[999_999])).status_code == 404
+    assert client.post(reverse("leads:add_note", args=[999_999]), {"body": "x"}).status_code == 404
+    assert client.post(reverse("leads:queue_accept", args=[999_999])).status_code == 404
+
+
+# --- my queue --------------------------------------------------------------------------------
+
+
+def _mqls(count: int, prefix: str = "mql", **fields) -> list[Lead]:
+    """``count`` MQLs written at once, with scores that tie (the id settles the order)."""
+    return Lead.objects.bulk_create(
+        Lead(email=f"{prefix}{n}@example.com", first_name="Queue", last_name=f"{prefix}{n}",
+             stage=Stage.MQL, total_score=n % 37, **fields)
+        for n in range(count)
+    )  # fmt: skip
+
+
+ROW = re.compile(r'<tr id="row-(\d+)"')
+
+
+def _more_link(page: str, section: str) -> str | None:
+    found = re.search(rf'href="(/queue/\?section={section}&amp;cursor=[^"]+)"', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+def test_a_queue_of_2500_unassigned_mqls_pages_to_its_end_with_exact_counts(client_for, rep):
+    unassigned = _mqls(2_500)
+    _mqls(3, prefix="mine", owner=rep)
+    client = client_for(rep)
+    response = client.get(reverse("leads:queue"))
+    page = " ".join(response.content.decode().split())
+    assert "2,500 unassigned MQLs" in page and "3 open MQLs of yours" in page
+    seen = [int(pk) for pk in ROW.findall(page.split('id="queue-unassigned"')[1])]
+    link = _more_link(page, "unassigned")
+    # The link works without JavaScript: the page with the section moved on.
+    plain = client.get(link).content.decode()
+    assert "Back to the top of the queue" in plain
+    second_page = [int(pk) for pk in ROW.findall(plain.split('id="queue-unassigned"')[1])]
+    while link:
+        more = client.get(link, headers={"HX-Request": "true"})
+        assert more.status_code == 200
+        rows = more.content.decode()
+        seen += [int(pk) for pk in ROW.findall(rows)]
+        link = _more_link(rows, "unassigned")
+    expected = sorted(unassigned, key=lambda lead: (-lead.total_score, -lead.pk))
+    assert seen == [lead.pk for lead in expected]
+    assert second_page == seen[50:100]
+
+
+@pytest.mark.parametrize("rows", [10, 500])
+def test_queue_query_count_does_not_grow_with_its_mqls(
+    client_for, rep, django_assert_max_num_queries, rows
+):
+    _mqls(rows)
+    _mqls(rows, prefix="mine", owner=rep)
+    client = client_for(rep)
+    # The session, its user, the user's roles; the two sections' counts (index only) and
+    # their pages (each with company, owner and persona joined).
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("leads:queue"))
+    assert response.status_code == 200
+    page = " ".join(response.content.decode().split())
+    assert f"{rows:,} unassigned MQLs" in page and f"{rows:,} open MQLs of yours" in page
+    assert len(ROW.findall(page)) == 2 * min(rows, 50)
+
+
+def test_accepting_from_the_queue_takes_the_mql_and_updates_the_counts(client_for, rep):
+    lead, other = _mqls(2)
+    response = client_for(rep).post(
+        reverse("leads:queue_accept", args=[lead.pk]),
+        {"section": "unassigned"},
+        headers={"HX-Request": "true"},
+    )
+    page = " ".join(response.content.decode().split())
+    assert f'id="row-{lead.pk}"' not in page  # the row leaves the queue
+    assert (
+        'id="queue-count-unassigned" data-testid="queue-count-unassigned" hx-swap-oob="true">1 unassigned MQL<'
+        in page
+    )
+    assert 'hx-swap-oob="true">0 open MQLs of yours<' in page
+    assert json.loads(response["HX-Trigger"]) == {
+        "showMessage": {"message": f"Accepted {lead}: in SAL now, owned by you.", "kind": "success"}
+    }
+    lead.refresh_from_db()
+    assert (lead.stage, lead.owner) == (Stage.SAL, rep)
+    assert StageTransition.objects.get(lead=lead, to_stage=Stage.SAL).actor == rep
+
+
+def test_accepting_without_javascript_comes_back_with_a_message(client_for, rep):
+    (lead,) = _mqls(1)
+    response = client_for(rep).post(
+        reverse("leads:queue_accept", args=[lead.pk]),
+        {"section": "unassigned", "next": "/queue/"},
+        follow=True,
+    )
+    assert response.redirect_chain == [("/queue/", 302)]
+    assert f"Accepted {lead}" in response.content.decode()
+    assert Lead.objects.get(pk=lead.pk).stage == Stage.SAL
+
+
+def test_the_queue_does_not_send_anyone_to_another_site(client_for, rep):
+    (lead,) = _mqls(1)
+    response = client_for(rep).post(
+        reverse("leads:queue_recycle", args=[lead.pk]),
+        {"section": "unassigned", "reason": "Student", "next": "https://evil.example/"},
+    )
+    assert response["Location"] == reverse("leads:queue")
+
+
+def test_recycling_from_the_queue_needs_a_reason(client_for, rep):
+    (lead,) = _mqls(1, owner=rep)
+    client = client_for(rep)
+    url = reverse("leads:queue_recycle", args=[lead.pk])
+    refused = client.post(url, {"section": "mine", "reason": " "}, headers={"HX-Request": "true"})
+    page = refused.content.decode()
+    assert f'id="row-{lead.pk}"' in page and "Say why the lead goes back to marketing." in page
+    assert json.loads(refused["HX-Trigger"])["showMessage"]["kind"] == "danger"
+    assert Lead.objects.get(pk=lead.pk).stage == Stage.MQL
+    done = client.post(
+        url, {"section": "mine", "reason": "A student"}, headers={"HX-Request": "true"}
+    )
+    assert f'id="row-{lead.pk}"' not in done.content.decode()
+    transition = StageTransition.objects.get(lead=lead, to_stage=Stage.RECYCLED)
+    assert (transition.reason, transition.actor) == ("A student", rep)
+
+
+def test_accepting_an_mql_another_rep_took_meanwhile_says_why_and_drops_the_row(
+    client_for, rep, other_rep
+):
+    (lead,) = _mqls(1)
+    Lead.objects.filter(pk=lead.pk).update(owner=other_rep)
+    response = client_for(rep).post(
+        reverse("leads:queue_accept", args=[lead.pk]),
+        {"section": "unassigned"},
+        headers={"HX-Request": "true"},
+    )
+    page = response.content.decode()
+    assert json.loads(response["HX-Trigger"])["showMessage"] == {
+        "message": "This lead belongs to another rep.",
+        "kind": "danger",
+    }
+    assert f'id="row-{lead.pk}"' not in page
+    lead.refresh_from_db()
+    assert (lead.stage, lead.owner) == (Stage.MQL, other_rep)
+
+
+def test_an_mql_accepted_elsewhere_meanwhile_leaves_the_queue_with_a_message(client_for, rep):
+    (lead,) = _mqls(1, owner=rep)
+    Lead.objects.filter(pk=lead.pk).update(stage=Stage.SAL)
+    response = client_for(rep).post(
+        reverse("leads:queue_recycle", args=[lead.pk]),
+        {"section": "mine", "reason": "Student"},
+        headers={"HX-Request": "true"},
+    )
+    message = json.loads(response["HX-Trigger"])["showMessage"]["message"]
+    assert message == f"{lead} is no longer an MQL: it moved to SAL."
+    assert f'id="row-{lead.pk}"' not in response.content.decode()
+    assert Lead.objects.get(pk=lead.pk).stage == Stage.SAL
+
+
+def test_marketers_have_no_queue_to_accept_from(client_for, marketer):
+    (lead,) = _mqls(1)
+    assert (
+        client_for(marketer).post(reverse("leads:queue_accept", args=[lead.pk])).status_code == 403
+    )
+    assert Lead.objects.get(pk=lead.pk).stage == Stage.MQL
+
+
+def test_a_broken_queue_link_gets_a_message_or_a_400(client_for, rep):
+    client = client_for(rep)
+    url = reverse("leads:queue")
+    plain = client.get(url, {"section": "unassigned", "cursor": "%%%"}, follow=True)
+    assert "This page link is no longer valid." in plain.content.decode()
+    htmx = client.get(
+        url, {"section": "unassigned", "cursor": "%%%"}, headers={"HX-Request": "true"}
+    )
+    assert htmx.status_code == 400
+    assert client.get(url, {"section": "elsewhere"}).status_code == 404
+
+
+# --- company page ----------------------------------------------------------------------------
+
+
+def test_the_company_page_shows_all_its_leads_with_exact_numbers(client_for, rep):
+    company = CompanyFactory(name="Acme")
+    leads = Lead.objects.bulk_create(
+        Lead(email=f"acme{n}@example.com", company=company, total_score=n % 50,
+             engagement_score=10, stage=Stage.MQL if n % 2 else Stage.LEAD)
+        for n in range(1_234)
+    )  # fmt: skip
+    client = client_for(rep)
+    response = client.get(company.get_absolute_url())
+    page = " ".join(response.content.decode().split())
+    assert 'data-testid="company-leads">1,234<' in page
+    assert 'data-testid="company-engagement">12,340<' in page
+    assert "MQL: 617" in page and "Lead: 617" in page
+    seen = [int(pk) for pk in ROW.findall(page)]
+    link = re.search(r'href="(/companies/\d+/\?cursor=[^"]+)"', page)
+    while link:
+        more = client.get(html.unescape(link.group(1)), headers={"HX-Request": "true"})
+        seen += [int(pk) for pk in ROW.findall(more.content.decode())]
+        link = re.search(r'href="(/companies/\d+/\?cursor=[^"]+)"', more.content.decode())
+    assert seen == [lead.pk for lead in sorted(leads, key=lambda row: (-row.total_score, -row.pk))]
+
+
+@pytest.mark.parametrize("rows", [10, 500])
+def test_company_page_query_count_does_not_grow_with_its_leads(
+    client_for, rep, django_assert_max_num_queries, rows
+):
+    company = CompanyFactory()
+    Lead.objects.bulk_create(
+        Lead(email=f"c{n}@example.com", company=company, total_score=n) for n in range(rows)
+    )
+    client = client_for(rep)
+    # The session, its user, the roles; the company; its leads grouped by stage, its recent
+    # events; a page of its leads.
+    with django_assert_max_num_queries(7):
+        response = client.get(company.get_absolute_url())
+    assert response.status_code == 200
+    assert f'data-testid="company-leads">{rows:,}<' in response.content.decode()
+    assert len(ROW.findall(response.content.decode())) == min(rows, 50)
+
+
+def test_scores_and_counts_are_written_with_thousands_separators(client_for, rep):
+    LeadFactory(stage=Stage.MQL, total_score=1_234)
+    page = client_for(rep).get(reverse("leads:list")).content.decode()
+    assert "Score </span>1,234<span" in page

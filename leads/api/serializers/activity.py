@@ -8,6 +8,7 @@ from leads.api.serializers.common import UserSummarySerializer
 from leads.api.serializers.events import EventOutputSerializer
 from leads.api.serializers.leads import TransitionOutputSerializer
 from leads.models import TouchKind, TouchOutcome
+from leads.services import NOTE_MAX_LENGTH
 
 # --- touches and notes -------------------------------------------------------------------------
 
@@ -29,7 +30,7 @@ class TouchOutputSerializer(serializers.Serializer):
 
 
 class NoteInputSerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=10_000)
+    body = serializers.CharField(max_length=NOTE_MAX_LENGTH)
 
 
 class NoteOutputSerializer(serializers.Serializer):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
 from rest_framework import serializers
 
 from leads.api.serializers.common import (
@@ -14,6 +13,7 @@ from leads.api.serializers.common import (
 )
 from leads.api.serializers.companies import CompanyReferenceField
 from leads.models import Lead, Stage
+from leads.permissions import owner_candidates
 from leads.services import LEAD_EDITABLE_FIELDS
 
 
@@ -86,7 +86,11 @@ class LeadUpdateInputSerializer(serializers.ModelSerializer):
 
     company = CompanyReferenceField(required=False, allow_null=True)
     owner = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+        queryset=owner_candidates(),
+        required=False,
+        allow_null=True,
+        help_text="A sales user's id, or null to unassign. Who may set it: see the operation.",
+        error_messages={"does_not_exist": "No active sales user has the id {pk_value}."},
     )
     original_channel = ChannelField(required=False, allow_blank=True)
     latest_channel = ChannelField(required=False, allow_blank=True)

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from leads.api import serializers
-from leads.api.views.common import INVALID, NOT_FOUND, READ
+from leads.api.views.common import FORBIDDEN, INVALID, NOT_FOUND, READ
 from leads.models import Lead, Note, Touch
-from leads.services import touch_log
+from leads.permissions import RULES, Change
+from leads.selectors import lead_get_for_user
+from leads.services import note_add, touch_log
 from smarketing.access import WriteAccessMixin, roles
 from smarketing.api.errors import service_errors
 from smarketing.api.pagination import KeysetPagination
-from smarketing.roles import SALES_ROLES, Role
+
+# What the permission checks of a lead read: whose it is.
+OWNED = Lead.objects.only("id", "owner")
 
 
 class LeadTouchesView(WriteAccessMixin, GenericAPIView):
     filter_backends: list = []
     access = READ
-    write_access = roles(SALES_ROLES, Role.ADMIN)
+    write_access = roles(RULES[Change.TOUCH].roles)
     pagination_class = KeysetPagination
     keyset_orders = {"newest": ("-at", "-id")}
 
@@ -31,7 +34,7 @@ class LeadTouchesView(WriteAccessMixin, GenericAPIView):
         tags=["touches and notes"],
     )
     def get(self, request, lead_id: int):
-        lead = get_object_or_404(Lead.objects.only("id"), pk=lead_id)
+        lead = lead_get_for_user(request.user, lead_id, leads=Lead.objects.only("id"))
         touches = self.paginate_queryset(Touch.objects.filter(lead=lead).select_related("by"))
         return self.get_paginated_response(
             serializers.TouchOutputSerializer(touches, many=True).data
@@ -39,9 +42,15 @@ class LeadTouchesView(WriteAccessMixin, GenericAPIView):
 
     @extend_schema(
         summary="Log a sales touch",
-        description="For sales and admins; recorded as made by the caller.",
+        description="For sales and admins; recorded as made by the caller. A sales rep logs "
+        "touches only on leads that are theirs or nobody's (403 otherwise).",
         request=serializers.TouchInputSerializer,
-        responses={201: serializers.TouchOutputSerializer, 400: INVALID, 404: NOT_FOUND},
+        responses={
+            201: serializers.TouchOutputSerializer,
+            400: INVALID,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
         examples=[
             OpenApiExample(
                 "A call that booked a meeting",
@@ -52,7 +61,7 @@ class LeadTouchesView(WriteAccessMixin, GenericAPIView):
         tags=["touches and notes"],
     )
     def post(self, request, lead_id: int):
-        lead = get_object_or_404(Lead.objects.only("id"), pk=lead_id)
+        lead = lead_get_for_user(request.user, lead_id, for_change=Change.TOUCH, leads=OWNED)
         serializer = serializers.TouchInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         with service_errors():
@@ -74,12 +83,13 @@ class LeadNotesView(GenericAPIView):
         tags=["touches and notes"],
     )
     def get(self, request, lead_id: int):
-        lead = get_object_or_404(Lead.objects.only("id"), pk=lead_id)
+        lead = lead_get_for_user(request.user, lead_id, leads=Lead.objects.only("id"))
         notes = self.paginate_queryset(Note.objects.filter(lead=lead).select_related("author"))
         return self.get_paginated_response(serializers.NoteOutputSerializer(notes, many=True).data)
 
     @extend_schema(
         summary="Add a note",
+        description="Open to both teams, on any lead.",
         request=serializers.NoteInputSerializer,
         responses={201: serializers.NoteOutputSerializer, 400: INVALID, 404: NOT_FOUND},
         examples=[
@@ -92,10 +102,9 @@ class LeadNotesView(GenericAPIView):
         tags=["touches and notes"],
     )
     def post(self, request, lead_id: int):
-        lead = get_object_or_404(Lead.objects.only("id"), pk=lead_id)
+        lead = lead_get_for_user(request.user, lead_id, for_change=Change.NOTE, leads=OWNED)
         serializer = serializers.NoteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        note = Note.objects.create(
-            lead=lead, author=request.user, body=serializer.validated_data["body"]
-        )
+        with service_errors():
+            note = note_add(lead=lead, author=request.user, body=serializer.validated_data["body"])
         return Response(serializers.NoteOutputSerializer(note).data, status=status.HTTP_201_CREATED)

@@ -14,4 +14,7 @@ INTEGRATIONS = roles(MARKETING_ROLES, Role.ADMIN)
 
 ERROR = ErrorSerializer
 NOT_FOUND = OpenApiResponse(ERROR, description="No such lead or company.")
+FORBIDDEN = OpenApiResponse(
+    ERROR, description="The caller's role may not make this change to this lead; says why."
+)
 INVALID = OpenApiResponse(ERROR, description="Field errors.")

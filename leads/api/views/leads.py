@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -12,11 +11,12 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from leads.api import serializers
-from leads.api.views.common import ERROR, INVALID, NOT_FOUND, READ
+from leads.api.views.common import ERROR, FORBIDDEN, INVALID, NOT_FOUND, READ
 from leads.filters import LeadFilter
 from leads.lifecycle import StageMoveRefused, lead_move_stage
 from leads.models import Lead
-from leads.selectors import SPLITS, lead_timeline, leads_for_api, sorts
+from leads.permissions import field_changes, lead_change_check
+from leads.selectors import SPLITS, lead_get_for_user, lead_timeline, leads_for_api, sorts
 from leads.services import company_for, lead_create, lead_update
 from smarketing.api.errors import Conflict, service_errors
 from smarketing.api.pagination import KeysetPagination
@@ -124,9 +124,11 @@ class LeadListView(GenericAPIView):
     @extend_schema(
         summary="Create a lead",
         description="Creates the lead and the transition recording where it entered the funnel. "
-        "The company is an id, or `{name, domain}` matched by domain (created when missing).",
+        "The company is an id, or `{name, domain}` matched by domain (created when missing). "
+        "A sales rep may make themselves the owner; only managers and admins name another "
+        "owner, and only sales and admins tick the SQL checklist (403 otherwise).",
         request=serializers.LeadCreateInputSerializer,
-        responses={201: serializers.LeadOutputSerializer, 400: INVALID},
+        responses={201: serializers.LeadOutputSerializer, 400: INVALID, 403: FORBIDDEN},
         examples=[LEAD_CREATE_EXAMPLE, LEAD_EXAMPLE, DUPLICATE_EMAIL_EXAMPLE],
         tags=["leads"],
     )
@@ -134,6 +136,10 @@ class LeadListView(GenericAPIView):
         serializer = serializers.LeadCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
+        # A new lead is nobody's: giving it an owner or a ticked checklist follows the same
+        # rules as on an unowned lead.
+        new = Lead()
+        lead_change_check(new, request.user, field_changes(new, request.user, fields))
         try:
             with transaction.atomic(), service_errors():
                 _resolve_company(fields)
@@ -158,32 +164,58 @@ class LeadDetailView(GenericAPIView):
         tags=["leads"],
     )
     def get(self, request, lead_id: int):
-        lead = get_object_or_404(leads_for_api(), pk=lead_id)
+        lead = lead_get_for_user(request.user, lead_id, leads=leads_for_api())
         return Response(serializers.LeadOutputSerializer(lead).data)
 
     @extend_schema(
         summary="Update a lead",
         description="Changes profile fields only; the stage moves through `POST …/stage/` and "
-        "scores are computed.",
+        "scores are computed. Who may change what (403 with the reason otherwise): a sales "
+        "rep edits, ticks the checklist of and takes (`owner`: themselves) only leads that "
+        "are theirs or nobody's; only managers and admins give a lead to someone else, take "
+        "it from its owner or unassign it; marketing does not tick the checklist. Fields "
+        "given with their current value change nothing and need no permission.",
         request=serializers.LeadUpdateInputSerializer,
-        responses={200: serializers.LeadOutputSerializer, 400: INVALID, 404: NOT_FOUND},
+        responses={
+            200: serializers.LeadOutputSerializer,
+            400: INVALID,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
         examples=[
             OpenApiExample(
                 "Confirm budget and need",
                 request_only=True,
                 value={"budget_confirmed": True, "need_confirmed": True, "owner": 7},
-            )
+            ),
+            OpenApiExample(
+                "Refused",
+                response_only=True,
+                status_codes=["403"],
+                value={
+                    "errors": {
+                        "detail": [
+                            "This lead belongs to another rep; only a manager or an admin "
+                            "may reassign it."
+                        ]
+                    }
+                },
+            ),
         ],
         tags=["leads"],
     )
     def patch(self, request, lead_id: int):
-        lead = get_object_or_404(leads_for_api(), pk=lead_id)
-        serializer = serializers.LeadUpdateInputSerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        fields = dict(serializer.validated_data)
-        with transaction.atomic(), service_errors():
-            _resolve_company(fields)
-            lead = lead_update(lead=lead, **fields)
+        with transaction.atomic():
+            # Locked while it is judged and written: an owner changed meanwhile is seen.
+            leads = leads_for_api().select_for_update(of=("self",))
+            lead = lead_get_for_user(request.user, lead_id, leads=leads)
+            serializer = serializers.LeadUpdateInputSerializer(data=request.data, partial=True)
+            serializer.is_valid(raise_exception=True)
+            fields = dict(serializer.validated_data)
+            lead_change_check(lead, request.user, field_changes(lead, request.user, fields))
+            with service_errors():
+                _resolve_company(fields)
+                lead = lead_update(lead=lead, **fields)
         return Response(serializers.LeadOutputSerializer(lead).data)
 
 
@@ -222,7 +254,7 @@ class LeadStageView(GenericAPIView):
         tags=["leads"],
     )
     def post(self, request, lead_id: int):
-        lead = get_object_or_404(leads_for_api(), pk=lead_id)
+        lead = lead_get_for_user(request.user, lead_id, leads=leads_for_api())
         serializer = serializers.StageChangeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -252,7 +284,7 @@ class LeadTimelineView(GenericAPIView):
         tags=["leads"],
     )
     def get(self, request, lead_id: int):
-        lead = get_object_or_404(Lead.objects.only("id"), pk=lead_id)
+        lead = lead_get_for_user(request.user, lead_id, leads=Lead.objects.only("id"))
         items = [
             {"kind": entry.kind, "at": entry.at, entry.kind: entry.item}
             for entry in lead_timeline(lead)

@@ -1,0 +1,76 @@
+"""A rep's queue in a real browser: accept and recycle in place, counts that follow, refusals
+that say why, and "load more" down to the last MQL."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import expect
+
+from leads.models import Lead, Stage, StageTransition
+from smarketing.accounts import DEMO_PASSWORD, demo_users_ensure
+from tests.factories import LeadFactory
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, username: str, path: str) -> None:
+    page.goto(f"/accounts/login/?next={path}")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**{path}")
+
+
+def test_a_rep_accepts_one_mql_and_recycles_another_in_place(page):
+    demo_users_ensure()
+    accepted = LeadFactory(stage=Stage.MQL, first_name="Grace", last_name="Hopper", total_score=90)
+    recycled = LeadFactory(stage=Stage.MQL, first_name="Alan", last_name="Turing", total_score=80)
+    LeadFactory(stage=Stage.MQL, first_name="Edsger", last_name="Dijkstra", total_score=70)
+    log_in(page, "sales", "/queue/")
+    expect(page.get_by_test_id("queue-count-unassigned")).to_have_text("3 unassigned MQLs")
+
+    page.get_by_role("button", name="Accept Grace Hopper").click()
+    expect(page.locator(f"#row-{accepted.pk}")).to_have_count(0)
+    expect(page.get_by_role("status").filter(has_text="Accepted Grace Hopper")).to_be_visible()
+    expect(page.get_by_test_id("queue-count-unassigned")).to_have_text("2 unassigned MQLs")
+    accepted.refresh_from_db()
+    assert (accepted.stage, accepted.owner.username) == (Stage.SAL, "sales")
+
+    row = page.locator(f"#row-{recycled.pk}")
+    row.get_by_text("Recycle…").click()
+    row.get_by_label("Why recycle Alan Turing").fill("A student, no budget")
+    row.get_by_role("button", name="Recycle", exact=True).click()
+    expect(row).to_have_count(0)
+    expect(page.get_by_test_id("queue-count-unassigned")).to_have_text("1 unassigned MQL")
+    transition = StageTransition.objects.get(lead=recycled, to_stage=Stage.RECYCLED)
+    assert transition.reason == "A student, no budget"
+
+
+def test_an_mql_another_rep_took_meanwhile_is_refused_with_the_reason(page):
+    demo_users_ensure()
+    lead = LeadFactory(stage=Stage.MQL, first_name="Ada", last_name="Lovelace")
+    log_in(page, "sales", "/queue/")
+    manager = User.objects.get(username="manager")
+    Lead.objects.filter(pk=lead.pk).update(owner=manager)
+    page.get_by_role("button", name="Accept Ada Lovelace").click()
+    expect(page.get_by_role("alert").filter(has_text="belongs to another rep")).to_be_visible()
+    expect(page.locator(f"#row-{lead.pk}")).to_have_count(0)
+    expect(page.get_by_test_id("queue-count-unassigned")).to_have_text("0 unassigned MQLs")
+    assert Lead.objects.get(pk=lead.pk).stage == Stage.MQL
+
+
+def test_load_more_reaches_the_last_mql(page):
+    demo_users_ensure()
+    Lead.objects.bulk_create(
+        Lead(email=f"q{n}@example.com", first_name="Queued", last_name=f"No{n}", stage=Stage.MQL)
+        for n in range(120)
+    )
+    log_in(page, "sales", "/queue/")
+    table = page.locator("#queue-unassigned")
+    expect(table.locator("tr[id^=row-]")).to_have_count(50)
+    for shown in (100, 120):
+        table.get_by_role("link", name="Load more").click()
+        expect(table.locator("tr[id^=row-]")).to_have_count(shown)
+    expect(table.get_by_role("link", name="Load more")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"/queue/$"))
