@@ -85,6 +85,9 @@ CARD_FIELDS = (
     "total_score", "fit_score", "engagement_score", "temperature", "grade", "created_at",
     "original_channel", "company__id", "company__name", "owner__id", "owner__username",
     "owner__first_name", "owner__last_name", "persona__id", "persona__name",
+    # What deciding a card's moves reads (``leads.lifecycle.move_refusal``): its owner, above,
+    # and its SQL checklist.
+    "budget_confirmed", "authority_confirmed", "need_confirmed", "timeline_confirmed",
 )  # fmt: skip
 
 

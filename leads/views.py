@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from django.contrib import messages
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -38,7 +37,6 @@ from leads.scoring.explain import (
     score_history,
     transition_explanation,
 )
-from leads.scoring.models import SQL_CHECKLIST_ITEMS
 from leads.scoring.qualification import sql_checklist_required
 from leads.services import lead_update, leads_assign, leads_recycle, note_add, touch_log
 from smarketing.access import role_required
@@ -67,17 +65,6 @@ def _filtered_leads(lead_filter: LeadFilter):
     return lead_filter.qs
 
 
-# What ``move_refusal`` reads of a lead beyond a card's fields: its SQL checklist.
-SQL_CHECKLIST_FIELDS = tuple(f"{item}_confirmed" for item in SQL_CHECKLIST_ITEMS)
-
-
-def _with_checklist(leads: QuerySet[Lead]) -> QuerySet[Lead]:
-    """The cards' leads with their SQL checklist loaded in the same query, so that each card's
-    moves cost no query of its own. (``only()`` replaces the fields loaded, hence the union.)"""
-    loaded, deferring = leads.query.deferred_loading
-    return leads if deferring else leads.only(*loaded, *SQL_CHECKLIST_FIELDS)
-
-
 def _with_targets(leads: Iterable[Lead], user) -> None:
     """Give each card the stages this user may move it to: its menu offers only those."""
     for lead in leads:
@@ -97,9 +84,7 @@ def board(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.htmx and request.GET.get("counts"):
         counts = selectors.stage_counts(leads, filtered=filtered)
         return render(request, "leads/board.html#counts", {"counts": counts})
-    columns = selectors.board_columns(
-        _with_checklist(leads), filtered=filtered, orders=lead_filter.sorts
-    )
+    columns = selectors.board_columns(leads, filtered=filtered, orders=lead_filter.sorts)
     _with_targets((lead for column in columns for lead in column.leads), request.user)
     context = {
         "columns": columns,
@@ -120,7 +105,7 @@ def board_column(request: AuthenticatedHttpRequest, stage: str) -> HttpResponse:
     lead_filter = _lead_filter(request)
     try:
         page = selectors.board_column(
-            _with_checklist(_filtered_leads(lead_filter)),
+            _filtered_leads(lead_filter),
             stage,
             cursor=request.GET.get("cursor"),
             orders=lead_filter.sorts,
@@ -143,6 +128,16 @@ def board_column(request: AuthenticatedHttpRequest, stage: str) -> HttpResponse:
     )
 
 
+def _next_or(request, default: str) -> str:
+    """Where a form posted without HTMX goes back to: its ``next`` field if that is a page of
+    this site, else ``default``."""
+    back = request.POST.get("next", "")
+    safe = url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return back if back and safe else default
+
+
 def _move_response(request, lead: Lead, from_stage: str, refusal: str | None) -> HttpResponse:
     """Answer a move from the board: the card in its new column, marked as moved, with both
     counts and a message saying so; or the reason it was refused (the page puts a dragged card
@@ -152,7 +147,7 @@ def _move_response(request, lead: Lead, from_stage: str, refusal: str | None) ->
             messages.error(request, refusal)
         else:
             messages.success(request, f"{lead} moved to {lead.get_stage_display()}.")
-        return redirect(request.POST.get("next") or lead.get_absolute_url())
+        return redirect(_next_or(request, lead.get_absolute_url()))
     filters = QueryDict(request.POST.get("filters", "").lstrip("?"))
     lead_filter = _lead_filter(request, filters)
     if lead_filter.is_valid():
@@ -180,7 +175,7 @@ def _move_response(request, lead: Lead, from_stage: str, refusal: str | None) ->
 @role_required(ALL_ROLES)
 @require_POST
 def move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    lead = get_object_or_404(selectors.leads_for_cards(), pk=pk)
+    lead = selectors.lead_get_for_user(request.user, pk, leads=selectors.leads_for_cards())
     form = MoveForm(request.POST)
     if not form.is_valid():
         refusal = " ".join(message for errors in form.errors.values() for message in errors)
@@ -484,12 +479,7 @@ def _queue_response(request, lead: Lead, *, done: str = "", refusal: str = "") -
             messages.error(request, refusal)
         else:
             messages.success(request, done)
-        back = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(
-            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            back = reverse("leads:queue")
-        return redirect(back)
+        return redirect(_next_or(request, reverse("leads:queue")))
     shown_in = request.POST.get("section")
     context = {
         "lead": lead,

@@ -226,6 +226,26 @@ def test_a_move_from_the_lead_page_without_javascript_redirects_with_a_message(c
     assert "moved to SAL" in response.content.decode()
 
 
+def test_a_move_goes_back_to_a_page_of_the_portal_only(client_for, rep):
+    lead, other = LeadFactory(stage=Stage.MQL), LeadFactory(stage=Stage.MQL)
+    client = client_for(rep)
+    url = reverse("leads:move", args=[lead.pk])
+    away = client.post(
+        url, {"to_stage": "sal", "expected_stage": "mql", "next": "https://evil.example/"}
+    )
+    assert (away.status_code, away["Location"]) == (302, lead.get_absolute_url())
+    back = client.post(
+        reverse("leads:move", args=[other.pk]),
+        {"to_stage": "sal", "expected_stage": "mql", "next": "/queue/"},
+    )
+    assert (back.status_code, back["Location"]) == (302, "/queue/")
+
+
+def test_moving_a_lead_that_does_not_exist_is_a_404(client_for, rep):
+    response = client_for(rep).post(reverse("leads:move", args=[999_999]), {"to_stage": "sal"})
+    assert response.status_code == 404
+
+
 def test_the_list_searches_sorts_and_pages_with_a_cursor(client_for, rep):
     for score in range(60):
         LeadFactory(total_score=score, last_name=f"Person{score:02d}")
