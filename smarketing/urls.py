@@ -56,5 +56,6 @@ urlpatterns = [
     path("", include("reports.urls")),
 ]
 
+handler403 = "smarketing.errors.permission_denied"
 handler404 = "smarketing.errors.page_not_found"
 handler500 = "smarketing.errors.server_error"

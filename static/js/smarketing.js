@@ -21,8 +21,10 @@
   window.smarketingToast = toast;
 
   document.addEventListener("htmx:responseError", (event) => {
-    const status = event.detail.xhr.status;
-    toast(status === 403 ? "Your role does not allow this." : `The server answered ${status}. Please try again.`);
+    const xhr = event.detail.xhr;
+    // A refusal carries its reason as plain text (smarketing/errors.py).
+    const reason = (xhr.getResponseHeader("Content-Type") || "").startsWith("text/plain") ? xhr.responseText : "";
+    toast(reason || (xhr.status === 403 ? "Your role does not allow this." : `The server answered ${xhr.status}. Please try again.`));
   });
   // What the server says of an HTMX action (HX-Trigger: {"showMessage": {"message", "kind"}}).
   document.addEventListener("showMessage", (event) => toast(event.detail.message, event.detail.kind));

@@ -362,6 +362,21 @@ def test_marketers_cannot_log_sales_touches(client_for, marketer):
     )
 
 
+def test_a_refused_htmx_change_answers_its_reason_for_the_page_to_show(client_for, rep, other_rep):
+    lead = LeadFactory(owner=other_rep)
+    url = reverse("leads:log_touch", args=[lead.pk])
+    touch = {"kind": "call", "outcome": "connected"}
+
+    swapped = client_for(rep).post(url, touch, headers={"HX-Request": "true"})
+    assert (swapped.status_code, swapped["Content-Type"]) == (403, "text/plain; charset=utf-8")
+    assert "another rep" in swapped.content.decode()
+
+    page = client_for(rep).post(url, touch)
+    assert page.status_code == 403
+    assert "Not allowed" in page.content.decode()
+    assert not lead.touches.exists()
+
+
 def test_the_company_page_sums_its_leads(client_for, rep):
     company = CompanyFactory(name="Acme")
     LeadFactory(company=company, engagement_score=10, total_score=30)
