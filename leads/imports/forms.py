@@ -49,7 +49,7 @@ class MappingForm(forms.Form):
 
     stages = forms.ChoiceField(
         choices=ImportJob.Stages.choices,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         label="Lifecycle stages",
     )
     day_first = forms.TypedChoiceField(
@@ -60,7 +60,7 @@ class MappingForm(forms.Form):
     )
     mode = forms.ChoiceField(
         choices=ImportJob.Mode.choices,
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         label="If some rows have problems",
     )
 

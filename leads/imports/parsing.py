@@ -397,9 +397,11 @@ class Problem:
 class CheckedRow:
     """One data row: its clean values (field → value) or its problems.
 
-    Text fields hold text; ``created_at`` a datetime, ``owner_id`` and ``company_employees``
-    integers. ``seniority_guess`` and ``department_guess`` are read from the job title and
-    only fill what is empty; ``seniority`` and ``department`` come from the file's columns."""
+    Text fields hold text; ``created_at`` a datetime, ``owner`` a user id (None: unassigned),
+    ``company_employees`` an integer (None for a range) beside ``company_size_band``, and
+    ``company_revenue_band`` the band of the annual revenue. ``seniority_guess`` and
+    ``department_guess`` are read from the job title and only fill what is empty;
+    ``seniority`` and ``department`` come from the file's columns."""
 
     number: int
     values: dict[str, object] = field(default_factory=dict)

@@ -27,7 +27,8 @@ What an import writes, for the screens to explain:
 - Two rows of the file with the same e-mail (in any case) are one lead: the later row's
   non-empty cells update what the earlier one wrote. The later rows count as merged duplicates.
 - Companies are matched by domain: the domain column, or else the domain of a work e-mail
-  address. A company without a domain is matched by its name. A matched company keeps its
+  address when the row names a company or gives its industry, size or revenue. A company
+  without a domain is matched by its name. A matched company keeps its
   values; the file fills the ones it lacks (industry, employees and size band, revenue band).
 
 Writing a chunk is ``leads.imports.apply``.
