@@ -77,10 +77,12 @@ def import_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(*IMPORTERS)
 @require_POST
 def import_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The preview as the options being edited read the file (the form posts on each change)."""
+    """The preview as the options being edited read the file (the form posts on each change);
+    the whole page for a request that is not HTMX's."""
     job = import_job_get_for_user(request.user, pk)
     form = MappingForm(request.POST, job=job, owners=import_owners())
-    return render(request, "leads/import_job.html#preview", _job_context(job, form))
+    template = "leads/import_job.html#preview" if request.htmx else "leads/import_job.html"
+    return render(request, template, _job_context(job, form))
 
 
 @role_required(*IMPORTERS)

@@ -574,8 +574,13 @@ def test_changing_the_mapping_redraws_the_preview(marketer, client_for):
         headers={"HX-Request": "true"},
     )
 
+    whole = client.post(
+        reverse("leads:import_preview", args=[job.pk]), _posted(page, column_6="", column_8="stage")
+    )
+
     assert response.status_code == 200
     assert b"<html" not in response.content and b'id="preview"' in response.content
+    assert b"<html" in whole.content and b"Country/Region: Not a lifecycle stage" in whole.content
     assert b"Lifecycle Stage: Not a lifecycle stage" not in response.content
     assert b"Country/Region: Not a lifecycle stage" in response.content
     assert b"1 row of 1 has problems." in response.content
@@ -905,6 +910,23 @@ def test_the_import_leads_command_fails_in_all_or_nothing_mode_with_bad_rows(mar
 
     assert "Row 3, Email" in err.getvalue()
     assert not Lead.objects.exists()
+
+
+def test_the_import_leads_command_reads_a_workbook_and_leaves_stages_to_the_criteria(
+    marketer, tmp_path
+):
+    path = tmp_path / "contacts.xlsx"
+    export = hubspot_contacts(200)
+    path.write_bytes(export.xlsx())
+    out = io.StringIO()
+
+    call_command(
+        "import_leads", str(path), "--stages", "criteria", stdout=out, stderr=io.StringIO()
+    )
+
+    assert f"{export.expected.leads:,} leads created" in out.getvalue()
+    assert set(Lead.objects.values_list("stage", flat=True)) <= {"lead", "mql"}
+    assert ImportJob.objects.get().stages == "criteria"
 
 
 def test_the_import_leads_command_refuses_a_file_without_emails(tmp_path):
