@@ -110,7 +110,7 @@ def _written_fields(mapped: list[str]) -> set[str]:
         written |= set(GUESSED_FIELDS)
     if "owner" in mapped:
         written.add("owner_id")
-    if {"company_name", "company_domain"} & set(mapped):
+    if any(name.startswith("company_") for name in mapped):
         written.add("company_id")
     return written
 

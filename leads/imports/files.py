@@ -35,13 +35,6 @@ class FileFormat:
     delimiter: str = ""
     sheet: str = ""
 
-    @property
-    def description(self) -> str:
-        if self.kind == EXCEL:
-            return f"Excel workbook, sheet “{self.sheet}”"
-        delimiter = "tab" if self.delimiter == "\t" else self.delimiter
-        return f"read as {self.encoding}, separated by “{delimiter}”"
-
 
 @dataclass(frozen=True)
 class Table:
