@@ -197,6 +197,22 @@ def measure_import(rows: int, figures: Figures) -> None:
     figures.add("import_seconds", seconds, "s")
     figures.add("import_rows_per_s", rows / seconds, "rows/s")
     figures.add("goal_import_rows_per_s", "met" if rows / seconds >= IMPORT_GOAL else "MISSED", "")
+    measure_import_preview(data, figures)
+
+
+def measure_import_preview(data: bytes, figures: Figures) -> None:
+    """The preview's check of every row of the same file (what the import page waits for)."""
+    from leads.imports.parsing import ImportOptions
+    from leads.imports.preview import import_survey
+    from leads.imports.selectors import import_owners
+    from leads.imports.services import import_job_create
+
+    job = import_job_create(data=data, filename="bench-preview.csv", actor=manager())
+    started = time.perf_counter()
+    survey = import_survey(job, ImportOptions.of(job), import_owners())
+    figures.add("import_preview_seconds", time.perf_counter() - started, "s")
+    figures.add("import_preview_rows", survey.rows, "rows")
+    job.delete()
 
 
 def ratios(scales: list[int], figures: Figures) -> None:

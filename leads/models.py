@@ -84,6 +84,20 @@ class Department(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class LeadStatus(models.TextChoices):
+    """Where sales' work on a lead stands (HubSpot's and Salesforce's "Lead Status"), beside its
+    lifecycle stage: a small set that both CRMs' values map to."""
+
+    NEW = "new", "New"
+    ATTEMPTED = "attempted", "Attempted to contact"
+    CONNECTED = "connected", "Connected"
+    IN_PROGRESS = "in_progress", "In progress"
+    OPEN_DEAL = "open_deal", "Open deal"
+    BAD_TIMING = "bad_timing", "Bad timing"
+    UNQUALIFIED = "unqualified", "Unqualified"
+    CONVERTED = "converted", "Converted"
+
+
 class Consent(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
     GRANTED = "granted", "Granted"
@@ -219,7 +233,9 @@ class Lead(models.Model):
         related_name="leads",
         db_index=False,  # indexed in Meta, with the indexes a full rescore rebuilds
     )
+    city = models.CharField(max_length=100, blank=True)
     country = CountryField(blank=True)
+    lead_status = models.CharField(max_length=20, choices=LeadStatus.choices, blank=True)
 
     original_channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
     original_utm_source = models.CharField(max_length=200, blank=True)

@@ -22,7 +22,7 @@ from leads.search import leads_search_write
 # Fields a user, the API or an import may set on a lead (stage and scores have their own paths).
 LEAD_EDITABLE_FIELDS = (
     "first_name", "last_name", "job_title", "seniority", "department", "phone", "company",
-    "country", "original_channel", "original_utm_source", "original_utm_medium",
+    "city", "country", "lead_status", "original_channel", "original_utm_source", "original_utm_medium",
     "original_utm_campaign", "latest_channel", "latest_utm_source", "latest_utm_medium",
     "latest_utm_campaign", "campaign", "owner", "persona", "journey_stage",
     "budget_confirmed", "authority_confirmed", "need_confirmed", "timeline_confirmed",

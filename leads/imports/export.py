@@ -1,4 +1,6 @@
-"""The CSV export of a filtered lead list, streamed row by row."""
+"""CSV files the portal writes: the export of a filtered lead list, and an import's problems
+file (the rows it skipped, as the file had them, each with its problems), both streamed row by
+row and both with formula-looking cells neutralised by ``cell_safe``."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from collections.abc import Iterator
 
 from django.db.models import QuerySet
 
+from leads.imports.models import ImportJob
 from leads.models import Lead
 
 # (header, how to read it from a lead): the columns an import recognises, then the scores.
@@ -45,7 +48,9 @@ class _Echo:
         return value
 
 
-def _safe(value) -> object:
+def cell_safe(value) -> object:
+    """A cell a spreadsheet shows as text: one that would start a formula gets a leading
+    apostrophe (OWASP's advice for CSV injection), phone numbers aside."""
     if (
         isinstance(value, str)
         and value.startswith(_FORMULA_STARTS)
@@ -64,4 +69,23 @@ def export_rows(queryset: QuerySet[Lead]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow([header for header, _ in EXPORT_COLUMNS])
     for lead in leads_for_export(queryset).iterator(chunk_size=2000):
-        yield writer.writerow([_safe(read(lead)) for _, read in EXPORT_COLUMNS])
+        yield writer.writerow([cell_safe(read(lead)) for _, read in EXPORT_COLUMNS])
+
+
+PROBLEM_COLUMNS = ("Row", "Problems")
+
+
+def problem_rows(job: ImportJob, table, problems: dict[int, list[str]]) -> Iterator[str]:
+    """The problems file: a byte-order mark, the header (the row number, its problems, then
+    the file's own columns), and each row that has problems, as the file has it. Fixed in a
+    spreadsheet, it can be imported again: the two added columns are not recognised and are
+    ignored. ``problems`` lists each row's problems by row number."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff" + writer.writerow([*PROBLEM_COLUMNS, *job.headers])
+    width = len(job.headers)
+    for number, cells in table.rows:
+        messages = problems.get(number)
+        if messages is None:
+            continue
+        padded = (cells + [""] * width)[:width]
+        yield writer.writerow([number, "; ".join(messages), *(cell_safe(cell) for cell in padded)])

@@ -1,5 +1,5 @@
-"""CSV imports of leads: the job (the uploaded file, its mapping, its progress) and the
-problems found in its rows."""
+"""Imports of leads from CSV files and Excel workbooks: the job (the uploaded file, its column
+and value mappings, its progress) and the problems found in its rows."""
 
 from __future__ import annotations
 
@@ -12,6 +12,14 @@ class ImportJob(models.Model):
     class Mode(models.TextChoices):
         VALID_ROWS = "valid_rows", "Import the valid rows, skip the bad ones"
         ALL_OR_NOTHING = "all_or_nothing", "Import nothing if any row is bad"
+
+    class Stages(models.TextChoices):
+        KEEP = "keep", "Keep the stages in the file (a migration from another CRM)"
+        CRITERIA = "criteria", "Let the MQL and SQL criteria decide"
+
+    class Format(models.TextChoices):
+        CSV = "csv", "CSV"
+        EXCEL = "excel", "Excel workbook"
 
     class State(models.TextChoices):
         PENDING = "pending", "Waiting for you to check the columns"
@@ -35,20 +43,35 @@ class ImportJob(models.Model):
     # The uploaded bytes live in the database so that a worker on another machine can read them.
     data = models.BinaryField()
     size = models.PositiveBigIntegerField(default=0)
-    encoding = models.CharField(max_length=20)
-    delimiter = models.CharField(max_length=1)
+    file_format = models.CharField(max_length=10, choices=Format.choices, default=Format.CSV)
+    # A CSV file's encoding and delimiter; a workbook's sheet that is read.
+    encoding = models.CharField(max_length=20, blank=True)
+    delimiter = models.CharField(max_length=1, blank=True)
+    sheet = models.CharField(max_length=255, blank=True)
     headers = models.JSONField(default=list)
+    # Each column's most frequent values and their counts, counted once on upload, so that the
+    # preview can list a choice column's values whatever column the user maps to it.
+    column_values = models.JSONField(default=list)
     # The field of each column, by position; "" ignores the column.
     mapping = models.JSONField(default=list)
+    # What each value of a choice column becomes, by field and value: {"stage": {"other": ""}}.
+    value_mapping = models.JSONField(default=dict)
+    stages = models.CharField(max_length=10, choices=Stages.choices, default=Stages.KEEP)
+    # Whether a date such as 03/05/2024 is the 3rd of May (day first) or March 5th.
+    day_first = models.BooleanField(default=False)
     mode = models.CharField(max_length=20, choices=Mode.choices, default=Mode.VALID_ROWS)
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
     message = models.TextField(blank=True)
 
     total_rows = models.PositiveIntegerField(default=0)
+    # Data rows the first pass has checked so far, for its progress bar.
+    rows_checked = models.PositiveIntegerField(default=0)
     # Data rows whose fate is committed (imported or skipped); an import resumes after them.
     rows_done = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
+    # Rows whose e-mail (in any case) an earlier row of the file already had: one lead each.
+    merged_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
     validated_at = models.DateTimeField(null=True, blank=True)

@@ -4,26 +4,40 @@ An import runs in two passes over the stored file. The first checks every row an
 problems; in "all or nothing" mode any problem ends the job there. The second applies the valid
 rows in chunks. In "valid rows" mode each chunk commits together with the job's row counter, so
 a crash leaves whole chunks only and a re-run resumes after the counter. In "all or nothing"
-mode the chunks share one transaction, so a crash leaves nothing.
+mode the chunks share one transaction, so a crash leaves nothing. Both passes read the file
+through the job's options (``parsing.ImportOptions``): its column mapping, its value mapping,
+what happens to the file's stages, and how slashed dates are read.
 
 What an import writes, for the screens to explain:
 
-- Leads are matched by e-mail, ignoring case. A new lead gets the file's values, its stage
-  (Lead when the file has none) and a transition "Imported" by the importing user.
-- An existing lead gets the file's non-empty cells: an empty cell never erases a value. Its
-  stage is left alone, because stage moves go through the lifecycle and its rules.
+- Leads are matched by e-mail, ignoring case. An existing lead gets the file's non-empty
+  cells: an empty cell never erases a value. Seniority and department read from the job title
+  only fill empty ones; the file's own seniority and department columns overwrite. An existing
+  lead keeps its create date and, with an owner column, gets the owner the file names (an
+  owner the portal does not know leaves the lead as it is).
+- Stages, when the import keeps them (a migration from another CRM): a new lead enters at the
+  file's stage (Lead when the cell is empty or HubSpot's "Other") with a transition "Imported",
+  dated at the file's create date when there is one. An existing lead moves to the file's stage
+  only when that stage is further down the funnel than its own, with a transition "Imported"
+  made now: an import never moves a lead back, nor out of or into recycled or disqualified,
+  which are decisions with reasons that belong to a person.
+- Stages, when the criteria decide: the stage column is not read. New leads enter as Lead and
+  existing leads keep their stage; the scoring that follows every import qualifies the leads
+  that meet the MQL criteria, like any other lead.
 - Two rows of the file with the same e-mail (in any case) are one lead: the later row's
-  non-empty cells update what the earlier one wrote.
+  non-empty cells update what the earlier one wrote. The later rows count as merged duplicates.
 - Companies are matched by domain: the domain column, or else the domain of a work e-mail
-  address. A company without a domain is matched by its name. A matched company is not changed.
+  address when the row names a company or gives its industry, size or revenue. A company
+  without a domain is matched by its name. A matched company keeps its
+  values; the file fills the ones it lacks (industry, employees and size band, revenue band).
 
 Writing a chunk is ``leads.imports.apply``.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from itertools import islice
 
 from django.conf import settings
@@ -34,23 +48,28 @@ from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from leads.imports.apply import chunk_apply
+from leads.imports.apply import ChunkCounts, chunk_apply
+from leads.imports.files import FileFormat, Table, file_format, read_table
 from leads.imports.models import ImportJob, ImportRowError
 from leads.imports.parsing import (
     FIELD_LABELS,
+    ImportOptions,
     RowChecker,
-    decode,
+    choice_fields,
     guess_mapping,
-    read_table,
 )
+from leads.imports.selectors import import_owners, progress_key
+from leads.imports.values import dates_day_first
 
 CHUNK_SIZE = 5_000
-PREVIEW_ROWS = 20
-PROGRESS_EVERY = 5_000
+PROGRESS_EVERY = 2_000
 RUNNING = (ImportJob.State.VALIDATING, ImportJob.State.READY, ImportJob.State.IMPORTING)
+# A column with more distinct values than this is not a choice column: its values are not
+# listed for mapping (the recognised ones are read, the others are problems).
+DISTINCT_VALUES_KEPT = 300
 
 _STATE_FIELDS = ("state", "message", "finished_at", "updated_at")
-_COUNT_FIELDS = ("rows_done", "created_count", "updated_count", "skipped_count")
+_COUNT_FIELDS = ("rows_done", "created_count", "updated_count", "merged_count", "skipped_count")
 
 ProgressCallback = Callable[[str, int, int], None]
 
@@ -63,7 +82,7 @@ def import_limits() -> tuple[int, int]:
     )
 
 
-# --- upload and preview ------------------------------------------------------------------------
+# --- upload --------------------------------------------------------------------------------------
 
 
 def import_size_check(size: int) -> None:
@@ -76,16 +95,29 @@ def import_size_check(size: int) -> None:
         )
 
 
+def job_file_format(job: ImportJob) -> FileFormat:
+    return FileFormat(
+        kind=job.file_format, encoding=job.encoding, delimiter=job.delimiter, sheet=job.sheet
+    )
+
+
+def job_table(job: ImportJob) -> Table:
+    """The job's stored file as a table (read again for each pass: it is not kept in memory)."""
+    return read_table(bytes(job.data), job_file_format(job))
+
+
 def import_job_create(*, data: bytes, filename: str, actor) -> ImportJob:
-    """Store an uploaded CSV as a pending job with its columns recognised.
+    """Store an uploaded CSV file or Excel workbook as a pending job with its columns
+    recognised, each column's values counted (for the value mapping) and the order of its
+    dates guessed.
 
     Raises ValidationError, with a message for the upload page, for an empty, binary,
     unreadable or too large file, or one without an e-mail column.
     """
     import_size_check(len(data))
     _, max_rows = import_limits()
-    decoded = decode(data)
-    table = read_table(decoded.text, decoded.delimiter)
+    form = file_format(data)
+    table = read_table(data, form)
     mapping = guess_mapping(table.headers)
     if "email" not in mapping:
         found = ", ".join(f"“{header}”" for header in table.headers[:8] if header)
@@ -93,14 +125,28 @@ def import_job_create(*, data: bytes, filename: str, actor) -> ImportJob:
             "No e-mail column was found. The first row must name the columns, one of them "
             f"“Email”; this file's first row has {found}."
         )
+    width = len(table.headers)
+    counters: list[Counter | None] = [Counter() for _ in range(width)]
+    dates = mapping.index("created_at") if "created_at" in mapping else None
+    day_first = False
     total = 0
-    for _ in table.rows:
-        total += 1
+    for chunk in _chunks(table.rows):
+        total += len(chunk)
         if total > max_rows:
             raise ValidationError(
                 f"The file has more than {max_rows:,} rows; an import takes at most "
                 f"{max_rows:,}. Split it into smaller files."
             )
+        # Counted a column at a time (a transposed chunk), which keeps the loop out of Python.
+        padded = (cells[:width] + [""] * (width - len(cells)) for _, cells in chunk)
+        columns = list(zip(*padded, strict=True))
+        for index, counter in enumerate(counters):
+            if counter is not None:
+                counter.update(columns[index])
+                if len(counter) > DISTINCT_VALUES_KEPT:
+                    counters[index] = None
+        if dates is not None and not day_first:
+            day_first = dates_day_first(columns[dates])
     if total == 0:
         raise ValidationError("The file has column names but no rows to import.")
     return ImportJob.objects.create(
@@ -108,54 +154,21 @@ def import_job_create(*, data: bytes, filename: str, actor) -> ImportJob:
         filename=filename[:255],
         data=data,
         size=len(data),
-        encoding=decoded.encoding,
-        delimiter=decoded.delimiter,
+        file_format=form.kind,
+        encoding=form.encoding,
+        delimiter=form.delimiter,
+        sheet=form.sheet,
         headers=table.headers,
+        column_values=[
+            None
+            if counter is None
+            else [[value, count] for value, count in counter.items() if value]
+            for counter in counters
+        ],
         mapping=mapping,
+        day_first=day_first,
         total_rows=total,
     )
-
-
-@dataclass(frozen=True)
-class PreviewCell:
-    value: str
-    problem: str = ""
-
-
-@dataclass(frozen=True)
-class PreviewRow:
-    number: int
-    cells: list[PreviewCell]
-
-    @property
-    def has_problems(self) -> bool:
-        return any(cell.problem for cell in self.cells)
-
-
-def import_job_preview(job: ImportJob, *, mapping: list[str] | None = None) -> list[PreviewRow]:
-    """The first rows of the file as the mapping (the job's, or the one given) reads them,
-    each cell with its problem if it has one."""
-    mapping = job.mapping if mapping is None else mapping
-    checker = RowChecker(job.headers, mapping)
-    preview = []
-    for number, cells in islice(_rows_of(job), PREVIEW_ROWS):
-        problems = {
-            problem.column: problem.message for problem in checker.check(number, cells).problems
-        }
-        padded = cells + [""] * (len(job.headers) - len(cells))
-        preview.append(
-            PreviewRow(
-                number=number,
-                cells=[
-                    PreviewCell(
-                        value=value,
-                        problem=problems.get(_header(job, index), "") if mapping[index] else "",
-                    )
-                    for index, value in enumerate(padded[: len(job.headers)])
-                ],
-            )
-        )
-    return preview
 
 
 def mapping_problems(mapping: list[str]) -> list[str]:
@@ -169,19 +182,33 @@ def mapping_problems(mapping: list[str]) -> list[str]:
     return problems
 
 
+def import_options_problems(job: ImportJob, options: ImportOptions) -> list[str]:
+    """What is wrong with an import's options (the form checks the same), in words."""
+    problems = mapping_problems(options.mapping)
+    if len(options.mapping) != len(job.headers) or set(options.mapping) - {"", *FIELD_LABELS}:
+        problems.append("The column mapping does not match the file.")
+    if set(options.values) - set(choice_fields(import_owners())):
+        problems.append("The value mapping names a column that is not a choice column.")
+    return problems
+
+
 # --- start, resume, run ------------------------------------------------------------------------
 
 
-def _job_begin(*, job: ImportJob, mapping: list[str], mode: str) -> None:
-    problems = mapping_problems(mapping)
-    if len(mapping) != len(job.headers) or set(mapping) - {"", *FIELD_LABELS}:
-        problems.append("The column mapping does not match the file.")
+def _job_begin(*, job: ImportJob, options: ImportOptions, mode: str) -> None:
+    problems = import_options_problems(job, options)
     if mode not in ImportJob.Mode.values:
         problems.append("Choose what to do with bad rows.")
     if problems:
         raise ValidationError(problems)
     claimed = ImportJob.objects.filter(pk=job.pk, state=ImportJob.State.PENDING).update(
-        mapping=mapping, mode=mode, state=ImportJob.State.VALIDATING, updated_at=timezone.now()
+        mapping=options.mapping,
+        value_mapping=options.values,
+        stages=ImportJob.Stages.KEEP if options.keep_stages else ImportJob.Stages.CRITERIA,
+        day_first=options.day_first,
+        mode=mode,
+        state=ImportJob.State.VALIDATING,
+        updated_at=timezone.now(),
     )
     if not claimed:
         raise ValidationError("This import has already started.")
@@ -195,9 +222,10 @@ def _enqueue(job_id: int) -> None:
 
 
 @transaction.atomic
-def import_job_start(*, job: ImportJob, mapping: list[str], mode: str) -> ImportJob:
-    """Fix the column mapping and the mode, and run the job in the background."""
-    _job_begin(job=job, mapping=mapping, mode=mode)
+def import_job_start(*, job: ImportJob, options: ImportOptions, mode: str) -> ImportJob:
+    """Fix the job's options and mode, and run it in the background (in the request itself
+    when tasks run in-process, as in the embedded demo)."""
+    _job_begin(job=job, options=options, mode=mode)
     _enqueue(job.pk)
     return job
 
@@ -225,12 +253,20 @@ def import_csv(
     actor,
     mode: str = ImportJob.Mode.VALID_ROWS,
     filename: str = "import.csv",
+    keep_stages: bool = True,
+    day_first: bool | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> ImportJob:
-    """The whole import, synchronously, through the same path as the background job: for the
-    command line and benchmarks. Raises ValidationError for a file that is refused outright."""
+    """The whole import of a CSV file or workbook, synchronously, through the same path as the
+    background job, with the columns and values as recognised: for the command line and
+    benchmarks. Raises ValidationError for a file that is refused outright."""
     job = import_job_create(data=data, filename=filename, actor=actor)
-    _job_begin(job=job, mapping=job.mapping, mode=mode)
+    options = ImportOptions(
+        mapping=job.mapping,
+        keep_stages=keep_stages,
+        day_first=job.day_first if day_first is None else day_first,
+    )
+    _job_begin(job=job, options=options, mode=mode)
     return import_job_run(job_id=job.pk, on_progress=on_progress)
 
 
@@ -247,13 +283,13 @@ def import_job_run(
     if not runnable:
         return job
     progress = _Progress(job, on_progress)
-    text = bytes(job.data).decode(job.encoding)
+    checker = RowChecker(job.headers, ImportOptions.of(job), import_owners())
     try:
         if job.validated_at is None:
-            job = _validate(job, text, progress)
+            job = _validate(job, checker, progress)
             if job.state == ImportJob.State.FAILED:
                 return job
-        _apply(job, text, progress)
+        _apply(job, checker, progress)
     except Exception as error:
         _record_failure(job_id, error)
         raise
@@ -263,16 +299,21 @@ def import_job_run(
 
 
 class _Progress:
-    """Live progress for the job page (the cache, as rows committed inside a still-open
-    transaction are invisible to it) and for the command line's progress bar."""
+    """Live progress for the job page and the command line's progress bar. The first pass
+    writes its count on the job's row (it runs outside a transaction, so every process sees
+    it); an all-or-nothing import's count goes through the cache, as rows written inside its
+    one transaction are invisible to the page until it commits."""
 
     def __init__(self, job: ImportJob, callback: ProgressCallback | None) -> None:
+        self.job_id = job.pk
         self.key = progress_key(job.pk)
         self.total = job.total_rows
         self.callback = callback
 
     def __call__(self, phase: str, rows: int) -> None:
         cache.set(self.key, {"phase": phase, "rows": rows}, timeout=3600)
+        if phase == "validating":
+            ImportJob.objects.filter(pk=self.job_id).update(rows_checked=rows)
         if self.callback:
             self.callback(phase, rows, self.total)
 
@@ -280,16 +321,11 @@ class _Progress:
         cache.delete(self.key)
 
 
-def progress_key(job_id: int) -> str:
-    return f"leads:import-progress:{job_id}"
-
-
-def _validate(job: ImportJob, text: str, progress: _Progress) -> ImportJob:
+def _validate(job: ImportJob, checker: RowChecker, progress: _Progress) -> ImportJob:
     """Check every row and record the problems; all or nothing stops here if there are any."""
-    checker = RowChecker(job.headers, job.mapping)
     errors: list[ImportRowError] = []
     total = bad = 0
-    for number, cells in read_table(text, job.delimiter).rows:
+    for number, cells in job_table(job).rows:
         total += 1
         row = checker.check(number, cells)
         if row.problems:
@@ -306,6 +342,7 @@ def _validate(job: ImportJob, text: str, progress: _Progress) -> ImportJob:
             )
         if total % PROGRESS_EVERY == 0:
             progress("validating", total)
+    progress("validating", total)
     now = timezone.now()
     with transaction.atomic():
         locked = _locked(job.pk)
@@ -326,44 +363,48 @@ def _validate(job: ImportJob, text: str, progress: _Progress) -> ImportJob:
     return locked
 
 
-def _apply(job: ImportJob, text: str, progress: _Progress) -> None:
+def _apply(job: ImportJob, checker: RowChecker, progress: _Progress) -> None:
     started = ImportJob.objects.filter(
         pk=job.pk, state__in=(ImportJob.State.READY, ImportJob.State.IMPORTING)
     ).update(state=ImportJob.State.IMPORTING, started_at=timezone.now())
     if not started:
         return
     job = ImportJob.objects.defer("data").get(pk=job.pk)
-    checker = RowChecker(job.headers, job.mapping)
     actor_id = job.created_by_id
+    rows = job_table(job).rows
+    # The e-mails of the rows applied before: a later row with one of them is a duplicate
+    # merged into its lead, whichever chunk it falls in (and after a resume too).
+    seen: set[str] = set()
     if job.mode == ImportJob.Mode.ALL_OR_NOTHING:
         with transaction.atomic():
             locked = _locked(job.pk)
             if locked.state != ImportJob.State.IMPORTING:
                 return
-            created = updated = skipped = done = 0
-            for chunk in _chunks(read_table(text, job.delimiter).rows):
-                chunk_created, chunk_updated, chunk_skipped = chunk_apply(checker, chunk, actor_id)
-                created, updated = created + chunk_created, updated + chunk_updated
-                skipped, done = skipped + chunk_skipped, done + len(chunk)
+            totals, done = ChunkCounts(), 0
+            for chunk in _chunks(rows):
+                totals += chunk_apply(checker, chunk, actor_id=actor_id, seen=seen)
+                done += len(chunk)
                 progress("importing", done)
-            _finish(locked, rows_done=done, created=created, updated=updated, skipped=skipped)
+            _finish(locked, rows_done=done, counts=totals)
         return
 
     position = job.rows_done
-    rows = read_table(text, job.delimiter).rows
-    for _ in islice(rows, position):
-        pass
+    for number, cells in islice(rows, position):
+        row = checker.check(number, cells)
+        if row.is_valid:
+            seen.add(str(row.values["email"]))
     for chunk in _chunks(rows):
         with transaction.atomic():
             locked = _locked(job.pk)
             if locked.state != ImportJob.State.IMPORTING or locked.rows_done != position:
                 return  # Another worker has taken the job over, or it was stopped.
-            created, updated, skipped = chunk_apply(checker, chunk, actor_id)
+            counts = chunk_apply(checker, chunk, actor_id=actor_id, seen=seen)
             ImportJob.objects.filter(pk=job.pk).update(
                 rows_done=F("rows_done") + len(chunk),
-                created_count=F("created_count") + created,
-                updated_count=F("updated_count") + updated,
-                skipped_count=F("skipped_count") + skipped,
+                created_count=F("created_count") + counts.created,
+                updated_count=F("updated_count") + counts.updated,
+                merged_count=F("merged_count") + counts.merged,
+                skipped_count=F("skipped_count") + counts.skipped,
                 updated_at=timezone.now(),
             )
         position += len(chunk)
@@ -379,12 +420,12 @@ def _locked(job_id: int) -> ImportJob:
     return ImportJob.objects.select_for_update().defer("data").get(pk=job_id)
 
 
-def _finish(job: ImportJob, **counts: int) -> None:
+def _finish(job: ImportJob, *, rows_done: int = 0, counts: ChunkCounts | None = None) -> None:
     """Mark a locked job done; ``counts`` are the totals of an all-or-nothing run."""
-    if counts:
-        job.rows_done = counts["rows_done"]
-        job.created_count, job.updated_count = counts["created"], counts["updated"]
-        job.skipped_count = counts["skipped"]
+    if counts is not None:
+        job.rows_done = rows_done
+        job.created_count, job.updated_count = counts.created, counts.updated
+        job.merged_count, job.skipped_count = counts.merged, counts.skipped
     job.state, job.finished_at, job.message = ImportJob.State.DONE, timezone.now(), ""
     job.save(update_fields=[*_STATE_FIELDS, *_COUNT_FIELDS])
 
@@ -407,15 +448,6 @@ def _record_failure(job_id: int, error: Exception) -> None:
     ImportJob.objects.filter(pk=job_id, state__in=RUNNING).update(
         state=state, message=message[:2000], finished_at=timezone.now()
     )
-
-
-def _rows_of(job: ImportJob) -> Iterator[tuple[int, list[str]]]:
-    data = bytes(job.data)
-    return read_table(data.decode(job.encoding), job.delimiter).rows
-
-
-def _header(job: ImportJob, index: int) -> str:
-    return job.headers[index] or f"Column {index + 1}"
 
 
 def _chunks(rows: Iterator[tuple[int, list[str]]]) -> Iterator[list[tuple[int, list[str]]]]:

@@ -1,38 +1,41 @@
-"""Pages of lead imports (upload, mapping and preview, progress, report) and the export."""
+"""Pages of lead imports (upload, mapping and preview, progress, report), the problems file
+and the export."""
 
 from __future__ import annotations
 
-import csv
-
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRefresh
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh, retarget
 
 from leads.filters import LeadFilter
-from leads.imports.export import export_rows
+from leads.imports.export import export_rows, problem_rows
 from leads.imports.forms import MappingForm, UploadForm
 from leads.imports.models import ImportJob
+from leads.imports.preview import import_survey
 from leads.imports.selectors import (
-    ERRORS_SHOWN,
     RECENT_JOBS,
     import_job_get_for_user,
     import_job_progress,
     import_jobs_for_user,
+    import_owners,
+    import_problem_groups,
     import_row_errors,
 )
 from leads.imports.services import (
     import_job_create,
-    import_job_preview,
     import_job_resume,
     import_job_start,
     import_limits,
     import_size_check,
+    job_table,
 )
 from leads.models import Lead
+from leads.scoring.qualification import active_definition
 from smarketing.access import role_required
 from smarketing.http import AuthenticatedHttpRequest
 from smarketing.roles import ALL_ROLES, MARKETING_ROLES, Role
@@ -67,42 +70,41 @@ def import_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if not job.is_running:
             return HttpResponseClientRefresh()
         return render(request, "leads/import_job.html#progress", _job_context(job))
-    return render(request, "leads/import_job.html", _job_context(job))
+    form = MappingForm(job=job, owners=import_owners()) if job.state == job.State.PENDING else None
+    return render(request, "leads/import_job.html", _job_context(job, form))
 
 
 @role_required(*IMPORTERS)
 @require_POST
 def import_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The preview as the mapping being edited reads the file (the form posts on each change)."""
+    """The preview as the options being edited read the file (the form posts on each change);
+    the whole page for a request that is not HTMX's."""
     job = import_job_get_for_user(request.user, pk)
-    form = MappingForm(request.POST, job=job)
-    form.is_valid()
-    mapping = form.cleaned_data.get("mapping", job.mapping)
-    context = {"job": job, "form": form, "preview": import_job_preview(job, mapping=mapping)}
-    return render(request, "leads/import_job.html#preview", context)
+    form = MappingForm(request.POST, job=job, owners=import_owners())
+    template = "leads/import_job.html#preview" if request.htmx else "leads/import_job.html"
+    return render(request, template, _job_context(job, form))
 
 
 @role_required(*IMPORTERS)
 @require_POST
 def import_job_start_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Start the import. From the page's button (HTMX) the browser is sent to the job page
+    when the request ends: at once with a worker, after the import when tasks run in-process."""
     job = import_job_get_for_user(request.user, pk)
-    form = MappingForm(request.POST, job=job)
+    form = MappingForm(request.POST, job=job, owners=import_owners())
     if form.is_valid():
         try:
-            import_job_start(
-                job=job, mapping=form.cleaned_data["mapping"], mode=form.cleaned_data["mode"]
-            )
+            import_job_start(job=job, options=form.options(), mode=form.cleaned_data["mode"])
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            if request.htmx:
+                return HttpResponseClientRedirect(job.get_absolute_url())
             return redirect(job)
-    mapping = form.cleaned_data.get("mapping", job.mapping)
-    context = {
-        **_job_context(job),
-        "form": form,
-        "preview": import_job_preview(job, mapping=mapping),
-    }
-    return render(request, "leads/import_job.html", context)
+    if request.htmx:
+        fragment = render(request, "leads/import_job.html#preview", _job_context(job, form))
+        return retarget(fragment, "#preview")
+    return render(request, "leads/import_job.html", _job_context(job, form))
 
 
 @role_required(*IMPORTERS)
@@ -118,17 +120,17 @@ def import_job_resume_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
 
 @role_required(*IMPORTERS)
 @require_GET
-def import_errors(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Every problem of the job as CSV: row, column, value, message."""
+def import_errors(request: AuthenticatedHttpRequest, pk: int) -> StreamingHttpResponse:
+    """The rows with problems as the file has them, each with its row number and problems."""
     job = import_job_get_for_user(request.user, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    problems: dict[int, list[str]] = {}
+    for error in import_row_errors(job).iterator(chunk_size=2000):
+        problems.setdefault(error.row, []).append(f"{error.column}: {error.message}")
+    response = StreamingHttpResponse(
+        problem_rows(job, job_table(job), problems), content_type="text/csv; charset=utf-8"
+    )
     name = job.filename.rsplit(".", 1)[0] or "import"
     response["Content-Disposition"] = f'attachment; filename="{_ascii(name)}-problems.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(["row", "column", "value", "message"])
-    for error in import_row_errors(job).iterator(chunk_size=2000):
-        writer.writerow([error.row, error.column, error.value, error.message])
     return response
 
 
@@ -143,16 +145,17 @@ def export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     return response
 
 
-def _job_context(job: ImportJob) -> dict:
-    context: dict = {"job": job}
-    if job.state == ImportJob.State.PENDING:
-        context["form"] = MappingForm(job=job)
-        context["preview"] = import_job_preview(job)
+def _job_context(job: ImportJob, form: MappingForm | None = None) -> dict:
+    context: dict = {"job": job, "tasks_in_process": settings.CELERY_TASK_ALWAYS_EAGER}
+    if form is not None:
+        context["form"] = form
+        context["survey"] = survey = import_survey(job, form.options(), form.owners)
+        context["columns"] = list(zip(form.column_fields(), survey.column_problems, strict=True))
+        context["mql_definition"] = active_definition("mql")
     elif job.is_running:
         context["progress"] = import_job_progress(job)
-    else:
-        context["errors"] = list(import_row_errors(job)[:ERRORS_SHOWN])
-    context["errors_shown"] = ERRORS_SHOWN
+    elif job.is_finished:
+        context["problem_groups"] = import_problem_groups(job)
     return context
 
 
