@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 
@@ -158,7 +158,8 @@ class StageChange:
     """One change of a lead's stage, as it is written and as the subscribers receive it.
 
     ``from_stage`` is the stage the lead is expected to be in ("" for a lead entering the
-    funnel); ``actor_id`` is the user who made it, or ``rule`` names the rule that did."""
+    funnel); ``actor_id`` is the user who made it, or ``rule`` names the rule that did;
+    ``transition_id`` is its transition's, once written (unknown for transitions copied in)."""
 
     lead_id: int
     from_stage: str
@@ -168,50 +169,60 @@ class StageChange:
     rule: str = ""
     reason: str = ""
     scores: dict = field(default_factory=dict, compare=False)
+    transition_id: int | None = field(default=None, compare=False)
 
     def transition(self) -> StageTransition:
+        """Its transition row (saved once ``transition_id`` is set)."""
         return StageTransition(
-            lead_id=self.lead_id, from_stage=self.from_stage, to_stage=self.to_stage,
-            at=self.at, actor_id=self.actor_id, rule=self.rule, reason=self.reason,
-            scores=self.scores,
+            id=self.transition_id, lead_id=self.lead_id, from_stage=self.from_stage,
+            to_stage=self.to_stage, at=self.at, actor_id=self.actor_id, rule=self.rule,
+            reason=self.reason, scores=self.scores,
         )  # fmt: skip
 
+    def row(self) -> tuple:
+        """Its transition's columns, in the order of ``TRANSITION_COLUMNS``."""
+        return (self.lead_id, self.from_stage, self.to_stage, self.at, self.actor_id, self.rule,
+                self.reason, Jsonb(self.scores))  # fmt: skip
 
-# Above this many transitions, PostgreSQL copies them in (COPY), and they come back without ids.
+
+# From this many transitions on, PostgreSQL copies them in (COPY, without model instances),
+# and their ids are not read back.
 COPY_FROM = 200
-_TRANSITION_COLUMNS = (
+TRANSITION_COLUMNS = (
     "lead_id", "from_stage", "to_stage", "at", "actor_id", "rule", "reason", "scores",
 )  # fmt: skip
 
 
 @transaction.atomic
-def stage_changes_write(
-    changes: Sequence[StageChange], *, apply: bool = True
-) -> list[StageTransition]:
+def stage_changes_write(changes: Sequence[StageChange], *, apply: bool = True) -> list[StageChange]:
     """Write stage changes in bulk, with a transition row each, and after commit hand the
     changes made to the subscribers (``settings.LEADS_STAGE_CHANGE_SUBSCRIBERS``).
 
     With ``apply``, each lead is moved from ``from_stage`` to ``to_stage`` by a guarded update,
     and a change whose lead is no longer in ``from_stage`` is not made (nor recorded). Without
     it, the leads already hold these stages (leads created in this transaction, or a history
-    loaded with them) and only the transitions are written. Returns the transitions written,
-    in the order of ``changes``; those copied in carry no id."""
+    loaded with them) and only the transitions are written. Returns the changes made, in the
+    order given, with their transitions' ids unless they were copied in."""
     made = list(changes)
     if apply and made:
         moved = _leads_move(made)
         made = [change for change in made if change.lead_id in moved]
     if not made:
         return []
-    transitions = [change.transition() for change in made]
-    if len(transitions) >= COPY_FROM and _vendor() == "postgresql":
-        _transitions_copy(transitions)
+    if len(made) >= COPY_FROM and _vendor() == "postgresql":
+        _transitions_copy(made)
     else:
-        StageTransition.objects.bulk_create(transitions, batch_size=1_000)
+        rows = StageTransition.objects.bulk_create(
+            [change.transition() for change in made], batch_size=1_000
+        )
+        made = [
+            replace(change, transition_id=row.pk) for change, row in zip(made, rows, strict=True)
+        ]
     for subscriber in settings.LEADS_STAGE_CHANGE_SUBSCRIBERS:
         # Each subscriber on its own: one that fails (a cache or a broker that is down) is
         # logged by Django and stops neither the others nor the request that committed.
         transaction.on_commit(partial(import_string(subscriber), made), robust=True)
-    return transitions
+    return made
 
 
 def _vendor() -> str:
@@ -251,17 +262,14 @@ def _ids_condition(ids: list[int]):
         yield f"id IN ({', '.join(['%s'] * len(part))})", part
 
 
-def _transitions_copy(transitions: list[StageTransition]) -> None:
+def _transitions_copy(changes: list[StageChange]) -> None:
     connection = connections[router.db_for_write(StageTransition)]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(column) for column in _TRANSITION_COLUMNS)
+    columns = ", ".join(quote(column) for column in TRANSITION_COLUMNS)
     statement = f"COPY {quote(StageTransition._meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in transitions:
-            copy.write_row(
-                (row.lead_id, row.from_stage, row.to_stage, row.at, row.actor_id, row.rule,
-                 row.reason, Jsonb(row.scores))
-            )  # fmt: skip
+        for change in changes:
+            copy.write_row(change.row())
 
 
 # --- a person's (or one rule's) move of one lead -----------------------------------------------
@@ -311,6 +319,6 @@ def lead_move_stage(
     if actor is not None and to_stage == Stage.SAL and lead.owner_id is None:
         Lead.objects.filter(pk=lead.pk, owner__isnull=True).update(owner=actor)
         lead.owner = actor
-    transition = written[0]
+    transition = written[0].transition()
     transition.lead, transition.actor = lead, actor
     return transition

@@ -184,6 +184,9 @@ def _upsert_postgresql(
                         *(row.get(column) for column in _TYPED_COLUMNS),
                     )
                 )
+        # Temporary tables are never analysed by autovacuum: without this the planner guesses
+        # the chunk's size and shape for every statement below.
+        cursor.execute("ANALYZE lead_import_rows")
         _companies_postgresql(cursor, now)
 
         # Final values: the file's non-empty cells over the existing lead's.
@@ -291,13 +294,30 @@ def _companies_postgresql(cursor, now) -> None:
     lacking = " OR ".join(
         f"(c.{column} {empty[column]} AND f.{column} IS NOT NULL)" for column in COMPANY_FILLED
     )
+    # The values each company may get, keyed by company: whatever the planner believes of the
+    # companies (statistics lag behind a chunk that has just created thousands), it joins them
+    # by this key rather than recomputing the grouping once per company.
+    cursor.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS lead_import_company_values (company_id bigint PRIMARY "
+        f"KEY, {', '.join(f'{column} {_company_type(column)}' for column in COMPANY_FILLED)}) "
+        "ON COMMIT DROP"
+    )
+    cursor.execute("TRUNCATE lead_import_company_values")
+    cursor.execute(
+        "INSERT INTO lead_import_company_values "  # noqa: S608 - identifiers only (see above)
+        f"SELECT r.company_id, {firsts} FROM lead_import_rows r "
+        "WHERE r.company_id IS NOT NULL GROUP BY r.company_id"
+    )
     cursor.execute(
         f"UPDATE leads_company c SET {assignments}, updated_at = %(now)s "  # noqa: S608 - identifiers only (see above)
-        f"FROM (SELECT r.company_id, {firsts} FROM lead_import_rows r "
-        "WHERE r.company_id IS NOT NULL GROUP BY r.company_id) f "
+        "FROM lead_import_company_values f "
         f"WHERE c.id = f.company_id AND ({lacking})",
         {"now": now},
     )
+
+
+def _company_type(column: str) -> str:
+    return "integer" if column == "employee_count" else "text"
 
 
 def _present(source: str) -> str:
