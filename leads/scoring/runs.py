@@ -20,7 +20,6 @@ from leads.scoring.compaction import (
 from leads.scoring.engine import leads_score, scores_write_range
 from leads.scoring.models import RunStatus, ScoringModel, ScoringRun, ScoringRunChunk
 from leads.scoring.models.runs import UNFINISHED
-from leads.scoring.services import scoring_model_activate
 
 
 def scoring_run_start(
@@ -42,13 +41,6 @@ def scoring_run_start(
     if enqueue:
         transaction.on_commit(lambda: scoring_run_task.delay(run.pk))
     return run
-
-
-@transaction.atomic
-def scoring_activate(*, model: ScoringModel, actor) -> ScoringRun:
-    """Activate the draft ``model`` and start the full rescore it needs."""
-    model = scoring_model_activate(model=model, actor=actor)
-    return scoring_run_start(model=model, kind=ScoringRun.Kind.ACTIVATION, actor=actor)
 
 
 class RunSuperseded(Exception):
@@ -76,7 +68,9 @@ def _chunks_cut(run: ScoringRun) -> None:
 
 
 def _supersession_check(run: ScoringRun) -> None:
-    if run.kind != ScoringRun.Kind.MANUAL and run.model.status != ScoringModel.Status.ACTIVE:
+    """Every kind of run stops once its model is no longer active: it would write the scores
+    of an archived model over those the new one's rescore writes."""
+    if run.model.status != ScoringModel.Status.ACTIVE:
         raise RunSuperseded(f"v{run.model.version} is no longer the active model.")
 
 

@@ -22,6 +22,11 @@ urlpatterns = [
         name="scoring-model-activate",
     ),
     path(
+        "models/<int:model_id>/schedule/",
+        views.ScoringModelScheduleView.as_view(),
+        name="scoring-model-schedule",
+    ),
+    path(
         "models/<int:model_id>/fit-groups/",
         views.FitGroupListView.as_view(),
         name="scoring-fit-group-list",
@@ -56,6 +61,21 @@ urlpatterns = [
         "criteria/<int:criteria_id>/",
         views.CriteriaDetailView.as_view(),
         name="scoring-criteria-detail",
+    ),
+    path(
+        "criteria/<int:criteria_id>/clone/",
+        views.CriteriaCloneView.as_view(),
+        name="scoring-criteria-clone",
+    ),
+    path(
+        "criteria/<int:criteria_id>/activate/",
+        views.CriteriaActivateView.as_view(),
+        name="scoring-criteria-activate",
+    ),
+    path(
+        "criteria/<int:criteria_id>/schedule/",
+        views.CriteriaScheduleView.as_view(),
+        name="scoring-criteria-schedule",
     ),
     path(
         "criteria/<int:criteria_id>/conditions/",
