@@ -14,6 +14,7 @@ urlpatterns = [
     path("models/<int:pk>/activate/", views.activate, name="activate"),
     path("models/<int:pk>/schedule/", views.schedule, name="schedule"),
     path("models/<int:pk>/unschedule/", views.unschedule, name="unschedule"),
+    path("rescore/", views.rescore, name="rescore"),
     path("models/<int:pk>/discard/", views.discard, name="discard"),
     path("lab-runs/<int:pk>/", views.lab_run, name="lab_run"),
     path("runs/<int:pk>/", views.run, name="run"),

@@ -1,6 +1,6 @@
 """Pages of the scoring lab (admin only): versions, the draft editor, impact and backtest runs,
-activation now or at a moment with the rescore's progress, and discarding a draft; and the page
-every role reads, how we score and qualify."""
+activation now or at a moment, a manual rescore of every lead, the rescores' progress, and
+discarding a draft; and the page every role reads, how we score and qualify."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from leads.scoring.explain.guide import scoring_guide
 from leads.scoring.forms import ActivateAtForm, BacktestForm, DraftForms
 from leads.scoring.lab import lab_run_start
 from leads.scoring.models import LabRun, ScoringModel, ScoringRun
+from leads.scoring.runs import RescoreRefused, scoring_rescore_start, scoring_run_under_way
 from leads.scoring.services import (
     moment_text,
     scoring_model_activate,
@@ -38,6 +39,7 @@ def lab(request: AuthenticatedHttpRequest) -> HttpResponse:
         "versions": versions,
         "active": next((model for model in versions if model.status == "active"), None),
         "runs": runs,
+        "under_way": scoring_run_under_way(),
     }
     return render(request, "scoring/lab.html", context)
 
@@ -180,6 +182,19 @@ def unschedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"v{model.version} is a draft again: edit it, then activate.")
     return redirect("scoring:draft", model.pk)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def rescore(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Rescore every lead with the active model now; refused while a rescore is under way."""
+    try:
+        run = scoring_rescore_start(actor=request.user)
+    except RescoreRefused as refusal:
+        messages.warning(request, str(refusal))
+        return redirect("scoring:run", refusal.run.pk) if refusal.run else redirect("scoring:lab")
+    messages.success(request, f"Every lead ({run.leads_total:,}) is being rescored.")
+    return redirect("scoring:run", run.pk)
 
 
 @role_required(Role.ADMIN)

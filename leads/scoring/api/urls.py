@@ -1,4 +1,4 @@
-"""API routes of the scoring engine (models, rules, criteria), under /api/scoring/."""
+"""API routes of the scoring engine (models, rules, criteria, rescores), under /api/scoring/."""
 
 from django.urls import path
 
@@ -87,4 +87,6 @@ urlpatterns = [
         views.ConditionDetailView.as_view(),
         name="scoring-condition-detail",
     ),
+    path("runs/", views.ScoringRunListView.as_view(), name="scoring-run-list"),
+    path("runs/<int:run_id>/", views.ScoringRunDetailView.as_view(), name="scoring-run-detail"),
 ]

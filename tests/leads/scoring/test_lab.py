@@ -493,6 +493,7 @@ def test_the_editor_and_the_lab_read_a_fixed_number_of_queries(
     # active model; the latest impact and backtest runs. Not one a rule.
     with django_assert_max_num_queries(11):
         assert client.get(reverse("scoring:draft", args=[draft.pk])).status_code == 200
-    # Session, user, roles; the versions with their authors; the recent rescores.
+    # Session, user, roles; the versions with their authors; the recent rescores; the rescore
+    # under way, if any.
     with django_assert_max_num_queries(8):
         assert client.get(reverse("scoring:lab")).status_code == 200
