@@ -25,7 +25,7 @@ from bench import handsql
 from bench.pages import Figures, _percentile
 from leads.models import Event, Lead
 from leads.scoring.models import RunStatus, ScoringModel, ScoringRun
-from leads.scoring.runs import scoring_run_execute, scoring_run_start
+from leads.scoring.runs import scoring_run_execute
 from leads.scoring.services import (
     scoring_model_activate,
     scoring_model_clone,
@@ -38,9 +38,12 @@ SCORE_COLUMNS = "fit_score, engagement_score, total_score, temperature, grade"
 
 
 def active_model() -> ScoringModel:
+    """The active model, or the starter model activated without its rescore (``enqueue=False``:
+    the leads keep the scores the generator gave them, as a previous version's would be)."""
     model = ScoringModel.objects.active().first()
     if model is None:
-        model = scoring_model_activate(model=scoring_model_default(), actor=None)
+        model = scoring_model_default()
+        scoring_model_activate(model=model, actor=None, enqueue=False)
     return model
 
 
@@ -60,9 +63,8 @@ def measure_rescore(leads: int, figures: Figures) -> None:
     back; then 2,000 leads by a naive loop (which the engine then finds already current);
     then every lead by the engine's chunked run."""
     model = scoring_model_clone(model=active_model(), actor=None)
-    model = scoring_model_activate(model=model, actor=None)
     started = time.perf_counter()
-    run = scoring_run_start(model=model, kind=ScoringRun.Kind.MANUAL, enqueue=False)
+    run = scoring_model_activate(model=model, actor=None, enqueue=False)
     created = time.perf_counter() - started
 
     hand, written_by_hand = _hand_sql(model, run.as_of)

@@ -288,6 +288,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.scoring.tasks.scoring_sweep_task",
         "schedule": timedelta(minutes=5),
     },
+    # A scoring model or criteria set scheduled for a moment is activated within a minute of
+    # it: people schedule to the minute, and the check is one query on two small tables.
+    "scoring-versions-activate-due": {
+        "task": "leads.scoring.tasks.versions_activate_due_task",
+        "schedule": timedelta(minutes=1),
+    },
     # Scores fade with time alone (half-lives, windows): every lead is rescored at night, when
     # the database is quiet, and only the leads whose scores changed are written.
     "scoring-nightly-decay": {

@@ -9,9 +9,9 @@ from django.utils import timezone
 
 from leads.models import Lead
 from leads.scoring.engine import leads_score
-from leads.scoring.models import ScoringModel, ScoringRun
+from leads.scoring.models import ScoringModel
 from leads.scoring.qualification import criteria_defaults
-from leads.scoring.runs import scoring_run_execute, scoring_run_start
+from leads.scoring.runs import scoring_run_execute
 from leads.scoring.services import scoring_model_activate, scoring_model_default
 
 HISTORY_WEEKS = 12
@@ -23,13 +23,12 @@ def demo_scoring_load(*, actor=None) -> ScoringModel | None:
     if ScoringModel.objects.active().exists():
         return None
     criteria_defaults()
-    model = scoring_model_activate(model=scoring_model_default(actor=actor), actor=actor)
+    model = scoring_model_default(actor=actor)
+    # The activation's rescore is run here, after the history, rather than by a worker.
+    run = scoring_model_activate(model=model, actor=actor, enqueue=False)
     now = timezone.now()
     for weeks in range(HISTORY_WEEKS, 0, -1):
         past = now - datetime.timedelta(weeks=weeks)
         leads_score(model=model, leads=Lead.objects.filter(created_at__lte=past), now=past)
-    run = scoring_run_start(
-        model=model, kind=ScoringRun.Kind.ACTIVATION, actor=actor, enqueue=False
-    )
     scoring_run_execute(run_id=run.pk)
     return model

@@ -1,8 +1,11 @@
-"""Edits of draft scoring models and of qualification criteria, as the API makes them.
+"""Edits of draft scoring models and of draft qualification criteria, as the API, the admin
+and the scoring lab make them.
 
 Only a draft is changed: each edit locks the draft's row and checks its status in the same
-transaction, so a rule can never slip into a version while it is being activated. Records are
-validated with their models' ``clean()``, whose messages name the rule and say why."""
+transaction, so a rule can never slip into a version while it is being activated or scheduled.
+Records are validated with their models' ``clean()``, whose messages name the rule and say why;
+the rules about a set as a whole are checked here. Active, scheduled and archived versions are
+changed only by their activation (``scoring_model_activate``, ``criteria_activate``)."""
 
 from __future__ import annotations
 
@@ -17,22 +20,35 @@ from leads.scoring.models import (
     QualificationCriteria,
     ScoringModel,
 )
-from leads.scoring.qualification import criteria_activate, criteria_cache_clear, criteria_problems
+from leads.scoring.models.versions import Version
+from leads.scoring.qualification import criteria_next_version
 
 DraftPart = FitGroup | FitRule | EngagementRule
 
 
 class NotADraft(Exception):
-    """An edit of an active or archived version, which are kept as they were."""
+    """An edit of a scheduled, active or archived version, which are kept as they are."""
+
+
+def draft_refusal(version: Version) -> NotADraft:
+    """The refusal of an edit of ``version``, saying how to change it instead."""
+    name = version.version_name
+    if isinstance(version, QualificationCriteria):
+        name = f"{name} “{version.name}”"
+    how = (
+        "Unschedule it to change it again."
+        if version.is_scheduled
+        else "Clone it to make a new draft."
+    )
+    return NotADraft(
+        f"{name} is {version.get_status_display().lower()}: only a draft can be changed. {how}"
+    )
 
 
 def _draft_locked(model_id: int) -> ScoringModel:
     model = ScoringModel.objects.select_for_update().get(pk=model_id)
     if not model.is_editable:
-        raise NotADraft(
-            f"v{model.version} is {model.get_status_display().lower()}: only a draft can be "
-            "changed. Clone it to make a new draft."
-        )
+        raise draft_refusal(model)
     return model
 
 
@@ -108,62 +124,75 @@ def scoring_part_delete(*, part: DraftPart) -> None:
 
 # Qualification criteria ---------------------------------------------------------------------
 
+# The fields of a criteria set an edit of a draft writes; its kind, number and life stay.
+CRITERIA_EDITABLE = (
+    "name", "match", "min_total", "min_fit", "min_engagement", "event_type",
+    "event_within_days", "sql_checklist", "notes", "updated_at",
+)  # fmt: skip
+
+SQL_HAS_NO_CONDITIONS = (
+    "An SQL criteria set is a checklist: attribute conditions belong to MQL criteria only."
+)
+
+
+def criteria_set_problems(criteria: QualificationCriteria, *, conditions: int) -> list[str]:
+    """What is wrong with a set as a whole that keeps ``conditions`` attribute conditions (the
+    admin checks the rows it is about to save with it, before saving them)."""
+    if criteria.kind == QualificationCriteria.Kind.SQL and conditions:
+        return [SQL_HAS_NO_CONDITIONS]
+    return []
+
+
+def _criteria_draft_locked(criteria_id: int) -> QualificationCriteria:
+    criteria = QualificationCriteria.objects.select_for_update().get(pk=criteria_id)
+    if not criteria.is_editable:
+        raise draft_refusal(criteria)
+    return criteria
+
 
 @transaction.atomic
-def criteria_save(*, criteria: QualificationCriteria, actor=None) -> QualificationCriteria:
-    """Create or change a criteria set. One that is (or becomes) active goes through
-    ``criteria_activate``, as in the admin: it must be able to qualify someone, and it retires
-    the active set of its kind. The definitions the pages show are refreshed on commit."""
+def criteria_draft_save(*, criteria: QualificationCriteria, actor=None) -> QualificationCriteria:
+    """Create a criteria set, as a draft numbered after every version of its kind, or change a
+    draft (its kind stays). Activate it with ``criteria_activate``."""
     if criteria.pk is None:
         criteria.created_by = actor
-    active = criteria.is_active
-    criteria.is_active = False
-    _validated(criteria, validate_constraints=False)
-    criteria.save()
-    if active:
-        criteria_activate(criteria=criteria)
-    _definitions_changed()
+        criteria.status = QualificationCriteria.Status.DRAFT
+        criteria.version = criteria_next_version(criteria.kind)
+        _validated(criteria)
+        criteria.save()
+        return criteria
+    stored = _criteria_draft_locked(criteria.pk)
+    if criteria.kind != stored.kind:
+        raise ValidationError(
+            {
+                "kind": f"{stored.version_name} defines an {stored.get_kind_display()}: a set "
+                "keeps its kind, so create a new set for the other."
+            }
+        )
+    _validated(criteria)
+    criteria.save(update_fields=CRITERIA_EDITABLE)
     return criteria
 
 
 @transaction.atomic
 def criteria_delete(*, criteria: QualificationCriteria) -> None:
-    criteria.delete()
-    _definitions_changed()
+    """Delete a draft; active and archived sets explain past transitions and are kept."""
+    _criteria_draft_locked(criteria.pk).delete()
 
 
 @transaction.atomic
 def criteria_condition_save(*, condition: QualificationCondition) -> QualificationCondition:
-    criteria = condition.criteria
-    if criteria.kind != QualificationCriteria.Kind.MQL:
-        raise ValidationError(
-            {
-                "criteria": f"{criteria.name!r} defines an SQL: attribute conditions belong to "
-                "MQL criteria."
-            }
-        )
+    """Create or change an attribute condition of a draft MQL set."""
+    criteria = _criteria_draft_locked(condition.criteria_id)
+    problems = criteria_set_problems(criteria, conditions=1)
+    if problems:
+        raise ValidationError({"criteria": problems})
     _validated(condition)
     condition.save()
-    _active_still_qualifies(criteria)
     return condition
 
 
 @transaction.atomic
 def criteria_condition_delete(*, condition: QualificationCondition) -> None:
+    _criteria_draft_locked(condition.criteria_id)
     condition.delete()
-    _active_still_qualifies(condition.criteria)
-
-
-def _active_still_qualifies(criteria: QualificationCriteria) -> None:
-    """A change to the conditions of the active set is refused (and rolled back) when the set
-    could no longer qualify anyone, as activating it would be."""
-    criteria.refresh_from_db()
-    if criteria.is_active:
-        problems = criteria_problems(criteria)
-        if problems:
-            raise ValidationError(problems)
-    _definitions_changed()
-
-
-def _definitions_changed() -> None:
-    transaction.on_commit(criteria_cache_clear)

@@ -1,16 +1,21 @@
-"""Forms of the scoring lab: a draft's bands and thresholds, its groups and rules as formsets,
-and the backtest's period."""
+"""Forms of the scoring lab: a draft's bands and thresholds, its groups and rules as formsets
+(written through the editing services, as the admin's are), the activation moment, and the
+backtest's period."""
 
 from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Callable
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.utils import timezone
 
+from leads.scoring import editing
 from leads.scoring.models import EngagementRule, FitGroup, FitRule, ScoringModel
+from leads.scoring.services import schedule_moment_problem
 
 
 class TextOrJSONField(forms.JSONField):
@@ -42,6 +47,53 @@ class PositionedRuleForm(forms.ModelForm):
         if not cleaned_data.get("position"):
             cleaned_data["position"] = int(self.prefix.rsplit("-", 1)[-1]) + 1
         return cleaned_data
+
+
+# Writing forms through the services --------------------------------------------------------
+
+
+class RowRefused(Exception):
+    """A service refused a form's record; the form now carries the refusal (``messages``)."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__(" ".join(messages))
+        self.messages = messages
+
+
+def refusal_messages(refusal: ValidationError | editing.NotADraft | RowRefused) -> list[str]:
+    return [str(refusal)] if isinstance(refusal, editing.NotADraft) else list(refusal.messages)
+
+
+def refusal_show(form: forms.BaseForm, refusal: ValidationError | editing.NotADraft) -> None:
+    """Put a service's refusal on ``form``: each message beside its field, or above the form."""
+    if isinstance(refusal, editing.NotADraft):
+        form.add_error(None, str(refusal))
+        return
+    by_field = refusal.message_dict if hasattr(refusal, "error_dict") else {None: refusal.messages}
+    for field, messages in by_field.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+def formset_save(
+    formset: forms.BaseModelFormSet,
+    *,
+    save: Callable[[models.Model], object],
+    delete: Callable[[models.Model], object],
+) -> None:
+    """Write a validated formset's rows through the services: the rows marked for deletion
+    through ``delete``, then the new and changed ones through ``save``. A refusal is put on its
+    row's form and raised as ``RowRefused``; the caller's transaction rolls the rest back."""
+    forms_by_record = {id(form.instance): form for form in formset.forms}
+    saved = formset.save(commit=False)
+    for record, write in [
+        *((record, delete) for record in formset.deleted_objects),
+        *((record, save) for record in saved),
+    ]:
+        try:
+            write(record)
+        except (ValidationError, editing.NotADraft) as refusal:
+            refusal_show(forms_by_record[id(record)], refusal)
+            raise RowRefused(refusal_messages(refusal)) from refusal
 
 
 class ScoringModelForm(forms.ModelForm):
@@ -149,12 +201,47 @@ class DraftForms:
     def is_valid(self) -> bool:
         return all([self.form.is_valid(), *(formset.is_valid() for formset in self.formsets)])
 
-    def save(self) -> ScoringModel:
-        """Write the draft; the caller holds the transaction."""
-        model = self.form.save()
-        for formset in self.formsets:
-            formset.save()
-        return model
+    def save(self) -> bool:
+        """Write the draft through the editing services (its row locked, every record checked),
+        in one transaction: when a service refuses, nothing is written and the refusal is shown
+        on the form it concerns. Returns whether the draft was written."""
+        try:
+            with transaction.atomic():
+                try:
+                    editing.scoring_model_update(model=self.model, **self.form.cleaned_data)
+                except (ValidationError, editing.NotADraft) as refusal:
+                    refusal_show(self.form, refusal)
+                    raise RowRefused(refusal_messages(refusal)) from refusal
+                for formset in self.formsets:
+                    formset_save(
+                        formset,
+                        save=lambda part: editing.scoring_part_save(part=part),
+                        delete=lambda part: editing.scoring_part_delete(part=part),
+                    )
+        except RowRefused:
+            return False
+        return True
+
+
+class ActivateAtForm(forms.Form):
+    """The moment a draft is to be activated (beat activates it within a minute of it)."""
+
+    activate_at = forms.DateTimeField(
+        label="Activate at",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="Until then the draft is scheduled and read-only; unschedule it to edit it.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _styled(self)
+
+    def clean_activate_at(self):
+        moment = self.cleaned_data["activate_at"]
+        problem = schedule_moment_problem(moment)
+        if problem:
+            raise ValidationError(problem)
+        return moment
 
 
 class BacktestForm(forms.Form):

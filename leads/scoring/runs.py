@@ -20,7 +20,6 @@ from leads.scoring.compaction import (
 from leads.scoring.engine import leads_score, scores_write_range
 from leads.scoring.models import RunStatus, ScoringModel, ScoringRun, ScoringRunChunk
 from leads.scoring.models.runs import UNFINISHED
-from leads.scoring.services import scoring_model_activate
 
 
 def scoring_run_start(
@@ -44,11 +43,46 @@ def scoring_run_start(
     return run
 
 
+class RescoreRefused(Exception):
+    """A manual rescore that cannot start: no model is active, or a rescore of every lead with
+    the active model is under way (``run``), which a second one would only repeat."""
+
+    def __init__(self, message: str, run: ScoringRun | None = None) -> None:
+        super().__init__(message)
+        self.run = run
+
+
+def scoring_run_under_way() -> ScoringRun | None:
+    """The unfinished rescore of every lead with the active model, if there is one."""
+    return (
+        ScoringRun.objects.filter(status__in=UNFINISHED, model__status=ScoringModel.Status.ACTIVE)
+        .select_related("model")
+        .order_by("created_at")
+        .first()
+    )
+
+
 @transaction.atomic
-def scoring_activate(*, model: ScoringModel, actor) -> ScoringRun:
-    """Activate the draft ``model`` and start the full rescore it needs."""
-    model = scoring_model_activate(model=model, actor=actor)
-    return scoring_run_start(model=model, kind=ScoringRun.Kind.ACTIVATION, actor=actor)
+def scoring_rescore_start(*, actor, enqueue: bool = True) -> ScoringRun:
+    """Start a manual rescore of every lead with the active model (as after a change the
+    scores do not see, such as an import written around the scoring), enqueued when the
+    transaction commits (``enqueue=False``: the caller runs it).
+
+    Refused while a rescore of every lead with the active model is under way: a second would
+    rewrite the same leads to the same scores (chunks are resumed, never lost, so the first
+    one finishes). The active model's row is locked, so two requests at once start one."""
+    model = ScoringModel.objects.select_for_update().active().first()
+    if model is None:
+        raise RescoreRefused("No scoring model is active, so there is nothing to rescore with.")
+    under_way = scoring_run_under_way()
+    if under_way is not None:
+        raise RescoreRefused(
+            f"A rescore of every lead is already under way (run {under_way.pk}: "
+            f"{under_way.get_kind_display().lower()} of {under_way.model.version_name}, "
+            f"{under_way.percent} % done): start another once it has finished.",
+            run=under_way,
+        )
+    return scoring_run_start(model=model, kind=ScoringRun.Kind.MANUAL, actor=actor, enqueue=enqueue)
 
 
 class RunSuperseded(Exception):
@@ -76,7 +110,9 @@ def _chunks_cut(run: ScoringRun) -> None:
 
 
 def _supersession_check(run: ScoringRun) -> None:
-    if run.kind != ScoringRun.Kind.MANUAL and run.model.status != ScoringModel.Status.ACTIVE:
+    """Every kind of run stops once its model is no longer active: it would write the scores
+    of an archived model over those the new one's rescore writes."""
+    if run.model.status != ScoringModel.Status.ACTIVE:
         raise RunSuperseded(f"v{run.model.version} is no longer the active model.")
 
 

@@ -1,15 +1,127 @@
-"""Versions of the scoring model: created, checked, activated, cloned. Scores are written by\n``leads.scoring.engine``."""
+"""Versions of the scoring model: created, checked, activated (now, with the rescore of every
+lead, or at a moment, by beat), cloned. Scores are written by ``leads.scoring.engine``.
+
+Qualification criteria are versioned the same way: ``leads.scoring.qualification`` activates
+and schedules them through the private helpers of this module's first section, which change a
+version's status and nothing else (no rescore, no refreshed definitions), so that only
+``scoring_model_activate`` and ``criteria_activate`` are called from outside."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import (
-    Max,
-)
-from django.utils import timezone
+from django.db.models import Max
+from django.utils import formats, timezone
 
-from leads.scoring.models import EngagementRule, FitGroup, FitRule, ScoringModel
+from leads.scoring.models import (
+    EngagementRule,
+    FitGroup,
+    FitRule,
+    RunStatus,
+    ScoringModel,
+    ScoringRun,
+    VersionStatus,
+)
+from leads.scoring.models.runs import UNFINISHED
+from leads.scoring.models.versions import Version
+from leads.scoring.runs import scoring_run_start
+
+# Activating and scheduling any version ---------------------------------------------------------
+
+
+class _NotClaimed(Exception):
+    """The version was no longer in the status the activation expected: roll back."""
+
+
+def _version_activate(
+    version: Version, *, actor, now: datetime.datetime, due: bool = False
+) -> bool:
+    """Make ``version`` the active one among its peers, archiving the one active before, in one
+    transaction, and once: the version is claimed by a conditional update from a draft (or a
+    scheduled version; ``due``: only a scheduled one whose moment has come), so two beats, a
+    retried task or an admin racing them activate it once. Records who (unless it was
+    scheduled: who scheduled it) and when. Returns whether this call activated it."""
+    Model = type(version)
+    peers = version.peers()
+    expected = [VersionStatus.SCHEDULED] if due else [VersionStatus.DRAFT, VersionStatus.SCHEDULED]
+    claimed = Model.objects.filter(pk=version.pk, status__in=expected)
+    if due:
+        claimed = claimed.filter(activate_at__lte=now)
+    changes = {"status": VersionStatus.ACTIVE, "activated_at": now}
+    if not due:
+        changes["activated_by"] = actor
+    try:
+        with transaction.atomic():
+            # Every version that could be active, locked in one order: activations of the same
+            # peers run one after the other, even while none is active yet.
+            list(
+                peers.select_for_update()
+                .exclude(status=VersionStatus.ARCHIVED)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            peers.active().exclude(pk=version.pk).update(
+                status=VersionStatus.ARCHIVED, archived_at=now
+            )
+            if not claimed.update(**changes):
+                raise _NotClaimed
+    except _NotClaimed:
+        return False
+    version.refresh_from_db()
+    return True
+
+
+def moment_text(moment: datetime.datetime) -> str:
+    """``3 Jun 2026, 14:00 UTC`` in the portal's time zone, as pages and messages say a moment."""
+    return formats.date_format(timezone.localtime(moment), "j M Y, H:i T")
+
+
+def schedule_moment_problem(at: datetime.datetime, now: datetime.datetime | None = None) -> str:
+    """Why ``at`` cannot be an activation moment ('' when it can): it must be to come."""
+    now = now or timezone.now()
+    if at <= now:
+        return f"{moment_text(at)} has passed: choose a moment to come, or activate it now instead."
+    return ""
+
+
+def _version_schedule(
+    version: Version, *, actor, at: datetime.datetime, problems: list[str]
+) -> Version:
+    """Schedule the draft ``version`` for ``at``: read-only until beat activates it, unless it is
+    unscheduled back to a draft first. Refused with ``problems`` (what would stop it from being
+    activated) or when ``at`` has passed."""
+    moment_problem = schedule_moment_problem(at)
+    if moment_problem:
+        raise ValidationError({"activate_at": moment_problem})
+    if problems:
+        raise ValidationError(problems)
+    scheduled = (
+        type(version)
+        .objects.filter(pk=version.pk, status=VersionStatus.DRAFT)
+        .update(status=VersionStatus.SCHEDULED, activate_at=at, activated_by=actor)
+    )
+    if not scheduled:
+        raise ValidationError(
+            f"Only a draft can be scheduled; {version.version_name} is not a draft."
+        )
+    version.refresh_from_db()
+    return version
+
+
+def _version_unschedule(version: Version) -> Version:
+    """Return a scheduled version to a draft, which can be edited again."""
+    unscheduled = (
+        type(version)
+        .objects.filter(pk=version.pk, status=VersionStatus.SCHEDULED)
+        .update(status=VersionStatus.DRAFT, activate_at=None, activated_by=None)
+    )
+    if not unscheduled:
+        raise ValidationError(f"{version.version_name} is not scheduled.")
+    version.refresh_from_db()
+    return version
+
 
 # Versions -----------------------------------------------------------------------------------
 
@@ -47,25 +159,72 @@ def scoring_model_problems(model: ScoringModel) -> list[str]:
     return problems
 
 
+def _superseded_runs_stop(model: ScoringModel, now: datetime.datetime) -> None:
+    """Close the unfinished rescores of the versions ``model`` replaced: a worker writing one
+    stops at its next chunk (``RunSuperseded``), and one never picked up no longer shows as
+    waiting."""
+    ScoringRun.objects.filter(status__in=UNFINISHED).exclude(model=model).update(
+        status=RunStatus.FAILED,
+        error=f"{model.version_name} was activated: the version rescored here is no longer "
+        "the active model.",
+        finished_at=now,
+    )
+
+
 @transaction.atomic
-def scoring_model_activate(*, model: ScoringModel, actor) -> ScoringModel:
-    """Archive the active version and activate this draft, recording who and when."""
+def scoring_model_activate(
+    *,
+    model: ScoringModel,
+    actor,
+    at: datetime.datetime | None = None,
+    enqueue: bool = True,
+) -> ScoringRun | None:
+    """Activate the draft (or scheduled) ``model`` now, archiving the active version, and start
+    the rescore of every lead it needs: returns the run (enqueued when the transaction
+    commits; ``enqueue=False``: the caller runs it, as the benchmark does to time it).
+
+    With ``at``, schedule the draft for that moment instead (returns None): beat activates it
+    then, through ``scoring_models_activate_due``, and starts its rescore the same way."""
     problems = scoring_model_problems(model)
+    if at is not None:
+        _version_schedule(model, actor=actor, at=at, problems=problems)
+        return None
     if problems:
         raise ValidationError(problems)
     now = timezone.now()
-    # Lock the active row so that two activations run one after the other.
-    list(ScoringModel.objects.select_for_update().active())
-    ScoringModel.objects.active().exclude(pk=model.pk).update(
-        status=ScoringModel.Status.ARCHIVED, archived_at=now
+    if not _version_activate(model, actor=actor, now=now):
+        raise ValidationError(
+            f"Only a draft can be activated; {model.version_name} is "
+            f"{ScoringModel.objects.get(pk=model.pk).get_status_display().lower()}."
+        )
+    _superseded_runs_stop(model, now)
+    return scoring_run_start(
+        model=model, kind=ScoringRun.Kind.ACTIVATION, actor=actor, enqueue=enqueue
     )
-    activated = ScoringModel.objects.filter(pk=model.pk, status=ScoringModel.Status.DRAFT).update(
-        status=ScoringModel.Status.ACTIVE, activated_by=actor, activated_at=now
-    )
-    if not activated:
-        raise ValidationError(f"Only a draft can be activated; v{model.version} is not a draft.")
-    model.refresh_from_db()
-    return model
+
+
+@transaction.atomic
+def scoring_model_unschedule(*, model: ScoringModel) -> ScoringModel:
+    """Return a scheduled version to a draft, to edit it or schedule it again."""
+    return _version_unschedule(model)
+
+
+def scoring_models_activate_due(*, now: datetime.datetime | None = None) -> list[ScoringRun]:
+    """Activate the scheduled versions whose moment has come (beat), each once, each with its
+    rescore; returns the runs started. Two calls at once activate each version once: the one
+    that claims it starts its run, the other finds it active."""
+    now = now or timezone.now()
+    runs = []
+    for model in ScoringModel.objects.due(now):
+        with transaction.atomic():
+            if _version_activate(model, actor=None, now=now, due=True):
+                _superseded_runs_stop(model, now)
+                runs.append(
+                    scoring_run_start(
+                        model=model, kind=ScoringRun.Kind.ACTIVATION, actor=model.activated_by
+                    )
+                )
+    return runs
 
 
 # A version's life: a copy starts these afresh.

@@ -62,6 +62,17 @@ def scoring_decay_task() -> int | None:
 
 
 @shared_task(**RETRY)
+def versions_activate_due_task() -> int:
+    """Activate the scoring models and qualification criteria scheduled for a moment that has
+    come (beat, every minute); a model's activation starts its rescore. Each version is claimed
+    by a conditional update, so two beats or a retry activate it once. Returns how many."""
+    from leads.scoring.qualification import criteria_activate_due
+    from leads.scoring.services import scoring_models_activate_due
+
+    return len(scoring_models_activate_due()) + len(criteria_activate_due())
+
+
+@shared_task(**RETRY)
 def lead_indexes_compact_task(skip: list[str] | None = None) -> list[str] | None:
     """Rebuild the leads' indexes after a rescore moved most leads (one worker at a time),
     but those in ``skip``, which the rescore built fresh."""

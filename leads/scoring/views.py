@@ -1,23 +1,28 @@
 """Pages of the scoring lab (admin only): versions, the draft editor, impact and backtest runs,
-activation with the rescore's progress, and discarding a draft; and the page every role reads,
-how we score and qualify."""
+activation now or at a moment, a manual rescore of every lead, the rescores' progress, and
+discarding a draft; and the page every role reads, how we score and qualify."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leads.scoring.explain.guide import scoring_guide
-from leads.scoring.forms import BacktestForm, DraftForms
+from leads.scoring.forms import ActivateAtForm, BacktestForm, DraftForms
 from leads.scoring.lab import lab_run_start
 from leads.scoring.models import LabRun, ScoringModel, ScoringRun
-from leads.scoring.runs import scoring_activate
-from leads.scoring.services import scoring_model_clone, scoring_model_default
+from leads.scoring.runs import RescoreRefused, scoring_rescore_start, scoring_run_under_way
+from leads.scoring.services import (
+    moment_text,
+    scoring_model_activate,
+    scoring_model_clone,
+    scoring_model_default,
+    scoring_model_unschedule,
+)
 from smarketing.access import role_required
 from smarketing.http import AuthenticatedHttpRequest
 from smarketing.roles import ALL_ROLES, Role
@@ -34,6 +39,7 @@ def lab(request: AuthenticatedHttpRequest) -> HttpResponse:
         "versions": versions,
         "active": next((model for model in versions if model.status == "active"), None),
         "runs": runs,
+        "under_way": scoring_run_under_way(),
     }
     return render(request, "scoring/lab.html", context)
 
@@ -55,14 +61,12 @@ def clone(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def draft(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The editor of a draft (other versions are shown read-only), with the lab's panels."""
-    model = get_object_or_404(ScoringModel, pk=pk)
+    model = get_object_or_404(ScoringModel.objects.select_related("activated_by"), pk=pk)
     if request.method == "POST" and not model.is_editable:
         messages.warning(request, f"v{model.version} is {model.status}: only a draft is edited.")
         return redirect("scoring:draft", model.pk)
     forms = DraftForms(model, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and forms.is_valid():
-        with transaction.atomic():
-            forms.save()
+    if request.method == "POST" and forms.is_valid() and forms.save():
         messages.success(request, "Draft saved.")
         return redirect("scoring:draft", model.pk)
     if request.method == "POST":
@@ -82,6 +86,7 @@ def _draft_context(model: ScoringModel, forms: DraftForms, **extra) -> dict:
         "impact_run": latest[LabRun.Kind.IMPACT],
         "backtest_run": latest[LabRun.Kind.BACKTEST],
         "backtest_form": BacktestForm(),
+        "activate_at_form": ActivateAtForm(),
         **extra,
     }
 
@@ -129,12 +134,66 @@ def lab_run(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def activate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     model = get_object_or_404(ScoringModel, pk=pk)
     try:
-        run = scoring_activate(model=model, actor=request.user)
+        run = scoring_model_activate(model=model, actor=request.user)
     except ValidationError as refusal:
         for problem in refusal.messages:
             messages.error(request, problem)
         return redirect("scoring:draft", model.pk)
-    messages.success(request, f"v{model.version} is active: every lead is being rescored.")
+    messages.success(
+        request, f"v{model.version} is active: its {run.leads_total:,} leads are being rescored."
+    )
+    return redirect("scoring:run", run.pk)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Schedule the draft for a moment: beat activates it then, and starts its rescore."""
+    model = get_object_or_404(ScoringModel, pk=pk)
+    form = ActivateAtForm(request.POST)
+    if form.is_valid():
+        moment = form.cleaned_data["activate_at"]
+        try:
+            scoring_model_activate(model=model, actor=request.user, at=moment)
+        except ValidationError as refusal:
+            form.add_error(None, refusal.messages)
+        else:
+            messages.success(
+                request,
+                f"v{model.version} is scheduled: it is activated at {moment_text(moment)}, "
+                "and every lead rescored then.",
+            )
+            return redirect("scoring:draft", model.pk)
+    messages.error(request, "The draft was not scheduled: see why below.")
+    forms = DraftForms(model)
+    return render(
+        request, "scoring/draft.html", _draft_context(model, forms, activate_at_form=form)
+    )
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def unschedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    model = get_object_or_404(ScoringModel, pk=pk)
+    try:
+        scoring_model_unschedule(model=model)
+    except ValidationError as refusal:
+        messages.warning(request, " ".join(refusal.messages))
+    else:
+        messages.success(request, f"v{model.version} is a draft again: edit it, then activate.")
+    return redirect("scoring:draft", model.pk)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def rescore(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Rescore every lead with the active model now; refused while a rescore is under way."""
+    try:
+        run = scoring_rescore_start(actor=request.user)
+    except RescoreRefused as refusal:
+        messages.warning(request, str(refusal))
+        return redirect("scoring:run", refusal.run.pk) if refusal.run else redirect("scoring:lab")
+    messages.success(request, f"Every lead ({run.leads_total:,}) is being rescored.")
     return redirect("scoring:run", run.pk)
 
 

@@ -24,9 +24,8 @@ from leads.imports.services import import_job_create
 from leads.lifecycle import lead_move_stage
 from leads.models import Lead, Note, Stage
 from leads.scoring.engine import leads_score
-from leads.scoring.models import ScoringRun
 from leads.scoring.qualification import criteria_defaults
-from leads.scoring.runs import scoring_run_execute, scoring_run_start
+from leads.scoring.runs import scoring_run_execute
 from leads.scoring.services import (
     scoring_model_activate,
     scoring_model_clone,
@@ -77,9 +76,9 @@ def _portal(users_by_role) -> Lead:
     EventFactory(lead=story, type="demo_request", occurred_at=timezone.now() - timedelta(days=2))
     EventFactory(lead=story, type="page_view")
     criteria_defaults()
-    model = scoring_model_activate(model=scoring_model_default(), actor=admin)
+    model = scoring_model_default()
+    run = scoring_model_activate(model=model, actor=admin, enqueue=False)
     leads_score(model=model, now=timezone.now() - timedelta(days=7))
-    run = scoring_run_start(model=model, kind=ScoringRun.Kind.ACTIVATION, enqueue=False)
     scoring_run_execute(run_id=run.pk)  # the demo request makes the story an MQL, by a rule
     scoring_model_clone(model=model, actor=admin)
     story.refresh_from_db()

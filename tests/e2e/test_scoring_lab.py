@@ -16,7 +16,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.django_db(transac
 
 def test_admin_edits_a_draft_sees_its_impact_and_activates_it(page, celery_worker):
     demo_users_ensure()
-    active = scoring_model_activate(model=scoring_model_default(), actor=None)
+    active = scoring_model_default()
+    scoring_model_activate(model=active, actor=None)
     for seniority in ("vp", "director", "entry"):
         EventFactory(lead=LeadFactory(seniority=seniority), type="demo_request")
     leads_score(model=active)

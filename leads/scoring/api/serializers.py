@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from leads.api.serializers.common import UserSummarySerializer
 from leads.scoring.models import QualificationCriteria
 
 
@@ -74,6 +75,9 @@ class ScoringModelOutputSerializer(serializers.Serializer):
     engagement_2 = serializers.IntegerField(read_only=True)
     engagement_3 = serializers.IntegerField(read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
+    activate_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When a scheduled version is activated."
+    )
     activated_at = serializers.DateTimeField(read_only=True, allow_null=True)
     archived_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
@@ -126,15 +130,28 @@ class EngagementRuleInputSerializer(serializers.Serializer):
     position = serializers.IntegerField(required=False, min_value=0)
 
 
+class ScheduleInputSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(help_text="The moment to activate the draft at (to come).")
+
+
 class ScoringRunOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    kind = serializers.CharField(read_only=True)
-    status = serializers.CharField(read_only=True)
+    kind = serializers.CharField(read_only=True, help_text="activation, decay or manual")
+    status = serializers.CharField(read_only=True, help_text="queued, running, done or failed")
     percent = serializers.IntegerField(read_only=True)
     model = ScoringModelSummarySerializer(read_only=True)
-    as_of = serializers.DateTimeField(read_only=True)
+    as_of = serializers.DateTimeField(read_only=True, help_text="Every lead is scored as of it.")
     leads_total = serializers.IntegerField(read_only=True)
     leads_done = serializers.IntegerField(read_only=True)
+    leads_written = serializers.IntegerField(
+        read_only=True, help_text="Leads whose scores changed (the others are not rewritten)."
+    )
+    leads_qualified = serializers.IntegerField(read_only=True, help_text="Leads moved to MQL.")
+    started_by = UserSummarySerializer(read_only=True, allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    started_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    error = serializers.CharField(read_only=True, help_text="Why a failed run stopped.")
 
 
 # --- a lead's score ---------------------------------------------------------------------------
@@ -228,8 +245,9 @@ class ConditionOutputSerializer(serializers.Serializer):
 class CriteriaOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     kind = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(read_only=True, help_text="Numbered within its kind.")
     name = serializers.CharField(read_only=True)
-    is_active = serializers.BooleanField(read_only=True)
+    status = serializers.CharField(read_only=True, help_text="draft, scheduled, active, archived")
     match = serializers.CharField(read_only=True)
     min_total = serializers.IntegerField(read_only=True, allow_null=True)
     min_fit = serializers.IntegerField(read_only=True, allow_null=True)
@@ -241,14 +259,18 @@ class CriteriaOutputSerializer(serializers.Serializer):
     conditions = ConditionOutputSerializer(many=True, read_only=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+    activate_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When a scheduled set is activated."
+    )
+    activated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    archived_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 class CriteriaInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=QualificationCriteria.Kind.choices)
-    name = serializers.CharField(max_length=200)
-    is_active = serializers.BooleanField(
-        required=False, help_text="Activating retires the active criteria of the same kind."
+    kind = serializers.ChoiceField(
+        choices=QualificationCriteria.Kind.choices, help_text="Fixed once the set is created."
     )
+    name = serializers.CharField(max_length=200)
     match = serializers.ChoiceField(choices=QualificationCriteria.Match.choices, required=False)
     min_total = serializers.IntegerField(required=False, allow_null=True)
     min_fit = serializers.IntegerField(required=False, allow_null=True)

@@ -1,4 +1,4 @@
-"""API routes of the scoring engine (models, rules, criteria), under /api/scoring/."""
+"""API routes of the scoring engine (models, rules, criteria, rescores), under /api/scoring/."""
 
 from django.urls import path
 
@@ -20,6 +20,11 @@ urlpatterns = [
         "models/<int:model_id>/activate/",
         views.ScoringModelActivateView.as_view(),
         name="scoring-model-activate",
+    ),
+    path(
+        "models/<int:model_id>/schedule/",
+        views.ScoringModelScheduleView.as_view(),
+        name="scoring-model-schedule",
     ),
     path(
         "models/<int:model_id>/fit-groups/",
@@ -58,6 +63,21 @@ urlpatterns = [
         name="scoring-criteria-detail",
     ),
     path(
+        "criteria/<int:criteria_id>/clone/",
+        views.CriteriaCloneView.as_view(),
+        name="scoring-criteria-clone",
+    ),
+    path(
+        "criteria/<int:criteria_id>/activate/",
+        views.CriteriaActivateView.as_view(),
+        name="scoring-criteria-activate",
+    ),
+    path(
+        "criteria/<int:criteria_id>/schedule/",
+        views.CriteriaScheduleView.as_view(),
+        name="scoring-criteria-schedule",
+    ),
+    path(
         "criteria/<int:criteria_id>/conditions/",
         views.ConditionListView.as_view(),
         name="scoring-condition-list",
@@ -67,4 +87,6 @@ urlpatterns = [
         views.ConditionDetailView.as_view(),
         name="scoring-condition-detail",
     ),
+    path("runs/", views.ScoringRunListView.as_view(), name="scoring-run-list"),
+    path("runs/<int:run_id>/", views.ScoringRunDetailView.as_view(), name="scoring-run-detail"),
 ]

@@ -17,32 +17,48 @@ from leads.scoring.validation import (
 )
 
 
-class ScoringModelQuerySet(models.QuerySet):
-    def active(self) -> ScoringModelQuerySet:
-        return self.filter(status=ScoringModel.Status.ACTIVE)
+class VersionStatus(models.TextChoices):
+    """A definition's life: drafted, perhaps scheduled for a moment, active, then archived."""
 
-    def in_force_at(self, when) -> ScoringModelQuerySet:
-        """The version that was active at ``when`` (to explain a past score or MQL)."""
+    DRAFT = "draft", "Draft"
+    SCHEDULED = "scheduled", "Scheduled"
+    ACTIVE = "active", "Active"
+    ARCHIVED = "archived", "Archived"
+
+
+class VersionQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(status=VersionStatus.ACTIVE)
+
+    def due(self, now):
+        """The scheduled versions whose moment has come, the earliest first."""
+        return self.filter(status=VersionStatus.SCHEDULED, activate_at__lte=now).order_by(
+            "activate_at", "pk"
+        )
+
+    def _in_force_at(self, when):
         return self.filter(activated_at__lte=when).filter(
             models.Q(archived_at__isnull=True) | models.Q(archived_at__gt=when)
         )
 
 
-class ScoringModel(models.Model):
-    """One version of the scoring model. Only a draft is edited; active and archived versions
-    are kept as they were, so a past score can always be explained by the model then in force
-    (from ``activated_at`` to ``archived_at``)."""
+class Version(models.Model):
+    """A definition kept as versions (scoring models, qualification criteria; DESIGN.md,
+    "Definitions are versions"). Only a draft is edited. A draft is activated now, or scheduled
+    for ``activate_at`` (then it is read-only until it is activated, or unscheduled back to a
+    draft). Activating one archives the version active before it; active and archived versions
+    are kept as they were, so the one in force at any past moment (from ``activated_at`` to
+    ``archived_at``) can be read. ``activated_by`` is who activated it, or who scheduled it."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        ACTIVE = "active", "Active"
-        ARCHIVED = "archived", "Archived"
+    Status = VersionStatus
 
-    name = models.CharField(max_length=200)
-    version = models.PositiveIntegerField(unique=True, editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    description = models.TextField(blank=True)
-
+    status = models.CharField(
+        max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT, editable=False
+    )
+    activate_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When a scheduled version is to be activated (or was, once active).",
+    )  # fmt: skip
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+", editable=False,
@@ -54,6 +70,58 @@ class ScoringModel(models.Model):
     )  # fmt: skip
     activated_at = models.DateTimeField(null=True, blank=True, editable=False)
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == VersionStatus.DRAFT
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.status == VersionStatus.SCHEDULED
+
+    @property
+    def can_be_activated(self) -> bool:
+        """A draft, or a scheduled version activated ahead of its moment."""
+        return self.status in (VersionStatus.DRAFT, VersionStatus.SCHEDULED)
+
+    def peers(self) -> models.QuerySet:
+        """The versions this one replaces when it is activated (one of them is active)."""
+        return type(self).objects.all()
+
+
+def version_constraints(prefix: str, *, per: tuple[str, ...] = ()) -> list[models.BaseConstraint]:
+    """One active version (per ``per``), and a scheduled version knows its moment."""
+    return [
+        models.UniqueConstraint(
+            fields=list(per) or ["status"],
+            condition=models.Q(status=VersionStatus.ACTIVE),
+            name=f"{prefix}_one_active",
+        ),
+        models.CheckConstraint(
+            condition=~models.Q(status=VersionStatus.SCHEDULED)
+            | models.Q(activate_at__isnull=False),
+            name=f"{prefix}_scheduled_has_moment",
+        ),
+    ]
+
+
+class ScoringModelQuerySet(VersionQuerySet):
+    def in_force_at(self, when) -> ScoringModelQuerySet:
+        """The version that was active at ``when`` (to explain a past score or MQL)."""
+        return self._in_force_at(when)
+
+
+class ScoringModel(Version):
+    """One version of the scoring model. Only a draft is edited; active and archived versions
+    are kept as they were, so a past score can always be explained by the model then in force
+    (from ``activated_at`` to ``archived_at``)."""
+
+    name = models.CharField(max_length=200)
+    version = models.PositiveIntegerField(unique=True, editable=False)
+    description = models.TextField(blank=True)
 
     overall_cap = models.PositiveIntegerField(
         null=True, blank=True, help_text="The total never exceeds this (blank: no cap)."
@@ -75,20 +143,15 @@ class ScoringModel(models.Model):
 
     class Meta:
         ordering = ["-version"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["status"],
-                condition=models.Q(status="active"),
-                name="scoring_model_one_active",
-            ),
-        ]
+        constraints = version_constraints("scoring_model")
 
     def __str__(self) -> str:
         return f"v{self.version} {self.name} ({self.get_status_display()})"
 
     @property
-    def is_editable(self) -> bool:
-        return self.status == self.Status.DRAFT
+    def version_name(self) -> str:
+        """How messages name the version: ``v4``."""
+        return f"v{self.version}"
 
     def clean(self) -> None:
         problems = thresholds_problems(

@@ -6,7 +6,8 @@ rep or a marketer decides what happens to it (DESIGN.md, "Vocabulary").
 
 - ``criteria``: the criteria's conditions in words and as conditions on Lead, their
   plain-language definitions, and the active sets (cached for pages).
-- ``services``: the writes: activating criteria, the defaults, and ``leads_qualify``.
+- ``services``: the writes: the criteria's versions (activated now or at a moment, cloned),
+  the defaults, and ``leads_qualify``. Drafts are edited through ``leads.scoring.editing``.
 """
 
 from __future__ import annotations
@@ -26,8 +27,12 @@ from leads.scoring.qualification.criteria import (
 from leads.scoring.qualification.services import (
     QUALIFIABLE,
     criteria_activate,
+    criteria_activate_due,
+    criteria_clone,
     criteria_defaults,
+    criteria_next_version,
     criteria_problems,
+    criteria_unschedule,
     leads_qualify,
 )
 
@@ -37,12 +42,16 @@ __all__ = [
     "active_definition",
     "condition_text",
     "criteria_activate",
+    "criteria_activate_due",
     "criteria_active",
     "criteria_cache_clear",
+    "criteria_clone",
     "criteria_defaults",
     "criteria_definition",
+    "criteria_next_version",
     "criteria_problems",
     "criteria_summary",
+    "criteria_unschedule",
     "leads_qualify",
     "mql_condition",
     "mql_conditions",

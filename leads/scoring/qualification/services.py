@@ -1,5 +1,6 @@
-"""The qualification writes: checking and activating a criteria set, the default sets, and
-moving the leads that meet the active MQL criteria to MQL (``leads_qualify``)."""
+"""The qualification writes: the versions of the criteria (checked, activated now or at a
+moment, cloned, the defaults), and moving the leads that meet the active MQL criteria to MQL
+(``leads_qualify``). Drafts are edited through ``leads.scoring.editing``."""
 
 from __future__ import annotations
 
@@ -9,17 +10,23 @@ from operator import and_, or_
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Max, Q, QuerySet
 from django.utils import timezone
 
 from leads.lifecycle import StageChange, stage_changes_write
 from leads.models import Lead, Stage
-from leads.scoring.models import SQL_CHECKLIST_ITEMS, QualificationCriteria
+from leads.scoring.models import SQL_CHECKLIST_ITEMS, QualificationCondition, QualificationCriteria
 from leads.scoring.qualification.criteria import (
     criteria_active,
     criteria_cache_clear,
     criteria_definition,
     mql_conditions,
+)
+from leads.scoring.services import (
+    _copy,
+    _version_activate,
+    _version_schedule,
+    _version_unschedule,
 )
 
 # The stages from which a lead qualifies as an MQL.
@@ -28,13 +35,19 @@ QUALIFIABLE = (Stage.SUBSCRIBER, Stage.LEAD)
 Kinds = QualificationCriteria.Kind
 
 
+def criteria_next_version(kind: str) -> int:
+    """The number of a new set of ``kind``: after every version of that kind."""
+    highest = QualificationCriteria.objects.filter(kind=kind).aggregate(highest=Max("version"))
+    return (highest["highest"] or 0) + 1
+
+
 def criteria_problems(criteria: QualificationCriteria) -> list[str]:
     """Why ``criteria`` cannot be the active set of its kind, each naming what and why."""
     problems: list[str] = []
     records = [criteria, *criteria.conditions.all()]
     for record in records:
         try:
-            record.full_clean(exclude=["criteria", "is_active"])
+            record.full_clean(exclude=["criteria", "version"])
         except ValidationError as error:
             problems.extend(
                 message for messages in error.message_dict.values() for message in messages
@@ -48,20 +61,70 @@ def criteria_problems(criteria: QualificationCriteria) -> list[str]:
 
 
 @transaction.atomic
-def criteria_activate(*, criteria: QualificationCriteria) -> QualificationCriteria:
-    """Make ``criteria`` the active set of its kind, deactivating the one active before."""
+def criteria_activate(
+    *, criteria: QualificationCriteria, actor, at: datetime.datetime | None = None
+) -> QualificationCriteria:
+    """Make the draft (or scheduled) ``criteria`` the active set of its kind now, archiving the
+    set active before and recording who and when; the definitions the pages show are refreshed
+    when the transaction commits. It must be able to qualify someone.
+
+    With ``at``, schedule the draft for that moment instead: beat activates it then
+    (``criteria_activate_due``)."""
     problems = criteria_problems(criteria)
+    if at is not None:
+        return _version_schedule(criteria, actor=actor, at=at, problems=problems)
     if problems:
         raise ValidationError(problems)
-    # Lock the kind's sets so that two activations run one after the other.
-    list(QualificationCriteria.objects.select_for_update().filter(kind=criteria.kind))
-    QualificationCriteria.objects.filter(kind=criteria.kind, is_active=True).exclude(
-        pk=criteria.pk
-    ).update(is_active=False)
-    QualificationCriteria.objects.filter(pk=criteria.pk).update(is_active=True)
+    if not _version_activate(criteria, actor=actor, now=timezone.now()):
+        raise ValidationError(
+            f"Only a draft can be activated; {criteria.version_name} “{criteria.name}” is "
+            f"{QualificationCriteria.objects.get(pk=criteria.pk).get_status_display().lower()}."
+        )
     transaction.on_commit(criteria_cache_clear)
-    criteria.refresh_from_db()
     return criteria
+
+
+@transaction.atomic
+def criteria_unschedule(*, criteria: QualificationCriteria) -> QualificationCriteria:
+    """Return a scheduled set to a draft, to edit it or schedule it again."""
+    return _version_unschedule(criteria)
+
+
+def criteria_activate_due(*, now: datetime.datetime | None = None) -> list[QualificationCriteria]:
+    """Activate the scheduled sets whose moment has come (beat), each once; returns those this
+    call activated."""
+    now = now or timezone.now()
+    activated = []
+    for criteria in QualificationCriteria.objects.due(now):
+        with transaction.atomic():
+            if _version_activate(criteria, actor=None, now=now, due=True):
+                transaction.on_commit(criteria_cache_clear)
+                activated.append(criteria)
+    return activated
+
+
+# A version's life and its number: a copy starts these afresh.
+_VERSION_LIFE = (
+    "version", "status", "activate_at", "created_by", "created_at", "activated_by",
+    "activated_at", "archived_at", "updated_at",
+)  # fmt: skip
+
+
+@transaction.atomic
+def criteria_clone(*, criteria: QualificationCriteria, actor) -> QualificationCriteria:
+    """A draft copy of ``criteria`` with its conditions, numbered as its kind's next version:
+    how an active set is changed."""
+    copy = _copy(
+        criteria,
+        leave=_VERSION_LIFE,
+        version=criteria_next_version(criteria.kind),
+        created_by=actor,
+    )
+    copy.save()
+    QualificationCondition.objects.bulk_create(
+        _copy(condition, criteria=copy) for condition in criteria.conditions.all()
+    )
+    return copy
 
 
 @transaction.atomic
@@ -72,28 +135,21 @@ def criteria_defaults() -> list[QualificationCriteria]:
         QualificationCriteria(
             kind=Kinds.MQL,
             name="Standard MQL",
-            is_active=True,
             match=QualificationCriteria.Match.ANY,
             min_total=60,
             event_type="demo_request",
             event_within_days=30,
         ),
-        QualificationCriteria(
-            kind=Kinds.SQL,
-            name="BANT",
-            is_active=True,
-            sql_checklist=list(SQL_CHECKLIST_ITEMS),
-        ),
+        QualificationCriteria(kind=Kinds.SQL, name="BANT", sql_checklist=list(SQL_CHECKLIST_ITEMS)),
     ]
     created = []
     for criteria in defaults:
         if QualificationCriteria.objects.filter(kind=criteria.kind).exists():
             continue
+        criteria.version = criteria_next_version(criteria.kind)
         criteria.full_clean()
         criteria.save()
-        created.append(criteria)
-    if created:
-        transaction.on_commit(criteria_cache_clear)
+        created.append(criteria_activate(criteria=criteria, actor=None))
     return created
 
 
@@ -160,6 +216,8 @@ def leads_qualify(*, leads: QuerySet[Lead], now: datetime.datetime | None = None
                         "model_version": version,
                         "as_of": now.isoformat(),
                         "criteria": criteria.name,
+                        "criteria_id": criteria.pk,
+                        "criteria_version": criteria.version,
                         "definition": definition,
                         "conditions_met": held,
                     },

@@ -5,11 +5,13 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from leads.models import Lead, StageTransition
 from leads.scoring.engine import leads_score
 from leads.scoring.models import (
     FitRule,
+    QualificationCondition,
     QualificationCriteria,
     ScoreHistory,
     ScoringModel,
@@ -18,7 +20,7 @@ from leads.scoring.models import (
 from leads.scoring.qualification import active_definition
 from leads.scoring.services import scoring_model_activate
 from tests.factories import EventFactory, LeadFactory
-from tests.leads.scoring.helpers import NOW, make_model
+from tests.leads.scoring.helpers import NOW, make_criteria, make_model
 
 pytestmark = pytest.mark.django_db
 
@@ -255,88 +257,258 @@ def test_a_draft_with_a_refused_rule_is_not_activated(client_for, admin_user):
 # --- qualification criteria ----------------------------------------------------------------------
 
 
-def test_the_admin_defines_an_mql_and_activating_it_retires_the_old_one(client_for, admin_user):
-    old = QualificationCriteria.objects.active().filter(kind="mql").first()
-    old = old or QualificationCriteria.objects.create(kind="mql", name="Old", is_active=True)
+def test_the_admin_drafts_an_mql_definition_and_activating_it_archives_the_old_one(
+    client_for, admin_user
+):
+    old = make_criteria("mql", name="Old", min_total=90)
     client = client_for(admin_user)
     created = client.post(
         api("scoring-criteria-list"),
-        {"kind": "mql", "name": "Engaged fit", "min_total": 60, "is_active": True},
+        {"kind": "mql", "name": "Engaged fit", "min_total": 60},
         "application/json",
     )
     assert created.status_code == 201, created.json()
-    criteria_id = created.json()["id"]
+    body = created.json()
+    assert (body["status"], body["version"]) == ("draft", old.version + 1)
+    criteria_id = body["id"]
     condition = client.post(
         api("scoring-condition-list", criteria_id),
         {"attribute": "company.employee_count", "operator": "gte", "value": 50, "position": 1},
         "application/json",
     )
     assert condition.status_code == 201
+
+    activated = client.post(api("scoring-criteria-activate", criteria_id))
+
+    assert activated.status_code == 200, activated.json()
+    body = activated.json()
+    assert body["status"] == "active" and body["conditions"][0]["value"] == 50
     old.refresh_from_db()
-    assert not old.is_active
-    body = client.get(api("scoring-criteria-detail", criteria_id)).json()
-    assert body["is_active"] and body["conditions"][0]["value"] == 50
+    criteria = QualificationCriteria.objects.get(pk=criteria_id)
+    assert (old.status, old.archived_at) == ("archived", criteria.activated_at)
+    assert criteria.activated_by == admin_user
+    assert body["activated_at"] == criteria.activated_at.isoformat().replace("+00:00", "Z")
 
 
-def test_the_api_holds_active_criteria_to_the_admins_checks_and_refreshes_the_definition(
+def test_active_criteria_answer_409_and_are_changed_through_a_clone(
     client_for, admin_user, django_capture_on_commit_callbacks
 ):
     client = client_for(admin_user)
     empty = client.post(
-        api("scoring-criteria-list"),
-        {"kind": "mql", "name": "Nothing", "is_active": True},
+        api("scoring-criteria-list"), {"kind": "mql", "name": "Nothing"}, "application/json"
+    ).json()
+    refused = client.post(api("scoring-criteria-activate", empty["id"]))
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["non_field_errors"] == [
+        "“Nothing” has no condition, so it would never qualify anyone: set a minimum score, an "
+        "event or an attribute condition."
+    ]
+    hot = client.post(
+        api("scoring-criteria-list"), {"kind": "mql", "name": "Hot", "min_total": 70},
         "application/json",
-    )
-    assert empty.status_code == 400
-    assert "would never qualify anyone" in str(empty.json()["errors"])
-    assert not QualificationCriteria.objects.filter(name="Nothing").exists()
-
+    ).json()  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
-        created = client.post(
-            api("scoring-criteria-list"),
-            {"kind": "mql", "name": "Hot", "min_total": 70, "is_active": True},
-            "application/json",
-        )
-    assert created.status_code == 201, created.json()
+        assert client.post(api("scoring-criteria-activate", hot["id"])).status_code == 200
     assert "total score at least 70" in active_definition("mql")  # now cached
-    with django_capture_on_commit_callbacks(execute=True):
-        changed = client.patch(
-            api("scoring-criteria-detail", created.json()["id"]),
-            {"min_total": 80},
+    condition = QualificationCondition.objects.create(
+        criteria_id=hot["id"], attribute="phone", operator="is_set", position=1
+    )
+
+    attempts = [
+        client.patch(api("scoring-criteria-detail", hot["id"]), {"min_total": 80}, "application/json"),
+        client.delete(api("scoring-criteria-detail", hot["id"])),
+        client.post(
+            api("scoring-condition-list", hot["id"]),
+            {"attribute": "seniority", "operator": "equals", "value": "vp"},
             "application/json",
-        )
+        ),
+        client.patch(
+            api("scoring-condition-detail", hot["id"], condition.pk), {"value": None},
+            "application/json",
+        ),
+        client.delete(api("scoring-condition-detail", hot["id"], condition.pk)),
+    ]  # fmt: skip
+    assert [response.status_code for response in attempts] == [409] * len(attempts)
+    version = QualificationCriteria.objects.get(pk=hot["id"]).version
+    assert attempts[0].json() == {
+        "errors": {
+            "detail": [
+                f"MQL v{version} “Hot” is active: only a draft can be changed. Clone it to make a "
+                "new draft."
+            ]
+        }
+    }
+
+    clone = client.post(api("scoring-criteria-clone", hot["id"]))
+    assert clone.status_code == 201
+    assert (clone.json()["status"], clone.json()["version"]) == ("draft", version + 1)
+    assert [c["attribute"] for c in clone.json()["conditions"]] == ["phone"]
+    changed = client.patch(
+        api("scoring-criteria-detail", clone.json()["id"]), {"min_total": 80}, "application/json"
+    )
     assert changed.status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(api("scoring-criteria-activate", clone.json()["id"]))
     assert "total score at least 80" in active_definition("mql")
+    assert QualificationCriteria.objects.get(pk=hot["id"]).min_total == 70
 
 
-def test_criteria_errors_come_in_the_error_shape(client_for, admin_user):
+def test_criteria_are_scheduled_read_only_then_unscheduled(client_for, admin_user):
     client = client_for(admin_user)
-    response = client.post(
-        api("scoring-criteria-list"),
-        {"kind": "mql", "name": "Demo", "event_type": "demo_request"},
+    draft = client.post(
+        api("scoring-criteria-list"), {"kind": "mql", "name": "Later", "min_fit": 30},
         "application/json",
+    ).json()  # fmt: skip
+    url = api("scoring-criteria-schedule", draft["id"])
+    past = client.post(url, {"at": "2020-01-01T09:00:00Z"}, "application/json")
+    assert past.status_code == 400
+    assert past.json()["errors"]["activate_at"] == [
+        "1 Jan 2020, 09:00 UTC has passed: choose a moment to come, or activate it now instead."
+    ]
+    at = timezone.now() + datetime.timedelta(days=3)
+
+    scheduled = client.post(url, {"at": at.isoformat()}, "application/json")
+
+    assert scheduled.status_code == 200, scheduled.json()
+    assert scheduled.json()["status"] == "scheduled"
+    edit = client.patch(
+        api("scoring-criteria-detail", draft["id"]), {"min_fit": 40}, "application/json"
+    )
+    assert edit.status_code == 409
+    assert (
+        "is scheduled: only a draft can be changed. Unschedule it to change it again."
+        in (edit.json()["errors"]["detail"][0])
+    )
+    criteria = QualificationCriteria.objects.get(pk=draft["id"])
+    assert (criteria.activate_at, criteria.activated_by) == (at, admin_user)
+
+    unscheduled = client.delete(url)
+    assert unscheduled.status_code == 200 and unscheduled.json()["status"] == "draft"
+    assert client.delete(url).status_code == 409
+    assert (
+        client.patch(
+            api("scoring-criteria-detail", draft["id"]), {"min_fit": 40}, "application/json"
+        ).json()["min_fit"]
+        == 40
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "fields", "errors"),
+    [
+        pytest.param(
+            "criteria", {"kind": "mql", "name": "Demo", "event_type": "demo_request"},
+            {"event_within_days": ["Say within how many days the event qualifies."]},
+            id="event-without-days",
+        ),
+        pytest.param(
+            "criteria",
+            {"kind": "mql", "name": "Demo", "event_type": "demo_request", "event_within_days": 0},
+            {"event_within_days": [
+                "The event condition can never hold within 0 days: give at least 1 day."
+            ]},
+            id="zero-days",
+        ),
+        pytest.param(
+            "criteria", {"kind": "sql", "name": "BANT", "min_total": 60},
+            {"min_total": [
+                "“Total at least” is an MQL condition; an SQL criteria set is a checklist only, "
+                "so leave it empty."
+            ]},
+            id="sql-with-minimum",
+        ),
+        pytest.param(
+            "sql-conditions", {"attribute": "phone", "operator": "is_set"},
+            {"criteria": [
+                "An SQL criteria set is a checklist: attribute conditions belong to MQL criteria "
+                "only."
+            ]},
+            id="sql-with-conditions",
+        ),
+        pytest.param(
+            "mql-conditions", {"attribute": "shoe_size", "operator": "gte", "value": 3,
+                               "position": 2},
+            {"attribute": ["Rule 2 (shoe_size ≥): unknown attribute 'shoe_size'."]},
+            id="unknown-attribute",
+        ),
+    ],
+)  # fmt: skip
+def test_criteria_are_refused_as_the_admin_refuses_them_in_the_error_shape(
+    client_for, admin_user, path, fields, errors
+):
+    url = {
+        "criteria": lambda: api("scoring-criteria-list"),
+        "sql-conditions": lambda: api(
+            "scoring-condition-list", make_criteria("sql", active=False).pk
+        ),
+        "mql-conditions": lambda: api(
+            "scoring-condition-list", make_criteria("mql", active=False).pk
+        ),
+    }[path]()
+    before = QualificationCriteria.objects.count()
+    response = client_for(admin_user).post(url, fields, "application/json")
+    assert response.status_code == 400
+    assert response.json() == {"errors": errors}
+    assert QualificationCriteria.objects.count() == before
+    assert not QualificationCondition.objects.exists()
+
+
+def test_a_criteria_set_keeps_its_kind(client_for, admin_user):
+    draft = make_criteria("mql", active=False, min_total=50)
+    response = client_for(admin_user).patch(
+        api("scoring-criteria-detail", draft.pk), {"kind": "sql"}, "application/json"
+    )
+    assert response.status_code == 400 and "keeps its kind" in response.json()["errors"]["kind"][0]
+    draft.refresh_from_db()
+    assert draft.kind == "mql"
+
+
+# --- scheduling a scoring model ------------------------------------------------------------------
+
+
+def test_a_model_is_scheduled_read_only_and_unscheduled_through_the_api(client_for, admin_user):
+    model = make_model(fit=[("seniority", "equals", "vp", 20)])
+    client = client_for(admin_user)
+    at = timezone.now() + datetime.timedelta(hours=5)
+
+    scheduled = client.post(
+        api("scoring-model-schedule", model.pk), {"at": at.isoformat()}, "application/json"
+    )
+
+    assert scheduled.status_code == 200, scheduled.json()
+    assert scheduled.json()["status"] == "scheduled"
+    assert scheduled.json()["activate_at"] == at.isoformat().replace("+00:00", "Z")
+    attempts = [
+        client.patch(api("scoring-model-detail", model.pk), {"name": "x"}, "application/json"),
+        client.post(
+            api("scoring-fit-rule-list", model.pk),
+            {"attribute": "phone", "operator": "is_set", "points": 3},
+            "application/json",
+        ),
+        client.post(
+            api("scoring-model-schedule", model.pk), {"at": at.isoformat()}, "application/json"
+        ),
+    ]
+    assert [response.status_code for response in attempts] == [409] * 3
+    assert not ScoringRun.objects.exists()
+
+    unscheduled = client.delete(api("scoring-model-schedule", model.pk))
+    assert unscheduled.status_code == 200 and unscheduled.json()["status"] == "draft"
+    model.refresh_from_db()
+    assert (model.status, model.activate_at) == ("draft", None)
+
+
+def test_a_model_with_a_refused_rule_is_not_scheduled(client_for, admin_user):
+    model = make_model()
+    FitRule.objects.create(model=model, attribute="seniority", operator="gte", value=3, points=1)
+    at = timezone.now() + datetime.timedelta(hours=5)
+    response = client_for(admin_user).post(
+        api("scoring-model-schedule", model.pk), {"at": at.isoformat()}, "application/json"
     )
     assert response.status_code == 400
-    assert response.json() == {
-        "errors": {"event_within_days": ["Say within how many days the event qualifies."]}
-    }
-    sql = QualificationCriteria.objects.create(kind="sql", name="BANT")
-    refused = client.post(
-        api("scoring-condition-list", sql.pk),
-        {"attribute": "phone", "operator": "is_set"},
-        "application/json",
-    )
-    assert refused.status_code == 400 and "criteria" in refused.json()["errors"]
-    bad = client.post(
-        api(
-            "scoring-condition-list", QualificationCriteria.objects.create(kind="mql", name="M").pk
-        ),
-        {"attribute": "shoe_size", "operator": "gte", "value": 3, "position": 2},
-        "application/json",
-    )
-    assert bad.json()["errors"]["attribute"] == [
-        "Rule 2 (shoe_size ≥): unknown attribute 'shoe_size'."
-    ]
+    assert "seniority" in response.json()["errors"]["non_field_errors"][0]
+    model.refresh_from_db()
+    assert model.status == "draft"
 
 
 # --- the lead page -------------------------------------------------------------------------------

@@ -62,14 +62,13 @@ def _table_pages() -> int:
 
 def test_a_rescore_of_a_new_model_rewrites_every_lead_in_place(settings):
     settings.SCORING_COMPACT_SHARE = 0.5
-    model = scoring_model_activate(
-        model=make_model(fit=[("seniority", "equals", "vp", 10)]), actor=None
-    )
     LeadFactory.create_batch(20, seniority="vp")
     LeadFactory.create_batch(280, seniority="manager")
     before, pages = _index_files(), _table_pages()
 
-    run = scoring_run_start(model=model, kind=ScoringRun.Kind.MANUAL)  # eager, on commit
+    run = scoring_model_activate(  # the activation's rescore runs eagerly, on commit
+        model=make_model(fit=[("seniority", "equals", "vp", 10)]), actor=None
+    )
 
     run.refresh_from_db()
     assert run.leads_written == 300 and run.leads_moved == 0
@@ -85,12 +84,10 @@ def test_a_rescore_of_a_new_model_rewrites_every_lead_in_place(settings):
 
 def test_a_rescore_that_moved_most_leads_rebuilds_the_indexes_and_a_small_one_does_not(settings):
     settings.SCORING_COMPACT_SHARE = 0.5
-    model = scoring_model_activate(
-        model=make_model(fit=[("seniority", "equals", "vp", 10)]), actor=None
-    )
     vps = LeadFactory.create_batch(20, seniority="vp")
     LeadFactory.create_batch(80, seniority="manager")
-    scoring_run_start(model=model, kind=ScoringRun.Kind.MANUAL)
+    model = make_model(fit=[("seniority", "equals", "vp", 10)])
+    scoring_model_activate(model=model, actor=None)  # its first rescore, eagerly
     # Most leads' scores change under the same model: the rerun keeps every index and writes
     # each changed lead into all of them.
     Lead.objects.exclude(pk__in=[lead.pk for lead in vps]).update(seniority="vp")

@@ -35,7 +35,7 @@ from leads.scoring.qualification import criteria_cache_clear, criteria_definitio
 from leads.scoring.services import scoring_model_activate
 from tests.factories import CompanyFactory, EventFactory, LeadFactory
 from tests.leads.scoring import reference
-from tests.leads.scoring.helpers import NOW, make_model
+from tests.leads.scoring.helpers import NOW, make_criteria, make_model
 from tests.leads.scoring.test_compiler import (
     EVENTS,
     LEADS,
@@ -305,7 +305,7 @@ def test_a_rule_made_transition_is_explained_by_the_version_in_its_snapshot():
 
 def test_a_transition_without_a_version_uses_the_model_in_force_at_the_time():
     model = make_model(fit=[("seniority", "equals", "vp", 20)])
-    model = scoring_model_activate(model=model, actor=None)
+    scoring_model_activate(model=model, actor=None)
     ScoringModel.objects.filter(pk=model.pk).update(activated_at=days_ago(100))
     lead = LeadFactory(seniority="vp")
     transition = StageTransition.objects.create(
@@ -379,7 +379,7 @@ def test_points_read_with_their_sign():
 
 def test_the_mql_definition_and_the_score_card_phrase_a_condition_alike():
     """One phrasing: the criteria's definition says inside a sentence what the card says."""
-    criteria = QualificationCriteria.objects.create(kind="mql", name="Senior", min_fit=20)
+    criteria = make_criteria("mql", name="Senior", active=False, min_fit=20)
     QualificationCondition.objects.create(
         criteria=criteria, attribute="seniority", operator="one_of", value=["c_level", "vp"]
     )

@@ -20,7 +20,9 @@ URL = reverse("scoring:how")
 @pytest.fixture
 def starter(admin_user):
     """The starter model, activated by the admin."""
-    return scoring_model_activate(model=scoring_model_default(actor=admin_user), actor=admin_user)
+    model = scoring_model_default(actor=admin_user)
+    scoring_model_activate(model=model, actor=admin_user)
+    return model
 
 
 def test_every_role_reads_how_we_score(client_for, users_by_role, starter):

@@ -27,7 +27,7 @@ from leads.scoring.models import (
 from leads.scoring.services import scoring_model_activate
 from tests.factories import EventFactory, LeadFactory
 from tests.leads.scoring import reference
-from tests.leads.scoring.helpers import compiled_scores, make_model
+from tests.leads.scoring.helpers import compiled_scores, make_criteria, make_model
 
 pytestmark = pytest.mark.django_db
 
@@ -51,11 +51,9 @@ def active_and_draft(admin_user):
 
 def mql_criteria(min_total: int | None) -> None:
     """Only one active MQL criteria set, with this minimum total; None: no active set at all."""
-    QualificationCriteria.objects.filter(kind="mql").update(is_active=False)
+    QualificationCriteria.objects.filter(kind="mql").update(status="archived")
     if min_total is not None:
-        QualificationCriteria.objects.create(
-            kind="mql", name="Agreed", is_active=True, min_total=min_total
-        )
+        make_criteria("mql", name="Agreed", min_total=min_total)
 
 
 def lead_with(stage="lead", seniority="", events=(), **fields):
@@ -142,7 +140,7 @@ def test_impact_uses_the_minimum_total_of_the_active_mql_criteria(impact_history
 def test_impact_applies_every_condition_of_the_mql_criteria(impact_history, admin_user):
     _active, draft, _leads = impact_history
     mql_criteria(35)
-    criteria = QualificationCriteria.objects.get(is_active=True, kind="mql")
+    criteria = QualificationCriteria.objects.active().get(kind="mql")
     criteria.conditions.create(attribute="seniority", operator="equals", value="vp", position=1)
     criteria.event_type, criteria.event_within_days = "demo_request", 30
     criteria.save()
@@ -495,6 +493,7 @@ def test_the_editor_and_the_lab_read_a_fixed_number_of_queries(
     # active model; the latest impact and backtest runs. Not one a rule.
     with django_assert_max_num_queries(11):
         assert client.get(reverse("scoring:draft", args=[draft.pk])).status_code == 200
-    # Session, user, roles; the versions with their authors; the recent rescores.
+    # Session, user, roles; the versions with their authors; the recent rescores; the rescore
+    # under way, if any.
     with django_assert_max_num_queries(8):
         assert client.get(reverse("scoring:lab")).status_code == 200

@@ -8,12 +8,13 @@ import threading
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 # Django's admin autodiscovery imports only leads/admin.py, which is to import this module.
 import leads.scoring.admin  # noqa: F401
 from leads.lifecycle import lead_move_stage, move_refusal
 from leads.models import Lead, Stage, StageTransition
-from leads.scoring.models import QualificationCondition, QualificationCriteria
+from leads.scoring.models import QualificationCriteria
 from leads.scoring.qualification import (
     active_definition,
     criteria_activate,
@@ -28,7 +29,7 @@ from leads.selectors import stage_counts_all
 from smarketing.roles import Role
 from tests.factories import CompanyFactory, EventFactory, LeadFactory, UserFactory
 from tests.helpers import in_threads, transaction_held
-from tests.leads.scoring.helpers import NOW, make_model
+from tests.leads.scoring.helpers import NOW, make_criteria, make_model
 from tests.leads.scoring.test_admin import inline
 
 pytestmark = pytest.mark.django_db
@@ -43,22 +44,12 @@ def no_criteria(db):
 
 
 def mql_criteria(*, conditions=(), name="Test MQL", is_active=True, **fields):
-    """An MQL criteria set; ``conditions`` of (attribute, operator, value)."""
-    criteria = QualificationCriteria.objects.create(
-        kind="mql", name=name, is_active=is_active, **fields
-    )
-    for position, (attribute, operator, value) in enumerate(conditions, 1):
-        QualificationCondition.objects.create(
-            criteria=criteria, attribute=attribute, operator=operator, value=value,
-            position=position,
-        )  # fmt: skip
-    return criteria
+    """An MQL criteria set, active or a draft; ``conditions`` of (attribute, operator, value)."""
+    return make_criteria("mql", name=name, active=is_active, conditions=conditions, **fields)
 
 
 def sql_criteria(checklist, *, name="Test SQL", is_active=True):
-    criteria = QualificationCriteria.objects.create(
-        kind="sql", name=name, is_active=is_active, sql_checklist=checklist
-    )
+    criteria = make_criteria("sql", name=name, active=is_active, sql_checklist=checklist)
     # Saved here without the admin, which clears the pages' cache of the active criteria.
     criteria_cache_clear()
     return criteria
@@ -161,7 +152,7 @@ def test_only_the_leads_given_are_qualified():
 
 def test_the_move_is_one_transition_by_the_rule_with_the_scores_and_the_conditions_met():
     model = make_model()
-    mql_criteria(
+    criteria = mql_criteria(
         name="Standard MQL", match="any", min_total=60, event_type="demo_request",
         event_within_days=30, notes="Agreed by both teams in May.",
     )  # fmt: skip
@@ -188,6 +179,8 @@ def test_the_move_is_one_transition_by_the_rule_with_the_scores_and_the_conditio
         "model_version": model.version,
         "as_of": NOW.isoformat(),
         "criteria": "Standard MQL",
+        "criteria_id": criteria.pk,
+        "criteria_version": criteria.version,
         "definition": "A lead becomes an MQL when any of: total score at least 60; requested a "
         "demo within the last 30 days. Agreed by both teams in May.",
         "conditions_met": ["total score at least 60"],
@@ -327,9 +320,9 @@ def test_the_active_definition_is_cached_until_the_criteria_are_saved(
     with django_assert_num_queries(0):
         active_definition("mql")
     with django_capture_on_commit_callbacks(execute=True):
-        criteria_activate(criteria=other)
+        criteria_activate(criteria=other, actor=None)
     standard.refresh_from_db()
-    assert not standard.is_active
+    assert standard.status == "archived"
     assert active_definition("mql") == (
         "Demo: A lead becomes an MQL on one condition: requested a demo within the last 7 days."
     )
@@ -337,8 +330,8 @@ def test_the_active_definition_is_cached_until_the_criteria_are_saved(
 
 def test_the_defaults_are_created_once_and_leave_existing_criteria_alone():
     created = criteria_defaults()
-    assert [(c.kind, c.name, c.is_active) for c in created] == [
-        ("mql", "Standard MQL", True), ("sql", "BANT", True),
+    assert [(c.kind, c.name, c.version, c.status) for c in created] == [
+        ("mql", "Standard MQL", 1, "active"), ("sql", "BANT", 1, "active"),
     ]  # fmt: skip
     assert criteria_defaults() == []
     mql = QualificationCriteria.objects.get(kind="mql")
@@ -433,14 +426,13 @@ def errors_of(response) -> list[str]:
     return form_errors + inline_errors
 
 
-def test_the_admin_saves_criteria_with_conditions_and_shows_the_definition(client_for, admin_user):
+def test_the_admin_saves_a_draft_with_conditions_and_shows_the_definition(client_for, admin_user):
     client = client_for(admin_user)
     assert client.get(reverse("admin:leads_qualificationcriteria_add")).status_code == 200
     response = client.post(
         reverse("admin:leads_qualificationcriteria_add"),
         criteria_form(
             min_total=50,
-            is_active="on",
             conditions=[
                 {"attribute": "company.size_band", "operator": "one_of",
                  "value": '["201-1000", "1001-5000"]'},
@@ -449,7 +441,7 @@ def test_the_admin_saves_criteria_with_conditions_and_shows_the_definition(clien
     )  # fmt: skip
     assert response.status_code == 302, errors_of(response)
     criteria = QualificationCriteria.objects.get(name="Enterprise")
-    assert (criteria.is_active, criteria.created_by) == (True, admin_user)
+    assert (criteria.status, criteria.version, criteria.created_by) == ("draft", 1, admin_user)
     page = client.get(reverse("admin:leads_qualificationcriteria_change", args=[criteria.pk]))
     listed = client.get(reverse("admin:leads_qualificationcriteria_changelist"))
     assert "Enterprise" in listed.content.decode()
@@ -487,27 +479,31 @@ def test_the_admin_refuses_a_bad_condition_naming_it_and_why(client_for, admin_u
     assert not QualificationCriteria.objects.exists()
 
 
-@pytest.mark.parametrize(
-    ("fields", "message"),
-    [
-        (
-            {"is_active": "on"},
-            "An active MQL criteria set needs at least one condition (a minimum score, an event "
-            "or an attribute condition); without one it would never qualify anyone.",
-        ),
-        ({"event_type": "demo_request"}, "Say within how many days the event qualifies."),
-        (
-            {"event_type": "demo_request", "event_within_days": 0},
-            "The event condition can never hold within 0 days: give at least 1 day.",
-        ),
-        (
-            {"kind": "sql", "min_total": 60},
-            "“Total at least” is an MQL condition; an SQL criteria set is a checklist only, so "
-            "leave it empty.",
-        ),
-    ],
-    ids=["active-without-conditions", "event-without-days", "zero-days", "sql-with-minimum"],
-)
+# Each rule of a set as a whole, with the message the API gives too (test_api.py).
+REFUSED_SETS = [
+    pytest.param(
+        {"event_type": "demo_request"}, "Say within how many days the event qualifies.",
+        id="event-without-days",
+    ),
+    pytest.param(
+        {"event_type": "demo_request", "event_within_days": 0},
+        "The event condition can never hold within 0 days: give at least 1 day.", id="zero-days",
+    ),
+    pytest.param(
+        {"kind": "sql", "min_total": 60},
+        "“Total at least” is an MQL condition; an SQL criteria set is a checklist only, so "
+        "leave it empty.",
+        id="sql-with-minimum",
+    ),
+    pytest.param(
+        {"kind": "sql", "conditions": [{"attribute": "phone", "operator": "is_set", "value": ""}]},
+        "An SQL criteria set is a checklist: attribute conditions belong to MQL criteria only.",
+        id="sql-with-conditions",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("fields", "message"), REFUSED_SETS)
 def test_the_admin_refuses_criteria_that_cannot_work(client_for, admin_user, fields, message):
     response = client_for(admin_user).post(
         reverse("admin:leads_qualificationcriteria_add"), criteria_form(**fields)
@@ -517,49 +513,92 @@ def test_the_admin_refuses_criteria_that_cannot_work(client_for, admin_user, fie
     assert not QualificationCriteria.objects.exists()
 
 
-def test_the_admin_refuses_a_second_active_set_and_the_action_switches_them(
+def test_activating_in_the_admin_archives_the_active_set_and_refreshes_the_definition(
     client_for, admin_user, django_capture_on_commit_callbacks
 ):
     standard = mql_criteria(name="Standard", min_total=60)
-    client = client_for(admin_user)
-    assert client.get(reverse("admin:leads_qualificationcriteria_add")).status_code == 200
-    response = client.post(
-        reverse("admin:leads_qualificationcriteria_add"),
-        criteria_form(min_total=80, is_active="on"),
-    )
-    assert (
-        "“Standard” is the active MQL criteria set and only one can be active: save this one "
-        "inactive, then use the action “Make the selected criteria active”."
-    ) in errors_of(response)
-
     enterprise = mql_criteria(name="Enterprise", is_active=False, min_total=80)
     assert active_definition("mql").startswith("Standard:")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
+        response = client_for(admin_user).post(
             reverse("admin:leads_qualificationcriteria_changelist"),
-            {"action": "make_active", "_selected_action": [enterprise.pk]},
+            {"action": "activate_now", "_selected_action": [enterprise.pk]},
             follow=True,
         )
-    assert "“Enterprise” is now the active MQL criteria set." in response.content.decode()
+    assert (
+        f"“Enterprise” (MQL v{enterprise.version}) is now the active MQL criteria set."
+        in response.content.decode()
+    )
     standard.refresh_from_db()
     enterprise.refresh_from_db()
-    assert (standard.is_active, enterprise.is_active) == (False, True)
+    assert (standard.status, enterprise.status) == ("archived", "active")
+    assert (enterprise.activated_by, enterprise.activated_at) == (admin_user, standard.archived_at)
     assert active_definition("mql").startswith("Enterprise:")
 
 
-def test_the_make_active_action_refuses_a_set_without_conditions(client_for, admin_user):
+def test_the_activate_action_refuses_a_set_without_conditions(client_for, admin_user):
     standard = mql_criteria(name="Standard", min_total=60)
     empty = mql_criteria(name="Empty", is_active=False)
     response = client_for(admin_user).post(
         reverse("admin:leads_qualificationcriteria_changelist"),
-        {"action": "make_active", "_selected_action": [empty.pk]},
+        {"action": "activate_now", "_selected_action": [empty.pk]},
         follow=True,
     )
     assert (
         html.escape(
-            "“Empty” not made active: “Empty” has no condition, so it would never qualify anyone"
+            "“Empty” not activated: “Empty” has no condition, so it would never qualify anyone"
         )
         in response.content.decode()
     )
     standard.refresh_from_db()
-    assert standard.is_active
+    assert standard.status == "active"
+
+
+def test_active_criteria_are_read_only_in_the_admin_and_cloned_into_a_draft(client_for, admin_user):
+    standard = mql_criteria(name="Standard", min_total=60, conditions=[("phone", "is_set", None)])
+    client = client_for(admin_user)
+    url = reverse("admin:leads_qualificationcriteria_change", args=[standard.pk])
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert client.post(url, criteria_form(min_total=10)).status_code == 403
+    deleted = client.post(
+        reverse("admin:leads_qualificationcriteria_delete", args=[standard.pk]), {"post": "yes"}
+    )
+    assert deleted.status_code == 403
+
+    response = client.post(
+        reverse("admin:leads_qualificationcriteria_changelist"),
+        {"action": "clone", "_selected_action": [standard.pk]},
+        follow=True,
+    )
+
+    copy = QualificationCriteria.objects.get(status="draft")
+    assert f"MQL v{standard.version} cloned into draft MQL v{copy.version}." in (
+        response.content.decode()
+    )
+    assert (copy.name, copy.min_total, copy.version) == ("Standard", 60, standard.version + 1)
+    assert list(copy.conditions.values_list("attribute", "operator")) == [("phone", "is_set")]
+    standard.refresh_from_db()
+    assert (standard.status, standard.min_total) == ("active", 60)
+
+
+def test_scheduling_a_set_without_conditions_in_the_admin_is_refused_with_why(
+    client_for, admin_user
+):
+    empty = mql_criteria(name="Empty", is_active=False)
+    moment = timezone.localtime(timezone.now() + datetime.timedelta(days=1))
+    response = client_for(admin_user).post(
+        reverse("admin:leads_qualificationcriteria_change", args=[empty.pk]),
+        {**criteria_form(name="Empty"), "schedule_at_0": f"{moment:%Y-%m-%d}",
+         "schedule_at_1": f"{moment:%H:%M}"},
+        follow=True,
+    )  # fmt: skip
+    assert (
+        html.escape(
+            f"MQL v{empty.version} “Empty” was saved as a draft but not scheduled: “Empty” has no "
+            "condition, so it would never qualify anyone"
+        )
+        in response.content.decode()
+    )
+    empty.refresh_from_db()
+    assert (empty.status, empty.activate_at) == ("draft", None)

@@ -156,7 +156,9 @@ def test_an_mql_condition_on_text_qualifies_alike_on_both_databases(
     database, attribute, operator, value, lead_fields, company_fields, matches
 ):
     QualificationCriteria.objects.all().delete()
-    criteria = QualificationCriteria.objects.create(kind="mql", name="Text MQL", is_active=True)
+    criteria = QualificationCriteria.objects.create(
+        kind="mql", name="Text MQL", version=1, status="active", activated_at=NOW
+    )
     QualificationCondition.objects.create(
         criteria=criteria, attribute=attribute, operator=operator, value=value, position=1
     )

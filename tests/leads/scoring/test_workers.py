@@ -55,7 +55,8 @@ def _active_model():
             {"event_type": "page_view", "points": 2, "half_life_days": 7, "cap": 20},
         ],
     )
-    return scoring_model_activate(model=model, actor=None)
+    scoring_model_activate(model=model, actor=None)
+    return model
 
 
 def _scores(lead_ids) -> dict[int, tuple]:

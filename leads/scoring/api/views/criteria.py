@@ -1,10 +1,14 @@
-"""Qualification criteria and their conditions through the API."""
+"""Qualification criteria and their conditions through the API, versioned like scoring
+models: a draft is edited, then activated now or scheduled; an active set is cloned into a new
+draft to be changed."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiResponse,
     extend_schema,
 )
 from rest_framework import status
@@ -12,12 +16,38 @@ from rest_framework.response import Response
 
 from leads.scoring import editing
 from leads.scoring.api import serializers
-from leads.scoring.api.views.common import INVALID, NOT_FOUND, ScoringView
+from leads.scoring.api.views.common import (
+    INVALID,
+    NOT_FOUND,
+    ScoringActionView,
+    ScoringView,
+    not_a_draft,
+)
+from leads.scoring.api.views.models import SCHEDULED_EXAMPLE
 from leads.scoring.models import (
     QualificationCondition,
     QualificationCriteria,
 )
-from smarketing.api.errors import service_errors
+from leads.scoring.qualification import criteria_activate, criteria_clone, criteria_unschedule
+from smarketing.api.errors import Conflict, ErrorSerializer, service_errors
+
+NOT_A_DRAFT = OpenApiResponse(
+    ErrorSerializer,
+    description="The set is scheduled, active or archived: only a draft is changed.",
+)
+NOT_A_DRAFT_EXAMPLE = OpenApiExample(
+    "Not a draft",
+    response_only=True,
+    status_codes=["409"],
+    value={
+        "errors": {
+            "detail": [
+                "MQL v2 “Standard MQL” is active: only a draft can be changed. Clone it to make "
+                "a new draft."
+            ]
+        }
+    },
+)
 
 # --- qualification criteria ---------------------------------------------------------------------
 
@@ -29,7 +59,8 @@ def _criteria():
 class CriteriaListView(ScoringView):
     @extend_schema(
         summary="List qualification criteria",
-        description="The MQL and SQL definitions, active first, with their conditions.",
+        description="Every version of the MQL and SQL definitions, by kind, newest first, with "
+        "their conditions. One of each kind is `active`.",
         responses={200: serializers.CriteriaOutputSerializer(many=True)},
         tags=["qualification criteria"],
     )
@@ -38,7 +69,9 @@ class CriteriaListView(ScoringView):
 
     @extend_schema(
         summary="Create qualification criteria",
-        description="Admin only. Created active, it retires the active criteria of its kind.",
+        description="A draft, numbered after every version of its kind: add conditions, then "
+        "activate it (or schedule it). To start from the active set, clone that instead. "
+        "Admin only.",
         request=serializers.CriteriaInputSerializer,
         responses={201: serializers.CriteriaOutputSerializer, 400: INVALID},
         examples=[
@@ -51,7 +84,6 @@ class CriteriaListView(ScoringView):
                     "match": "all",
                     "min_total": 60,
                     "min_fit": 20,
-                    "is_active": True,
                 },
             ),
         ],  # fmt: skip
@@ -62,7 +94,7 @@ class CriteriaListView(ScoringView):
         serializer.is_valid(raise_exception=True)
         criteria = QualificationCriteria(**serializer.validated_data)
         with service_errors():
-            editing.criteria_save(criteria=criteria, actor=request.user)
+            editing.criteria_draft_save(criteria=criteria, actor=request.user)
         return Response(
             serializers.CriteriaOutputSerializer(_criteria().get(pk=criteria.pk)).data,
             status=status.HTTP_201_CREATED,
@@ -80,10 +112,17 @@ class CriteriaDetailView(ScoringView):
         return Response(serializers.CriteriaOutputSerializer(criteria).data)
 
     @extend_schema(
-        summary="Change qualification criteria",
-        description="Admin only. Activating retires the active criteria of the same kind.",
+        summary="Change draft criteria",
+        description="Admin only. A set keeps its kind. Scheduled, active and archived sets are "
+        "kept as they are (409): clone the active set to change it.",
         request=serializers.CriteriaInputSerializer(partial=True),
-        responses={200: serializers.CriteriaOutputSerializer, 400: INVALID, 404: NOT_FOUND},
+        responses={
+            200: serializers.CriteriaOutputSerializer,
+            400: INVALID,
+            404: NOT_FOUND,
+            409: NOT_A_DRAFT,
+        },
+        examples=[NOT_A_DRAFT_EXAMPLE],
         tags=["qualification criteria"],
     )
     def patch(self, request, criteria_id: int):
@@ -92,19 +131,119 @@ class CriteriaDetailView(ScoringView):
         serializer.is_valid(raise_exception=True)
         for name, value in serializer.validated_data.items():
             setattr(criteria, name, value)
-        with service_errors():
-            editing.criteria_save(criteria=criteria)
+        try:
+            with service_errors():
+                editing.criteria_draft_save(criteria=criteria)
+        except editing.NotADraft as refusal:
+            raise not_a_draft(refusal) from refusal
         return Response(serializers.CriteriaOutputSerializer(_criteria().get(pk=criteria.pk)).data)
 
     @extend_schema(
-        summary="Delete qualification criteria",
-        description="Admin only.",
-        responses={204: None, 404: NOT_FOUND},
+        summary="Delete draft criteria",
+        description="Admin only. Active and archived sets explain past transitions: they are "
+        "kept (409).",
+        responses={204: None, 404: NOT_FOUND, 409: NOT_A_DRAFT},
         tags=["qualification criteria"],
     )
     def delete(self, request, criteria_id: int):
-        editing.criteria_delete(criteria=get_object_or_404(QualificationCriteria, pk=criteria_id))
+        criteria = get_object_or_404(QualificationCriteria, pk=criteria_id)
+        try:
+            editing.criteria_delete(criteria=criteria)
+        except editing.NotADraft as refusal:
+            raise not_a_draft(refusal) from refusal
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CriteriaCloneView(ScoringActionView):
+    @extend_schema(
+        summary="Clone criteria into a new draft",
+        description="Copies the set with its conditions, numbered as the next version of its "
+        "kind: how the active definition is changed. Admin only.",
+        request=None,
+        responses={201: serializers.CriteriaOutputSerializer, 404: NOT_FOUND},
+        tags=["qualification criteria"],
+    )
+    def post(self, request, criteria_id: int):
+        criteria = get_object_or_404(_criteria(), pk=criteria_id)
+        copy = criteria_clone(criteria=criteria, actor=request.user)
+        return Response(
+            serializers.CriteriaOutputSerializer(_criteria().get(pk=copy.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class CriteriaActivateView(ScoringActionView):
+    @extend_schema(
+        summary="Activate draft criteria now",
+        description="Archives the active set of its kind and activates this draft (or a "
+        "scheduled set, ahead of its moment), recording who and when; every MQL and SQL count "
+        "shows the new definition. A set that could never qualify anyone answers 400. "
+        "Admin only.",
+        request=None,
+        responses={
+            200: serializers.CriteriaOutputSerializer,
+            400: INVALID,
+            404: NOT_FOUND,
+            409: NOT_A_DRAFT,
+        },
+        examples=[NOT_A_DRAFT_EXAMPLE],
+        tags=["qualification criteria"],
+    )
+    def post(self, request, criteria_id: int):
+        criteria = get_object_or_404(_criteria(), pk=criteria_id)
+        if not criteria.can_be_activated:
+            raise not_a_draft(editing.draft_refusal(criteria))
+        with service_errors():
+            criteria_activate(criteria=criteria, actor=request.user)
+        return Response(serializers.CriteriaOutputSerializer(_criteria().get(pk=criteria.pk)).data)
+
+
+class CriteriaScheduleView(ScoringActionView):
+    @extend_schema(
+        summary="Schedule the activation of draft criteria",
+        description="The draft is activated at `at` (within a minute of it), archiving the "
+        "active set of its kind then. Until then it is `scheduled` and read-only (changes "
+        "answer 409); unschedule it to edit it again. Admin only.",
+        request=serializers.ScheduleInputSerializer,
+        responses={
+            200: serializers.CriteriaOutputSerializer,
+            400: INVALID,
+            404: NOT_FOUND,
+            409: NOT_A_DRAFT,
+        },
+        examples=[SCHEDULED_EXAMPLE, NOT_A_DRAFT_EXAMPLE],
+        tags=["qualification criteria"],
+    )
+    def post(self, request, criteria_id: int):
+        criteria = get_object_or_404(_criteria(), pk=criteria_id)
+        serializer = serializers.ScheduleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not criteria.is_editable:
+            raise not_a_draft(editing.draft_refusal(criteria))
+        with service_errors():
+            criteria_activate(
+                criteria=criteria, actor=request.user, at=serializer.validated_data["at"]
+            )
+        return Response(serializers.CriteriaOutputSerializer(_criteria().get(pk=criteria.pk)).data)
+
+    @extend_schema(
+        summary="Unschedule criteria",
+        description="A scheduled set becomes a draft again, to be edited. Admin only.",
+        request=None,
+        responses={
+            200: serializers.CriteriaOutputSerializer,
+            404: NOT_FOUND,
+            409: OpenApiResponse(ErrorSerializer, description="The set is not scheduled."),
+        },
+        tags=["qualification criteria"],
+    )
+    def delete(self, request, criteria_id: int):
+        criteria = get_object_or_404(QualificationCriteria, pk=criteria_id)
+        try:
+            criteria_unschedule(criteria=criteria)
+        except ValidationError as refusal:
+            raise Conflict({"detail": refusal.messages}) from refusal
+        return Response(serializers.CriteriaOutputSerializer(_criteria().get(pk=criteria.pk)).data)
 
 
 class ConditionListView(ScoringView):
@@ -119,10 +258,15 @@ class ConditionListView(ScoringView):
         return Response(serializers.ConditionOutputSerializer(conditions, many=True).data)
 
     @extend_schema(
-        summary="Add a condition to MQL criteria",
+        summary="Add a condition to draft MQL criteria",
         description="An attribute condition, with the operators of fit rules. Admin only.",
         request=serializers.ConditionInputSerializer,
-        responses={201: serializers.ConditionOutputSerializer, 400: INVALID, 404: NOT_FOUND},
+        responses={
+            201: serializers.ConditionOutputSerializer,
+            400: INVALID,
+            404: NOT_FOUND,
+            409: NOT_A_DRAFT,
+        },
         examples=[
             OpenApiExample(
                 "Mid-size companies",
@@ -142,8 +286,11 @@ class ConditionListView(ScoringView):
         serializer = serializers.ConditionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         condition = QualificationCondition(criteria=criteria, **serializer.validated_data)
-        with service_errors():
-            editing.criteria_condition_save(condition=condition)
+        try:
+            with service_errors():
+                editing.criteria_condition_save(condition=condition)
+        except editing.NotADraft as refusal:
+            raise not_a_draft(refusal) from refusal
         return Response(
             serializers.ConditionOutputSerializer(condition).data, status=status.HTTP_201_CREATED
         )
@@ -167,10 +314,15 @@ class ConditionDetailView(ScoringView):
         return Response(serializers.ConditionOutputSerializer(condition).data)
 
     @extend_schema(
-        summary="Change a condition of MQL criteria",
+        summary="Change a condition of draft MQL criteria",
         description="Admin only.",
         request=serializers.ConditionInputSerializer(partial=True),
-        responses={200: serializers.ConditionOutputSerializer, 400: INVALID, 404: NOT_FOUND},
+        responses={
+            200: serializers.ConditionOutputSerializer,
+            400: INVALID,
+            404: NOT_FOUND,
+            409: NOT_A_DRAFT,
+        },
         tags=["qualification criteria"],
     )
     def patch(self, request, criteria_id: int, condition_id: int):
@@ -179,17 +331,22 @@ class ConditionDetailView(ScoringView):
         serializer.is_valid(raise_exception=True)
         for name, value in serializer.validated_data.items():
             setattr(condition, name, value)
-        with service_errors():
-            editing.criteria_condition_save(condition=condition)
+        try:
+            with service_errors():
+                editing.criteria_condition_save(condition=condition)
+        except editing.NotADraft as refusal:
+            raise not_a_draft(refusal) from refusal
         return Response(serializers.ConditionOutputSerializer(condition).data)
 
     @extend_schema(
-        summary="Delete a condition of MQL criteria",
+        summary="Delete a condition of draft MQL criteria",
         description="Admin only.",
-        responses={204: None, 404: NOT_FOUND},
+        responses={204: None, 404: NOT_FOUND, 409: NOT_A_DRAFT},
         tags=["qualification criteria"],
     )
     def delete(self, request, criteria_id: int, condition_id: int):
-        with service_errors():
+        try:
             editing.criteria_condition_delete(condition=self._condition(criteria_id, condition_id))
+        except editing.NotADraft as refusal:
+            raise not_a_draft(refusal) from refusal
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import (
     OpenApiExample,
+    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -31,9 +33,13 @@ from leads.scoring.models import (
     FitRule,
     ScoringModel,
 )
-from leads.scoring.runs import scoring_activate
-from leads.scoring.services import scoring_model_clone, scoring_model_create
-from smarketing.api.errors import Conflict, service_errors
+from leads.scoring.services import (
+    scoring_model_activate,
+    scoring_model_clone,
+    scoring_model_create,
+    scoring_model_unschedule,
+)
+from smarketing.api.errors import Conflict, ErrorSerializer, service_errors
 
 # --- scoring models ---------------------------------------------------------------------------
 
@@ -171,10 +177,11 @@ class ScoringModelCloneView(ScoringActionView):
 
 class ScoringModelActivateView(ScoringActionView):
     @extend_schema(
-        summary="Activate a draft",
-        description="Archives the active version, activates this draft and starts the rescore "
-        "of every lead; answers 202 with the run, whose progress the run's `percent` tells. "
-        "A draft with refused rules answers 400 with every refusal. Admin only.",
+        summary="Activate a draft now",
+        description="Archives the active version, activates this draft (or a scheduled version, "
+        "ahead of its moment) and starts the rescore of every lead; answers 202 with the run, "
+        "whose progress `GET /api/scoring/runs/{id}/` tells. A draft with refused rules answers "
+        "400 with every refusal. To activate it later, schedule it instead. Admin only.",
         request=None,
         responses={
             202: serializers.ScoringRunOutputSerializer,
@@ -196,6 +203,13 @@ class ScoringModelActivateView(ScoringActionView):
                     "as_of": "2026-05-04T14:02:00Z",
                     "leads_total": 120000,
                     "leads_done": 0,
+                    "leads_written": 0,
+                    "leads_qualified": 0,
+                    "started_by": {"id": 1, "username": "alice", "name": "Alice Martin"},
+                    "created_at": "2026-05-04T14:02:00Z",
+                    "started_at": None,
+                    "finished_at": None,
+                    "error": "",
                 },
             ),
             NOT_A_DRAFT_EXAMPLE,
@@ -204,14 +218,86 @@ class ScoringModelActivateView(ScoringActionView):
     )
     def post(self, request, model_id: int):
         model = get_object_or_404(ScoringModel, pk=model_id)
-        if not model.is_editable:
+        if not model.can_be_activated:
             raise Conflict(
                 {"detail": [f"v{model.version} is {model.status}: only a draft can be activated."]}
             )
         with service_errors():
-            run = scoring_activate(model=model, actor=request.user)
+            run = scoring_model_activate(model=model, actor=request.user)
         return Response(
             serializers.ScoringRunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED
+        )
+
+
+SCHEDULED_EXAMPLE = OpenApiExample(
+    "A moment that has passed",
+    response_only=True,
+    status_codes=["400"],
+    value={
+        "errors": {
+            "activate_at": [
+                "4 May 2026, 09:00 UTC has passed: choose a moment to come, or activate it now instead."
+            ]
+        }
+    },
+)
+
+
+class ScoringModelScheduleView(ScoringActionView):
+    @extend_schema(
+        summary="Schedule a draft's activation",
+        description="The draft is activated at `at` (within a minute of it), which starts the "
+        "rescore of every lead as an activation does. Until then it is `scheduled` and "
+        "read-only (changes answer 409); unschedule it to edit it again. A draft with refused "
+        "rules answers 400 with every refusal. Admin only.",
+        request=serializers.ScheduleInputSerializer,
+        responses={
+            200: serializers.ScoringModelDetailOutputSerializer,
+            400: INVALID,
+            404: NOT_FOUND,
+            409: NOT_A_DRAFT,
+        },
+        examples=[
+            OpenApiExample(
+                "Monday morning", request_only=True, value={"at": "2026-06-08T07:00:00Z"}
+            ),
+            SCHEDULED_EXAMPLE,
+        ],
+        tags=["scoring models"],
+    )
+    def post(self, request, model_id: int):
+        model = get_object_or_404(ScoringModel, pk=model_id)
+        serializer = serializers.ScheduleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not model.is_editable:
+            raise not_a_draft(editing.draft_refusal(model))
+        with service_errors():
+            scoring_model_activate(
+                model=model, actor=request.user, at=serializer.validated_data["at"]
+            )
+        return Response(
+            serializers.ScoringModelDetailOutputSerializer(_model_detail(model_id)).data
+        )
+
+    @extend_schema(
+        summary="Unschedule a version",
+        description="A scheduled version becomes a draft again, to be edited. Admin only.",
+        request=None,
+        responses={
+            200: serializers.ScoringModelDetailOutputSerializer,
+            404: NOT_FOUND,
+            409: OpenApiResponse(ErrorSerializer, description="The version is not scheduled."),
+        },
+        tags=["scoring models"],
+    )
+    def delete(self, request, model_id: int):
+        model = get_object_or_404(ScoringModel, pk=model_id)
+        try:
+            scoring_model_unschedule(model=model)
+        except ValidationError as refusal:
+            raise Conflict({"detail": refusal.messages}) from refusal
+        return Response(
+            serializers.ScoringModelDetailOutputSerializer(_model_detail(model_id)).data
         )
 
 
