@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 from leads.models import Channel, Lead, Note, Stage, StageTransition, Touch
-from leads.selectors import COLUMN_SIZE, stage_counts_invalidate
+from leads.selectors import COLUMN_SIZE, TIMELINE_LIMIT, stage_counts_invalidate
 from leads.services import lead_create, lead_update
 from smarketing.roles import Role
 from tests.factories import CompanyFactory, EventFactory, LeadFactory, UserFactory
@@ -412,10 +412,20 @@ def test_board_query_count_does_not_grow_with_cards(
     for stage in ("lead", "mql", "sal"):
         LeadFactory.create_batch(rows // 3 + 1, stage=stage, owner=rep)
     client = client_for(rep)
+    per_stage = rows // 3 + 1
     with django_assert_max_num_queries(17):
-        client.get(reverse("leads:board"))
+        board = client.get(reverse("leads:board"))
     with django_assert_max_num_queries(26):
-        client.get(reverse("leads:board"), {"owner": "me"})
+        mine = client.get(reverse("leads:board"), {"owner": "me"})
+    for response in (board, mine):
+        assert response.status_code == 200
+        page = response.content.decode()
+        for stage in ("lead", "mql", "sal"):
+            assert f'id="count-{stage}">{per_stage:,}<' in page
+        assert 'id="count-customer">0<' in page
+        assert len(re.findall(r'<article class="card sm-card', page)) == 3 * min(
+            per_stage, COLUMN_SIZE
+        )
 
 
 @pytest.mark.parametrize("rows", [10, 500])
@@ -426,18 +436,27 @@ def test_list_query_count_does_not_grow_with_rows(
     client = client_for(rep)
     with django_assert_max_num_queries(8):
         response = client.get(reverse("leads:list"), {"temperature": "", "owner": "me"})
+    assert response.status_code == 200
     assert len(response.context["page"].items) == min(rows, 50)
+    page = response.content.decode()
+    assert f'data-testid="lead-total">{rows:,} leads<' in page
+    assert page.count('<tr id="row-') == min(rows, 50)
 
 
 @pytest.mark.parametrize("rows", [10, 500])
 def test_lead_page_query_count_does_not_grow_with_its_timeline(
     client_for, rep, django_assert_max_num_queries, rows
 ):
-    lead = LeadFactory()
+    lead = LeadFactory(first_name="Tess", last_name="Timeline")
     EventFactory.create_batch(rows, lead=lead)
     client = client_for(rep)
     with django_assert_max_num_queries(9):
-        client.get(lead.get_absolute_url())
+        response = client.get(lead.get_absolute_url())
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Tess Timeline" in page
+    # The timeline shows the newest events up to its limit.
+    assert page.count('<li class="sm-event">') == min(rows, TIMELINE_LIMIT)
 
 
 def test_a_rep_confirms_the_sql_checklist_then_moves_to_sql(client_for, rep):

@@ -574,8 +574,14 @@ def test_the_lead_page_query_count_did_not_grow_with_the_score_card(
     client = client_for(rep)
     # The lead page's own budget (tests/leads/test_pages.py): the card adds no query.
     with django_assert_max_num_queries(9):
-        client.get(scored_lead.get_absolute_url())
+        page = client.get(scored_lead.get_absolute_url())
+    assert page.status_code == 200
+    assert scored_lead.email in page.content.decode()
     # The card: session, user, groups; the lead and its model; the model's groups and rules
     # (3); the fit conditions; the events' aggregate; the history.
     with django_assert_max_num_queries(11):
-        client.get(reverse("leads:score", args=[scored_lead.pk]), headers={"HX-Request": "true"})
+        card = client.get(
+            reverse("leads:score", args=[scored_lead.pk]), headers={"HX-Request": "true"}
+        )
+    assert card.status_code == 200
+    assert "Seniority is vice president" in card.content.decode()

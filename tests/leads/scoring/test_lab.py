@@ -492,8 +492,13 @@ def test_the_editor_and_the_lab_read_a_fixed_number_of_queries(
     # Session, user and roles; the model, its groups, fit rules and engagement rules; the
     # active model; the latest impact and backtest runs. Not one a rule.
     with django_assert_max_num_queries(11):
-        assert client.get(reverse("scoring:draft", args=[draft.pk])).status_code == 200
+        editor = client.get(reverse("scoring:draft", args=[draft.pk]))
+    assert editor.status_code == 200
+    assert editor.content.decode().count('name="fit-') >= rules * 3  # each rule's fields
     # Session, user, roles; the versions with their authors; the recent rescores; the rescore
     # under way, if any.
     with django_assert_max_num_queries(8):
-        assert client.get(reverse("scoring:lab")).status_code == 200
+        lab = client.get(reverse("scoring:lab"))
+    assert lab.status_code == 200
+    assert f"v{draft.version}" in lab.content.decode()
+    assert f"v{_active.version}" in lab.content.decode()
