@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -20,6 +19,7 @@ from leads.scoring.explain import score_explanation, score_history
 from leads.scoring.models import (
     HISTORY_DAYS,
 )
+from leads.selectors import lead_get_for_user
 
 # --- a lead's score ---------------------------------------------------------------------------
 
@@ -81,7 +81,9 @@ class LeadScoreView(GenericAPIView):
         tags=["scores"],
     )
     def get(self, request, lead_id: int):
-        lead = get_object_or_404(Lead.objects.select_related("scoring_model"), pk=lead_id)
+        lead = lead_get_for_user(
+            request.user, lead_id, leads=Lead.objects.select_related("scoring_model")
+        )
         data = {"lead": lead, "explanation": score_explanation(lead)}
         return Response(serializers.LeadScoreOutputSerializer(data).data)
 
@@ -109,7 +111,7 @@ class LeadScoreHistoryView(GenericAPIView):
         tags=["scores"],
     )
     def get(self, request, lead_id: int):
-        lead = get_object_or_404(Lead.objects.only("id"), pk=lead_id)
+        lead = lead_get_for_user(request.user, lead_id, leads=Lead.objects.only("id"))
         raw = request.query_params.get("days", str(HISTORY_DAYS))
         if not raw.isdigit() or not 1 <= int(raw) <= HISTORY_DAYS:
             raise ValidationError({"days": [f"Give a whole number from 1 to {HISTORY_DAYS}."]})
