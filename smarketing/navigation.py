@@ -28,7 +28,7 @@ NAVIGATION = (
     NavItem("SLA & goals", "sla:index", "stopwatch"),
     NavItem("Reports", "reports:index", "bar-chart"),
     NavItem("Meeting", "reports:meeting", "easel"),
-    NavItem("Rules", "scoring:how", "info-circle"),
+    NavItem("How we score", "scoring:how", "info-circle"),
     NavItem("Scoring lab", "scoring:lab", "flask"),
 )
 
@@ -54,7 +54,7 @@ def navigation(request: HttpRequest) -> dict:
         if access is not None and access.allows(user)
     ]
     # The longest address the path starts with is the current one: on /scoring/how/ that is
-    # "Rules", not also the scoring lab at /scoring/.
+    # "How we score", not also the scoring lab at /scoring/.
     current = max(
         (url for _, url in reachable if request.path.startswith(url)), key=len, default=None
     )

@@ -17,11 +17,11 @@ EVERYONE_SEES = [
     "SLA & goals",
     "Reports",
     "Meeting",
-    "Rules",
+    "How we score",
 ]
 
 # Pages whose heading says more than their label in the navigation.
-HEADINGS = {"Admin": "Revenue operations", "Rules": "How we score and qualify"}
+HEADINGS = {"Admin": "Revenue operations", "How we score": "How we score and qualify"}
 
 
 def _log_in(page, username: str) -> None:
