@@ -4,7 +4,8 @@ axe-core is vendored with the static files (``scripts/vendor_static.py``) and in
 that file, so the checks need no network. Beside the WCAG rules, axe's rule for table headers
 with no text is run (axe counts it a best practice), and two faults that axe only marks for
 review are checked here: an id used twice, and an attribute naming an element that does not
-exist (``aria-describedby``, ``aria-labelledby``, ``aria-controls``, a label's ``for``).
+exist (``aria-describedby``, ``aria-labelledby``, ``aria-controls``, a label's ``for``); and a
+page wider than the window, which would scroll sideways.
 """
 
 from __future__ import annotations
@@ -51,6 +52,18 @@ AXE_RUN = """async ({tags, rules, context}) => {
         missing.push(`${element.tagName.toLowerCase()}[${name}="${element.getAttribute(name)}"]`);
       }
     }
+  }
+  // A page wider than the window scrolls both ways (WCAG 1.4.10, reflow): a wide table
+  // scrolls in its own box instead.
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth > width + 1) {
+    const beyond = Array.from(document.querySelectorAll("body *"))
+      // The outermost elements that reach past the window: their parent stays within it.
+      .filter((element) => element.getBoundingClientRect().right > width + 1
+        && element.parentElement.getBoundingClientRect().right <= width + 1)
+      .map((element) => element.tagName.toLowerCase() + (element.className ? "." + String(element.className).trim().split(/\\s+/).join(".") : ""));
+    found.push({id: "page-wider-than-window", impact: "serious",
+                help: "The page must not scroll sideways", targets: beyond});
   }
   if (missing.length) {
     found.push({id: "missing-reference", impact: "serious",

@@ -35,6 +35,7 @@ from leads.selectors import COLUMN_SIZE
 from leads.services import touch_log
 from smarketing.accounts import demo_users_ensure
 from smarketing.roles import Role
+from tests.crm_exports import hubspot_contacts
 from tests.e2e.axe import axe_violations
 from tests.factories import CompanyFactory, EventFactory, LeadFactory
 
@@ -49,11 +50,8 @@ NOT_FOLLOWED = re.compile(r"^/(static|media|api)/|/logout/|/export/|\.csv$")
 # choosing many (as on a group's form) fails two rules that its script writes, out of our reach.
 ADMIN_PAGES = ("index", "leads_lead_changelist", "leads_lead_change")
 # An import waiting for its columns to be checked, one row with a problem.
-IMPORT_CSV = (
-    b"Email,First Name,Company Name\n"
-    b"marie@radium.example,Marie,Radium Labs\n"
-    b"not-an-email,Pierre,Radium Labs\n"
-)
+# A CRM export as wide as a real one (twenty columns and more), with a bad row.
+IMPORT_CSV = hubspot_contacts(12).csv()
 
 
 def _portal(users_by_role) -> Lead:
