@@ -90,8 +90,22 @@ MOVES: tuple[Move, ...] = (
 )
 
 
+# The moves by (from, to), and the stages' values: read for every card of the board, whose
+# menus offer only the moves their viewer may make.
+def _moves_by_way() -> dict[tuple[str, str], list[Move]]:
+    ways: dict[tuple[str, str], list[Move]] = defaultdict(list)
+    for move in MOVES:
+        for source in move.sources:
+            ways[source, move.target].append(move)
+    return dict(ways)
+
+
+_MOVES_BY_WAY = _moves_by_way()
+STAGE_VALUES = frozenset(Stage.values)
+
+
 def _find_move(source: str, target: str, roles: frozenset[Role]) -> Move | None:
-    candidates = [move for move in MOVES if source in move.sources and move.target == target]
+    candidates = _MOVES_BY_WAY.get((source, target), [])
     return next((move for move in candidates if move.roles & roles), None) or (
         candidates[0] if candidates else None
     )
@@ -103,7 +117,7 @@ def _is_backwards(source: str, target: str) -> bool:
 
 def move_refusal(lead: Lead, target: str, user, reason: str = "") -> str | None:
     """Why ``user`` may not move ``lead`` to ``target`` now, or None if they may."""
-    if target not in Stage.values:
+    if target not in STAGE_VALUES:
         return f"“{target}” is not a lifecycle stage."
     if lead.stage == target:
         return f"The lead is already in {Stage(target).label}."
