@@ -385,6 +385,10 @@ def test_the_company_page_sums_its_leads(client_for, rep):
     assert response.context["summary"].leads == 2
     assert response.context["summary"].engagement == 15
     assert response.context["summary"].by_stage == {"lead": 1, "mql": 1}
+    page = response.content.decode()
+    # Each row gives the lead's title; the company's name is the page's heading, not repeated.
+    assert page.count("Head of Marketing") == 2
+    assert f'href="{company.get_absolute_url()}"' not in page
 
 
 def test_my_queue_lists_my_mqls_then_unassigned(client_for, rep, other_rep):
