@@ -59,6 +59,9 @@ CLOCK_SKEW = timedelta(minutes=5)
 #   properties      a JSON object (default {})
 #   channel         a marketing channel, or "" (the default)
 #   campaign        a campaign's id, or null (the default)
+#   source          the system that sent it, or "" (the default)
+#   idempotency_key the sender's own id of the event, unique per source, or null (the
+#                   default): a repeat is answered with the event stored first
 # Other keys are ignored. The messages are the ones the API has always given (they were
 # Django REST framework's), so integrations that read them keep working.
 
@@ -72,6 +75,9 @@ NOT_A_TIME = (
 )
 UNKNOWN_TYPE = "“{input}” is not an event type. Valid types: " + EVENT_TYPE_KEYS + "."
 UNKNOWN_CHANNEL = '"{input}" is not a valid choice.'
+NUL = "Null characters are not allowed."
+SOURCE_MAX_LENGTH = 100
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
 # "12", "12.0" and 12.0 all name the id 12; longer strings are refused before parsing.
 _TRAILING_ZEROS = re.compile(r"\.0*\s*$")
 MAX_INTEGER_STRING = 1000
@@ -110,7 +116,7 @@ def _email(value: Any, batch: _Batch) -> str:
     value = str(value).strip()
     if not value:
         raise _Refused("This field may not be blank.")
-    messages = ["Null characters are not allowed."] if "\x00" in value else []
+    messages = [NUL] if "\x00" in value else []
     try:
         validate_email(value)
     except ValidationError:
@@ -161,8 +167,38 @@ def _channel(value: Any, batch: _Batch) -> str:
     return key
 
 
-def _campaign(value: Any, batch: _Batch) -> int | None:
-    return None if value is None else _identifier(value)
+def _campaign(value: Any, batch: _Batch) -> int:
+    return _identifier(value)
+
+
+def _text(name: str, max_length: int) -> Callable[[Any, _Batch], str]:
+    """The check of a short text field: a string (a number is taken as its digits), without
+    null characters, of at most ``max_length`` characters."""
+
+    def check(value: Any, batch: _Batch) -> str:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise _Refused("Not a valid string.")
+        value = str(value)
+        if len(value) > max_length:
+            raise _Refused(
+                f"{name} holds at most {max_length:,} characters; this one has {len(value):,}."
+            )
+        if "\x00" in value:
+            raise _Refused(NUL)
+        return value
+
+    return check
+
+
+_source = _text("A source", SOURCE_MAX_LENGTH)
+_key = _text("An idempotency key", IDEMPOTENCY_KEY_MAX_LENGTH)
+
+
+def _idempotency_key(value: Any, batch: _Batch) -> str:
+    key = _key(value, batch)
+    if not key:
+        raise _Refused("Give a key, or leave the field out.")
+    return key
 
 
 # Each field: its check, and what an event without it gets: REQUIRED (an error), a default
@@ -175,7 +211,11 @@ _RULES: tuple[tuple[str, Callable[[Any, _Batch], Any], Any], ...] = (
     ("properties", _properties, dict),
     ("channel", _channel, str),
     ("campaign", _campaign, lambda: None),
+    ("source", _source, str),
+    ("idempotency_key", _idempotency_key, lambda: None),
 )
+# The fields that may be null (absent, they are null too).
+_NULLABLE = frozenset({"campaign", "idempotency_key"})
 
 
 def event_check(item: Any, batch: _Batch) -> tuple[dict[str, Any], dict[str, list[str]] | list]:
@@ -196,8 +236,11 @@ def event_check(item: Any, batch: _Batch) -> tuple[dict[str, Any], dict[str, lis
                 clean[field] = absent()
             continue
         value = item[field]
-        if value is None and field != "campaign":
-            errors[field] = [NULL]
+        if value is None:
+            if field in _NULLABLE:
+                clean[field] = None
+            else:
+                errors[field] = [NULL]
             continue
         try:
             clean[field] = check(value, batch)
@@ -305,6 +348,8 @@ def events_validate(items: Sequence[Any]) -> tuple[list[Event], dict[int, dict |
                 properties=fields["properties"],
                 channel=fields["channel"],
                 campaign_id=fields["campaign"],
+                source=fields["source"],
+                idempotency_key=fields["idempotency_key"],
             )
         )
     return events, dict(sorted(errors.items()))

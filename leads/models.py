@@ -10,7 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-from leads.events import EVENT_TYPE_CHOICES, EVENT_TYPES_BY_KEY
+from leads.events import (
+    EVENT_TYPE_CHOICES,
+    EVENT_TYPES_BY_KEY,
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    SOURCE_MAX_LENGTH,
+)
 
 
 class Stage(models.TextChoices):
@@ -403,7 +408,8 @@ class LeadSearch(models.Model):
 
 
 class Event(models.Model):
-    """Something a lead did. Append-only: events are never edited, so scores can be replayed."""
+    """Something a lead did. Append-only: events are never edited, so scores can be replayed.
+    An event with an idempotency key is stored once per source, however often it arrives."""
 
     # Indexed by ``event_lead_time``, which starts with it (a second index would only cost
     # every insert).
@@ -415,9 +421,27 @@ class Event(models.Model):
     campaign = models.ForeignKey(
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
     )
+    source = models.CharField(
+        max_length=SOURCE_MAX_LENGTH, blank=True, help_text="The system that sent it"
+    )
+    # Null is "no key": the unique index below leaves those events out.
+    idempotency_key = models.CharField(  # noqa: DJ001
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        null=True,
+        blank=True,
+        help_text="The sender's own id of the event: a second delivery is not stored again",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        # One event per key and source: the index the inserts of keyed events conflict on.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "idempotency_key"],
+                condition=models.Q(idempotency_key__isnull=False),
+                name="event_source_key_unique",
+            )
+        ]
         # A lead's events in time order, with what the scoring rules read of each: scoring a
         # lead, explaining it or qualifying it reads its entries alone, not the table's pages,
         # where the events of one lead lie scattered in the order they arrived.

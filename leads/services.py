@@ -9,12 +9,13 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from leads.events import UnknownLeads, unknown_leads
 from leads.lifecycle import StageChange, lead_move_stage, stage_changes_write
-from leads.models import Company, Event, Lead, Note, Stage, Touch
+from leads.models import Company, Consent, Event, Lead, Note, Stage, Touch
 from leads.permissions import lead_change_refusal, owner_change
 from leads.scoring.incremental import scoring_enqueue
 from leads.search import leads_search_write
@@ -154,44 +155,105 @@ def leads_recycle(*, leads: Iterable[Lead], actor, reason: str) -> tuple[int, li
     return moved, refusals
 
 
+@dataclass(frozen=True)
+class EventsRecorded:
+    """What ``events_record`` did with the events it was given."""
+
+    # Each given event as stored, in the order given: the event itself when it is new, else
+    # the event stored first under its source and key.
+    events: list[Event]
+    # The indexes of the events that were stored before under their source and key, or came
+    # earlier in the same list.
+    repeats: list[int]
+
+    @property
+    def created(self) -> int:
+        return len(self.events) - len(self.repeats)
+
+
 def events_record(
     *, events: list[Event], validated: bool = False, with_ids: bool = True
-) -> list[Event]:
+) -> EventsRecorded:
     """Append behaviour events. The one place events are written; their leads are scored when
-    the transaction commits.
+    the transaction commits, and an ``unsubscribe`` withdraws its lead's consent at once.
+
+    An event with an idempotency key is stored once per source: a repeat (of an event stored
+    before, by a concurrent request, or earlier in the same list) is not stored again, and
+    neither scores nor unsubscribes again.
 
     ``validated`` says the events come from ``leads.events.events_validate``, which has checked
     them as a whole; other events are checked one by one here. Either way an event naming a
     lead that does not exist refuses them all (``UnknownLeads``, by index), with none written.
-    Without ``with_ids``, PostgreSQL copies them in (``COPY``, a few times cheaper than an
-    INSERT of a batch), and they come back without their ids."""
+    Without ``with_ids``, PostgreSQL copies keyless events in (``COPY``, a few times cheaper
+    than an INSERT of a batch), and the new events come back without their ids."""
     if not validated:
         for event in events:
-            event.full_clean(exclude=["lead", "campaign"])
+            # A repeated key is answered, not refused: the insert below sees to it.
+            event.full_clean(exclude=["lead", "campaign"], validate_constraints=False)
+    repeats_in_list = _repeats_in_list(events)
+    unique = [event for index, event in enumerate(events) if index not in repeats_in_list]
     lead_ids = dict(enumerate(event.lead_id for event in events))
     try:
         with transaction.atomic():
-            if with_ids or connection.vendor != "postgresql":
-                created = Event.objects.bulk_create(events)
+            if any(event.idempotency_key is not None for event in unique):
+                stored, new = _events_insert_new(unique)
             else:
-                created = _events_copy(events)
+                stored, new = _events_insert(unique, with_ids=with_ids), [True] * len(unique)
             if connection.vendor == "postgresql":
                 # The foreign keys of what was just written, checked now rather than at commit.
                 connection.check_constraints()
             elif unknown := unknown_leads(lead_ids):
                 raise UnknownLeads(unknown)
+            created = [event for event, is_new in zip(stored, new, strict=True) if is_new]
+            _unsubscribes_apply(created)
             scoring_enqueue(event.lead_id for event in created)
     except IntegrityError as error:
         if not (unknown := unknown_leads(lead_ids)):
             raise
         raise UnknownLeads(unknown) from error
-    return created
+    return _as_given(len(events), repeats_in_list, stored, new)
 
 
-_EVENT_COLUMNS = ("lead", "type", "occurred_at", "properties", "channel", "campaign", "created_at")
+def _repeats_in_list(events: list[Event]) -> dict[int, int]:
+    """The index of each event whose source and key came earlier in the list, and the index
+    of that first one."""
+    first_by_key: dict[tuple[str, str], int] = {}
+    repeats = {}
+    for index, event in enumerate(events):
+        if event.idempotency_key is not None:
+            first = first_by_key.setdefault((event.source, event.idempotency_key), index)
+            if first != index:
+                repeats[index] = first
+    return repeats
 
 
-def _events_copy(events: list[Event]) -> list[Event]:
+def _as_given(
+    count: int, repeats_in_list: dict[int, int], stored: list[Event], new: list[bool]
+) -> EventsRecorded:
+    """Each of the ``count`` given events as stored, from what was written for those that did
+    not repeat an earlier one of the list."""
+    written = zip(stored, new, strict=True)
+    events: list[Event] = []
+    repeats: list[int] = []
+    for index in range(count):
+        if index in repeats_in_list:
+            event, is_new = events[repeats_in_list[index]], False
+        else:
+            event, is_new = next(written)
+        events.append(event)
+        if not is_new:
+            repeats.append(index)
+    return EventsRecorded(events=events, repeats=repeats)
+
+
+_EVENT_COLUMNS = ("lead", "type", "occurred_at", "properties", "channel", "campaign", "source",
+                  "idempotency_key", "created_at")  # fmt: skip
+
+
+def _events_insert(events: list[Event], *, with_ids: bool) -> list[Event]:
+    """Insert events without keys: by ``COPY`` on PostgreSQL when their ids are not needed."""
+    if with_ids or connection.vendor != "postgresql":
+        return Event.objects.bulk_create(events)
     fields = [Event._meta.get_field(name) for name in _EVENT_COLUMNS]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     now = timezone.now()
@@ -202,9 +264,95 @@ def _events_copy(events: list[Event]) -> list[Event]:
                 event.created_at = now
                 copy.write_row(
                     (event.lead_id, event.type, event.occurred_at, Jsonb(event.properties),
-                     event.channel, event.campaign_id, now)
+                     event.channel, event.campaign_id, event.source, None, now)
                 )  # fmt: skip
     return events
+
+
+def _events_insert_new(events: list[Event]) -> tuple[list[Event], list[bool]]:
+    """Insert the events whose key is not stored yet (no two of ``events`` share one): each
+    event as stored, and whether it is new.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` on the unique index of source and key: a concurrent
+    request inserting the same key makes this one wait for its commit and then skip the
+    event, so a key is stored once however many requests race. Keyed events go in the order
+    of their keys, so that two batches sharing keys wait for each other rather than deadlock.
+    """
+    keyless = [event for event in events if event.idempotency_key is None]
+    keyed = sorted(
+        (event for event in events if event.idempotency_key is not None),
+        key=lambda event: (event.source, event.idempotency_key),
+    )
+    returned = _events_insert_returning([*keyless, *keyed])
+    # The rows come back in the order they were written (as Django's bulk_create relies on
+    # too): first the keyless ones, all new, then the keyed ones that were not stored yet.
+    for event, (pk, _, _) in zip(keyless, returned, strict=False):
+        event.pk = pk
+    new_keys = {(source, key): pk for pk, source, key in returned[len(keyless) :]}
+    stored_before = _events_stored(
+        [event for event in keyed if (event.source, event.idempotency_key) not in new_keys]
+    )
+    as_stored, new = [], []
+    for event in events:
+        key = (event.source, event.idempotency_key)
+        if event.idempotency_key is not None and key not in new_keys:
+            as_stored.append(stored_before[key])
+            new.append(False)
+            continue
+        if event.idempotency_key is not None:
+            event.pk = new_keys[key]
+        as_stored.append(event)
+        new.append(True)
+    return as_stored, new
+
+
+def _events_insert_returning(events: list[Event]) -> list[tuple[int, str, str | None]]:
+    """One ``INSERT`` of ``events`` that skips those whose key is stored already: the id,
+    source and key of each row written."""
+    fields = [Event._meta.get_field(name) for name in _EVENT_COLUMNS]
+    now = timezone.now()
+    values = []
+    for event in events:
+        event.created_at = now
+        values.extend(
+            field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields
+        )
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(Event._meta.db_table)} "  # noqa: S608 - our own names
+            f"({', '.join(quote(field.column) for field in fields)}) "
+            f"VALUES {', '.join([row] * len(events))} "
+            "ON CONFLICT (source, idempotency_key) WHERE idempotency_key IS NOT NULL "
+            "DO NOTHING RETURNING id, source, idempotency_key",
+            values,
+        )
+        return cursor.fetchall()
+
+
+def _events_stored(events: list[Event]) -> dict[tuple[str, str], Event]:
+    """The stored events with the sources and keys of ``events``, by source and key."""
+    if not events:
+        return {}
+    keys_by_source: dict[str, list[str]] = {}
+    for event in events:
+        keys_by_source.setdefault(event.source, []).append(event.idempotency_key)
+    matching = Q()
+    for source, keys in keys_by_source.items():
+        matching |= Q(source=source, idempotency_key__in=keys)
+    return {
+        (event.source, event.idempotency_key): event for event in Event.objects.filter(matching)
+    }
+
+
+def _unsubscribes_apply(events: list[Event]) -> None:
+    """An ``unsubscribe`` withdraws its lead's consent to be contacted."""
+    lead_ids = {event.lead_id for event in events if event.type == "unsubscribe"}
+    if lead_ids:
+        Lead.objects.filter(pk__in=lead_ids).update(
+            unsubscribed=True, consent=Consent.WITHDRAWN, updated_at=timezone.now()
+        )
 
 
 @transaction.atomic

@@ -423,7 +423,7 @@ def test_a_batch_of_1000_events_is_recorded_in_a_few_queries(
     with django_assert_max_num_queries(9):
         response = client.post(BATCH, {"events": events}, content_type="application/json")
     assert response.status_code == 201, response.json()
-    assert response.json() == {"created": 1000}
+    assert response.json() == {"created": 1000, "repeated": 0, "repeats": []}
     assert Event.objects.count() == 1000
     assert Event.objects.filter(type="email_open").count() == 500
 

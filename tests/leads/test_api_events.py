@@ -132,12 +132,12 @@ def test_a_batch_records_every_field_and_reads_a_time_without_zone_as_ours(as_ma
             channel="paid_search",
             campaign=str(campaign.pk),
         ),
-        event(lead=str(lead.pk), occurred_at="2025-05-02T11:14:00+02:00"),
+        event(lead=str(lead.pk), occurred_at="2025-05-02T11:14:00+02:00", source="website"),
     ]
     before = timezone.now()
     response = as_marketer.post(BATCH, {"events": events}, content_type="application/json")
     assert response.status_code == 201, response.json()
-    assert response.json() == {"created": 2}
+    assert response.json() == {"created": 2, "repeated": 0, "repeats": []}
     demo, page_view = Event.objects.order_by("type")
     # Stamped with their arrival, which the scoring sweep reads.
     assert before <= demo.created_at == page_view.created_at <= timezone.now()
@@ -152,6 +152,8 @@ def test_a_batch_records_every_field_and_reads_a_time_without_zone_as_ours(as_ma
     assert demo.occurred_at == at
     assert (page_view.lead, page_view.occurred_at, page_view.properties) == (lead, at, {})
     assert (page_view.channel, page_view.campaign) == ("", None)
+    assert (demo.source, page_view.source) == ("", "website")
+    assert demo.idempotency_key is page_view.idempotency_key is None
 
 
 def test_one_event_gets_the_same_messages_as_an_event_in_a_batch(as_marketer):

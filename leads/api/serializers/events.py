@@ -16,7 +16,13 @@ from rest_framework import serializers
 from rest_framework.utils import html
 
 from leads.api.serializers.common import ChannelField
-from leads.events import EVENT_TYPE_CHOICES, UNKNOWN_TYPE, events_validate
+from leads.events import (
+    EVENT_TYPE_CHOICES,
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    SOURCE_MAX_LENGTH,
+    UNKNOWN_TYPE,
+    events_validate,
+)
 from leads.models import Event
 
 EVENT_BATCH_LIMIT = 1000
@@ -41,7 +47,7 @@ def event_from_form(data: Any) -> Any:
         return data
     item: dict[str, Any] = {}
     for field, value in data.items():
-        if value == "" and field in ("lead", "email"):
+        if value == "" and field in ("lead", "email", "idempotency_key"):
             continue
         if value == "" and field == "campaign":
             value = None
@@ -75,6 +81,21 @@ class EventInputSerializer(serializers.Serializer):
     channel = ChannelField(required=False, allow_blank=True, default="")
     campaign = serializers.IntegerField(
         min_value=1, required=False, allow_null=True, default=None, help_text="A campaign's id."
+    )
+    source = serializers.CharField(
+        max_length=SOURCE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The system that sent it (a provider, a site, an integration).",
+    )
+    idempotency_key = serializers.CharField(
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The sender's own id of the event, unique per source: an event whose source "
+        "and key are stored already is not stored again, and is answered with the stored one.",
     )
 
     def to_internal_value(self, data: Any) -> Event:
@@ -134,8 +155,26 @@ class EventOutputSerializer(serializers.Serializer):
     properties = serializers.DictField(read_only=True)
     channel = serializers.CharField(read_only=True)
     campaign = serializers.IntegerField(source="campaign_id", read_only=True, allow_null=True)
+    source = serializers.CharField(read_only=True)
+    idempotency_key = serializers.CharField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
 
 
+class EventRepeatSerializer(serializers.Serializer):
+    index = serializers.IntegerField(read_only=True, help_text="The event's index in the batch.")
+    id = serializers.IntegerField(read_only=True, help_text="The id of the event stored first.")
+
+
 class EventBatchOutputSerializer(serializers.Serializer):
-    created = serializers.IntegerField(read_only=True, help_text="How many events were recorded.")
+    created = serializers.IntegerField(read_only=True, help_text="How many events were stored.")
+    repeated = serializers.IntegerField(
+        read_only=True,
+        help_text="How many events were not stored because their source and key were stored "
+        "already, or came earlier in the batch.",
+    )
+    repeats = EventRepeatSerializer(
+        many=True,
+        read_only=True,
+        help_text="Those events, each with the id of the event stored under its key; every "
+        "other event of the batch was stored.",
+    )
