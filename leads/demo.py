@@ -18,6 +18,7 @@ from leads import generate
 from leads.lifecycle import StageChange, stage_changes_write
 from leads.models import Company, Event, Lead, Note, Stage, Touch
 from leads.search import leads_search_write
+from leads.services import unsubscribes_apply
 
 COMPANY_COUNT = 300
 LEAD_COUNT = 3000
@@ -114,7 +115,6 @@ def _leads(rng, now, companies, campaigns, owners) -> tuple[list[Lead], list[gen
             need_confirmed=story.sql_checklist,
             timeline_confirmed=story.sql_checklist,
             consent="granted" if rng.random() < 0.8 else "unknown",
-            unsubscribed=story.unsubscribed,
             created_at=_at(now, story.created),
         )
         leads.append(lead)
@@ -166,7 +166,11 @@ def _events(rng, now, leads, stories) -> None:
                     campaign=lead.campaign if rng.random() < 0.5 else None,
                 )
             )
+        if story.unsubscribed:
+            at = _at(now, story.stage_changed)
+            rows.append(Event(lead=lead, type="unsubscribe", occurred_at=at, channel="email"))
     Event.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    unsubscribes_apply(events=rows)
 
 
 def _sales_activity(rng, now, leads, stories) -> None:

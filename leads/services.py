@@ -205,7 +205,7 @@ def events_record(
             elif unknown := unknown_leads(lead_ids):
                 raise UnknownLeads(unknown)
             created = [event for event, is_new in zip(stored, new, strict=True) if is_new]
-            _unsubscribes_apply(created)
+            unsubscribes_apply(events=created)
             scoring_enqueue(event.lead_id for event in created)
     except IntegrityError as error:
         if not (unknown := unknown_leads(lead_ids)):
@@ -346,8 +346,10 @@ def _events_stored(events: list[Event]) -> dict[tuple[str, str], Event]:
     }
 
 
-def _unsubscribes_apply(events: list[Event]) -> None:
-    """An ``unsubscribe`` withdraws its lead's consent to be contacted."""
+def unsubscribes_apply(*, events: list[Event]) -> None:
+    """The leads of the ``unsubscribe`` events among these new events are unsubscribed and
+    their consent withdrawn. Called in the transaction that writes the events, by
+    ``events_record`` and by the demo (which writes its history without scoring it)."""
     lead_ids = {event.lead_id for event in events if event.type == "unsubscribe"}
     if lead_ids:
         Lead.objects.filter(pk__in=lead_ids).update(

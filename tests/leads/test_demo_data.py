@@ -6,7 +6,7 @@ import pytest
 from django.db.models import Count
 
 from leads.demo import demo_leads_load
-from leads.models import FUNNEL, Campaign, Company, Lead, Stage, StageTransition
+from leads.models import FUNNEL, Campaign, Company, Consent, Lead, Stage, StageTransition
 from smarketing.roles import Role
 from tests.factories import UserFactory
 
@@ -79,6 +79,13 @@ def test_mqls_engaged_more_than_subscribers(demo_history):
 
     assert events_per_lead(Stage.MQL) > 2 * events_per_lead(Stage.SUBSCRIBER)
     assert Lead.objects.filter(stage=Stage.MQL, events__type="demo_request").exists()
+
+
+def test_unsubscribed_leads_are_those_with_an_unsubscribe_event(demo_history):
+    unsubscribed = Lead.objects.filter(unsubscribed=True)
+    assert unsubscribed.exists()
+    assert set(unsubscribed) == set(Lead.objects.filter(events__type="unsubscribe"))
+    assert set(unsubscribed.values_list("consent", flat=True)) == {Consent.WITHDRAWN}
 
 
 def test_loading_again_adds_nothing(demo_history):
