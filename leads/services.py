@@ -311,24 +311,37 @@ def _events_insert_returning(events: list[Event]) -> list[tuple[int, str, str | 
     source and key of each row written."""
     fields = [Event._meta.get_field(name) for name in _EVENT_COLUMNS]
     now = timezone.now()
-    values = []
     for event in events:
         event.created_at = now
-        values.extend(
-            field.get_db_prep_save(getattr(event, field.attname), connection) for field in fields
-        )
+    if connection.vendor == "postgresql":
+        # One array per column: a thousand events are nine parameters, not nine thousand
+        # (whose binding cost four times the insert).
+        arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+        rows = f"SELECT * FROM unnest({arrays})"  # noqa: S608 - our own column types
+        values = [[_column_value(event, field) for event in events] for field in fields]
+    else:
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        rows = "VALUES " + ", ".join([row] * len(events))
+        values = [
+            field.get_db_prep_save(getattr(event, field.attname), connection)
+            for event in events
+            for field in fields
+        ]
     quote = connection.ops.quote_name
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(Event._meta.db_table)} "  # noqa: S608 - our own names
-            f"({', '.join(quote(field.column) for field in fields)}) "
-            f"VALUES {', '.join([row] * len(events))} "
+            f"({', '.join(quote(field.column) for field in fields)}) {rows} "
             "ON CONFLICT (source, idempotency_key) WHERE idempotency_key IS NOT NULL "
             "DO NOTHING RETURNING id, source, idempotency_key",
             values,
         )
         return cursor.fetchall()
+
+
+def _column_value(event: Event, field) -> object:
+    value = getattr(event, field.attname)
+    return Jsonb(value) if field.name == "properties" else value
 
 
 def _events_stored(events: list[Event]) -> dict[tuple[str, str], Event]:

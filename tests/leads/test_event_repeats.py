@@ -205,6 +205,23 @@ def test_a_batch_sent_twice_is_stored_once_and_scored_once(
 
 
 @pytest.mark.django_db
+def test_a_batch_of_1000_keyed_events_half_of_them_repeats_takes_a_few_queries(
+    as_marketer, django_assert_max_num_queries
+):
+    leads = LeadFactory.create_batch(10)
+    post(as_marketer, BATCH, {"events": [event(lead=leads[0].pk, idempotency_key=f"k{n}")
+                                         for n in range(0, 1000, 2)]})  # fmt: skip
+    events = [event(lead=leads[n % 10].pk, idempotency_key=f"k{n}") for n in range(1000)]
+    # The session, its user, the roles; a savepoint, one insert, the stored events of the
+    # repeats, the foreign keys checked at once (two statements), its release.
+    with django_assert_max_num_queries(9):
+        response = post(as_marketer, BATCH, {"events": events})
+    assert response.status_code == 201, response.json()
+    assert (response.json()["created"], response.json()["repeated"]) == (500, 500)
+    assert Event.objects.count() == 1000
+
+
+@pytest.mark.django_db
 def test_a_keyed_batch_naming_an_unknown_lead_stores_nothing(as_marketer):
     lead = LeadFactory()
     events = [event(lead=lead.pk, idempotency_key="a"), event(lead=lead.pk + 1000)]
