@@ -284,23 +284,24 @@ def _events_insert_new(events: list[Event]) -> tuple[list[Event], list[bool]]:
         key=lambda event: (event.source, event.idempotency_key),
     )
     returned = _events_insert_returning([*keyless, *keyed])
-    # The rows come back in the order they were written (as Django's bulk_create relies on
-    # too): first the keyless ones, all new, then the keyed ones that were not stored yet.
-    for event, (pk, _, _) in zip(keyless, returned, strict=False):
-        event.pk = pk
-    new_keys = {(source, key): pk for pk, source, key in returned[len(keyless) :]}
+    # Rows come back in the order they were written, as Django's bulk_create (which inserts
+    # from arrays too) relies on: the keyless ones take their ids in turn.
+    keyless_ids = iter([pk for pk, _, key in returned if key is None])
+    new_keys = {(source, key): pk for pk, source, key in returned if key is not None}
     stored_before = _events_stored(
         [event for event in keyed if (event.source, event.idempotency_key) not in new_keys]
     )
     as_stored, new = [], []
     for event in events:
         key = (event.source, event.idempotency_key)
-        if event.idempotency_key is not None and key not in new_keys:
+        if event.idempotency_key is None:
+            event.pk = next(keyless_ids)
+        elif key in new_keys:
+            event.pk = new_keys[key]
+        else:
             as_stored.append(stored_before[key])
             new.append(False)
             continue
-        if event.idempotency_key is not None:
-            event.pk = new_keys[key]
         as_stored.append(event)
         new.append(True)
     return as_stored, new

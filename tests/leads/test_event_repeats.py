@@ -302,3 +302,26 @@ def test_an_unsubscribe_in_a_batch_or_through_the_service_unsubscribes_its_lead_
         other.pk: Consent.GRANTED,
     }
     assert set(Lead.objects.filter(unsubscribed=True)) == {in_batch, by_service}
+
+
+@pytest.mark.django_db
+def test_the_service_gives_each_event_as_stored_keyed_or_not():
+    lead = LeadFactory()
+    at = timezone.now()
+    stored = events_record(events=[Event(lead=lead, type="page_view", occurred_at=at,
+                                         idempotency_key="b")])  # fmt: skip
+    given = [
+        Event(lead=lead, type=event_type, occurred_at=at, idempotency_key=key)
+        for event_type, key in [("email_open", None), ("page_view", "b"), ("demo_request", "a"),
+                                ("email_click", None), ("demo_request", "a")]
+    ]  # fmt: skip
+    recorded = events_record(events=given)
+    assert recorded.repeats == [1, 4]
+    assert recorded.created == 3
+    by_id = {event.pk: event for event in Event.objects.all()}
+    assert [by_id[event.pk].type for event in recorded.events] == [
+        "email_open", "page_view", "demo_request", "email_click", "demo_request"
+    ]  # fmt: skip
+    assert recorded.events[1].pk == stored.events[0].pk
+    assert recorded.events[4].pk == recorded.events[2].pk
+    assert len(by_id) == 4
