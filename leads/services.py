@@ -180,7 +180,7 @@ def events_record(
                 connection.check_constraints()
             elif unknown := unknown_leads(lead_ids):
                 raise UnknownLeads(unknown)
-            scoring_enqueue(event.lead_id for event in created)
+            scoring_enqueue((event.lead_id for event in created), mark=False)
     except IntegrityError as error:
         if not (unknown := unknown_leads(lead_ids)):
             raise
