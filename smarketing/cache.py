@@ -76,7 +76,7 @@ class RobustRedisCacheClient(RedisCacheClient):
             with self._lock:
                 self._stale = dict.fromkeys([*stale, *self._stale])
             raise
-        logger.info("Redis answers again: %d cached values written meanwhile cleared.", len(stale))
+        logger.info("Redis answers again: %d values whose writes failed are deleted.", len(stale))
 
     def _unreachable(self, error: Exception, written: Iterable[str]) -> None:
         with self._lock:
