@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import partial
+from functools import partial, update_wrapper
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -234,8 +234,10 @@ def stage_changes_write(changes: Sequence[StageChange], *, apply: bool = True) -
         ]
     for subscriber in settings.LEADS_STAGE_CHANGE_SUBSCRIBERS:
         # Each subscriber on its own: one that fails (a cache or a broker that is down) is
-        # logged by Django and stops neither the others nor the request that committed.
-        transaction.on_commit(partial(import_string(subscriber), made), robust=True)
+        # logged by Django and stops neither the others nor the request that committed. The
+        # call carries the subscriber's name, which Django's log of a failure reads.
+        notify = import_string(subscriber)
+        transaction.on_commit(update_wrapper(partial(notify, made), notify), robust=True)
     return made
 
 

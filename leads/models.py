@@ -277,6 +277,9 @@ class Lead(models.Model):
     temperature = models.CharField(max_length=10, choices=Temperature.choices, blank=True)
     grade = models.CharField(max_length=2, blank=True, help_text="Fit A–D × engagement 1–4")
     scored_at = models.DateTimeField(null=True, blank=True)
+    # Set in the transaction that creates or edits the lead, cleared when it is scored: the
+    # sweep finds it even if its scoring was never enqueued (Redis down) or was lost.
+    needs_scoring = models.BooleanField(default=False)
     # Not indexed: every rescore would write it again. Deleting a model (a draft; the leads
     # scored by a model keep it) reads the table once.
     scoring_model = models.ForeignKey(
@@ -343,6 +346,10 @@ class Lead(models.Model):
                 )
                 for field, name in FILTERED_BY.items()
             ],
+            # The sweep's worklist: only the few leads waiting to be scored are indexed.
+            models.Index(
+                fields=["id"], condition=models.Q(needs_scoring=True), name="lead_needs_scoring"
+            ),
             # Only leads given a persona or a journey stage are indexed by it.
             models.Index(
                 fields=["persona"], condition=models.Q(persona__isnull=False), name="lead_persona"

@@ -2,8 +2,8 @@
 
 Every selector returns rows with what its page shows already joined or prefetched, so
 templates never query. Costs stay flat with the table: columns and lists read an index in
-order and stop after a page; unfiltered stage counts are cached; filtered counts stop at
-``COUNT_CAP``. The queue and the company page count exactly, from an index bounded by what
+order and stop after a page; unfiltered stage counts are cached (and counted from the table
+while the cache's Redis is down: ``smarketing.cache``); filtered counts stop at ``COUNT_CAP``. The queue and the company page count exactly, from an index bounded by what
 they count (a rep's MQLs, the unassigned MQLs, one company's leads), never by the table.
 
 Numbers are shown with their thousands grouped by one function, humanize's ``intcomma``: in
@@ -109,7 +109,12 @@ def _count_key(stage: str) -> str:
 
 
 def stage_counts_all() -> dict[str, int]:
-    """Leads per stage over the whole table, cached; moves adjust the cache as they commit."""
+    """Leads per stage over the whole table, cached; moves adjust the cache as they commit.
+
+    An adjustment lost while Redis was down is not left standing: the cache deletes the counts
+    it could not adjust once Redis answers again (``smarketing.cache``), and the counts are
+    kept ``STAGE_COUNT_TTL`` seconds at most, which bounds how long another process can read
+    them."""
     keys = [_count_key(stage) for stage in BOARD_STAGES]
     cached = cache.get_many(keys)
     if len(cached) == len(keys):
@@ -129,7 +134,8 @@ def stage_counts_changed(changes: Sequence[StageChange]) -> None:
     for change in changes:
         moves = ((change.from_stage, -1), (change.to_stage, 1))
         for stage, delta in moves if change.from_stage else moves[1:]:
-            # A stage that is not cached is counted afresh on the next read.
+            # A stage that is not cached, or could not be reached, is counted afresh on the
+            # next read.
             with suppress(ValueError):
                 cache.incr(_count_key(stage), delta)
 

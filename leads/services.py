@@ -206,7 +206,7 @@ def events_record(
                 raise UnknownLeads(unknown)
             created = [event for event, is_new in zip(stored, new, strict=True) if is_new]
             unsubscribes_apply(events=created)
-            scoring_enqueue(event.lead_id for event in created)
+            scoring_enqueue((event.lead_id for event in created), mark=False)
     except IntegrityError as error:
         if not (unknown := unknown_leads(lead_ids)):
             raise

@@ -1,6 +1,8 @@
-"""Health of the parts the portal needs: the database, the broker and a Celery worker.
+"""Health of the parts the portal needs: the database, the cache, the broker and a worker.
 
-Shared by ``/healthz`` and ``manage.py health``. Written here rather than taken from
+Shared by ``/healthz`` and ``manage.py health``. Pages keep answering while the cache or the
+broker is down (they compute counts from the database; the sweep scores what changed
+meanwhile), and these reports say which of them is down. Written here rather than taken from
 django-health-check because the embedded demo has no broker at all (tasks run in-process),
 which both reports must state as healthy rather than as an outage.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 from smarketing.celery import app
@@ -33,6 +36,19 @@ def _database() -> CheckResult:
     except Exception as error:  # noqa: BLE001 - any failure is the report.
         return CheckResult("database", False, f"unreachable ({type(error).__name__})")
     return CheckResult("database", True, f"{connection.vendor} answered")
+
+
+def _cache() -> CheckResult:
+    ping = getattr(cache, "ping", None)
+    if ping is None:
+        return CheckResult("cache", True, "in this process's memory")
+    try:
+        ping()
+    except Exception as error:  # noqa: BLE001
+        return CheckResult(
+            "cache", False, f"unreachable ({type(error).__name__}): counts come from the database"
+        )
+    return CheckResult("cache", True, "connected")
 
 
 def _broker() -> CheckResult:
@@ -62,4 +78,4 @@ def _worker(broker_ok: bool) -> CheckResult:
 
 def health_check() -> list[CheckResult]:
     broker = _broker()
-    return [_database(), broker, _worker(broker.ok)]
+    return [_database(), _cache(), broker, _worker(broker.ok)]

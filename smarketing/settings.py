@@ -143,6 +143,10 @@ else:
 # Cached board counts and other shared short-lived values. Use Redis when more than one
 # process serves the portal (CACHE_URL=redis://…/1), so every process sees the same values.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Every cached value can be computed from the database: with Redis down, pages compute it
+    # rather than fail (``smarketing.cache``).
+    CACHES["default"]["BACKEND"] = "smarketing.cache.RedisCache"
 
 # ---------------------------------------------------------------------------------------------
 # The lifecycle

@@ -12,7 +12,7 @@ from django.test import Client  # noqa: E402
 from smarketing.roles import Role  # noqa: E402
 from tests.factories import UserFactory  # noqa: E402
 
-pytest_plugins = ["tests.fixtures.worker", "tests.fixtures.browser"]
+pytest_plugins = ["tests.fixtures.worker", "tests.fixtures.browser", "tests.fixtures.redis_server"]
 
 
 @pytest.fixture(autouse=True)

@@ -6,9 +6,11 @@ are added to a Redis set and one task is scheduled unless one is already waiting
 batches and scores each batch in one statement, then qualifies it; while more than a batch is
 waiting, it schedules one helper task, so that both processes of a worker take batches.
 
-Nothing is lost when Redis or every worker is down: the events are committed to PostgreSQL
-first, and the sweep (``leads_sweep``) scores every lead whose newest event arrived after its
-last scoring. Without a broker (the demo) the leads are scored right after the commit.
+Nothing is lost when Redis or every worker is down, or a worker dies with ids it took: every
+change leaves a mark in PostgreSQL, committed with it, that the sweep (``leads_sweep``, every
+few minutes) finds. A lead created or edited is marked ``needs_scoring`` until it is scored; an
+event is its own mark, newer than its lead's last scoring. Without a broker (the demo) the
+leads are scored right after the commit.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ HELPER_KEY = "smarketing:scoring:helper"
 # A scheduled task that never ran (its worker died) stops blocking new ones after this long.
 SCHEDULED_TTL = 60
 BATCH = 2_000
+# The sweep scores at most this many marked leads a run (a few tens of seconds' work); the next
+# run, minutes later, takes the rest.
+SWEEP_LIMIT = 100_000
 # The sweep looks at events that arrived this recently; older ones are covered by the nightly
 # decay run, which rescores every lead from all of its events.
 SWEEP_LOOKBACK = datetime.timedelta(days=2)
@@ -54,11 +59,18 @@ def _redis() -> redis.Redis | None:
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
-def scoring_enqueue(lead_ids: Iterable[int]) -> None:
-    """Score these leads once the current transaction commits (at once if there is none)."""
+def scoring_enqueue(lead_ids: Iterable[int], *, mark: bool = True) -> None:
+    """Score these leads once the current transaction commits (at once if there is none).
+
+    With ``mark``, the leads are also marked ``needs_scoring`` in the transaction, so the sweep
+    scores them if this enqueueing is lost. Events pass False: an event newer than its lead's
+    score is its own mark, and marking would lock the lead in every event's transaction."""
     ids = sorted({int(lead_id) for lead_id in lead_ids})
-    if ids:
-        transaction.on_commit(lambda: _enqueue(ids))
+    if not ids:
+        return
+    if mark:
+        Lead.objects.filter(pk__in=ids, needs_scoring=False).update(needs_scoring=True)
+    transaction.on_commit(lambda: _enqueue(ids))
 
 
 def _enqueue(ids: list[int]) -> None:
@@ -89,8 +101,8 @@ def scoring_pending(*, helper: bool = False) -> int:
     The scheduled flag stays set while this works, so commits meanwhile only add their ids to
     the set and this task takes them on. While more than a batch waits, one ``helper`` task
     is scheduled to take batches too (ids are popped atomically, so the two never share one).
-    Ids are popped before scoring: if the worker dies, the sweep finds their events newer
-    than their scores."""
+    Ids are popped before scoring: if the worker dies, the sweep finds their leads by their
+    marks."""
     from leads.scoring.tasks import scoring_pending_task
 
     client = _redis()
@@ -120,7 +132,8 @@ def scoring_pending(*, helper: bool = False) -> int:
 
 
 def leads_score_now(ids: list[int], *, now: datetime.datetime | None = None) -> int:
-    """Score and qualify these leads with the active model in one transaction.
+    """Score and qualify these leads with the active model in one transaction, and clear their
+    ``needs_scoring`` marks.
 
     The leads are locked in id order first, so two workers scoring overlapping sets take turns
     instead of deadlocking; each writes the same row from the same events. The lock is FOR NO
@@ -139,6 +152,7 @@ def leads_score_now(ids: list[int], *, now: datetime.datetime | None = None) -> 
         )
         if not locked:
             return 0
+        Lead.objects.filter(pk__in=locked, needs_scoring=True).update(needs_scoring=False)
         now = now or timezone.now()
         leads = Lead.objects.filter(pk__in=locked)
         if model is not None:
@@ -162,9 +176,23 @@ def sweep_candidates(*, now: datetime.datetime | None = None) -> list[int]:
     )
 
 
+def leads_marked(*, after: int = 0, limit: int = BATCH) -> list[int]:
+    """The first ``limit`` leads marked ``needs_scoring`` with an id above ``after`` (read from
+    their partial index, which holds only them)."""
+    marked = Lead.objects.filter(needs_scoring=True, pk__gt=after).order_by("pk")
+    return list(marked.values_list("pk", flat=True)[:limit])
+
+
 def leads_sweep(*, now: datetime.datetime | None = None) -> int:
-    """Score every lead whose events are newer than its score, in batches; return how many.
-    Also schedules the Redis backlog in case its task was lost."""
+    """Score the leads whose scoring was lost, in batches; return how many: those marked
+    ``needs_scoring`` (up to ``SWEEP_LIMIT``, in id order) and those whose events are newer
+    than their score. Also schedules the Redis backlog in case its task was lost."""
+    swept, last = 0, 0
+    while swept < SWEEP_LIMIT and (
+        marked := leads_marked(after=last, limit=min(BATCH, SWEEP_LIMIT - swept))
+    ):
+        leads_score_now(marked)
+        swept, last = swept + len(marked), marked[-1]
     ids = sweep_candidates(now=now)
     for start in range(0, len(ids), BATCH):
         leads_score_now(ids[start : start + BATCH])
@@ -177,4 +205,4 @@ def leads_sweep(*, now: datetime.datetime | None = None) -> int:
                 scoring_pending_task.delay()
         except (redis.RedisError, BrokerError) as error:
             logger.warning("The scoring backlog in Redis is unreachable (%s).", error)
-    return len(ids)
+    return swept + len(ids)

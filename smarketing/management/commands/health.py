@@ -4,7 +4,7 @@ from smarketing.health import health_check
 
 
 class Command(BaseCommand):
-    help = "Report the database, the broker and whether a Celery worker answered."
+    help = "Report the database, the cache, the broker and whether a Celery worker answered."
 
     def handle(self, *args, **options) -> None:
         results = health_check()
