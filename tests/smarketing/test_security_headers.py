@@ -78,3 +78,18 @@ def test_no_template_has_inline_scripts_styles_or_event_handlers():
         for match in INLINE_CODE.finditer(line)
     ]
     assert not found, "Inline code the policy refuses:\n" + "\n".join(found)
+
+
+@pytest.mark.django_db
+def test_only_redoc_allows_inline_styles_and_swagger_loads_its_set_up_from_a_file(client_for, rep):
+    client = client_for(rep)
+    redoc = _policy(client.get(reverse("api:redoc")))
+    assert redoc["style-src"] == "'self' 'unsafe-inline'"
+    assert redoc["script-src"] == "'self'"
+    assert redoc["worker-src"] == "'self' blob:"
+
+    docs = client.get(reverse("api:docs"))
+    assert _policy(docs) == POLICY
+    script = client.get(reverse("api:docs"), {"script": ""})
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "SwaggerUIBundle" in script.content.decode()

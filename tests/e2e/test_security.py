@@ -1,0 +1,48 @@
+"""In a real browser: the API's documentation pages work under their policy, and a locked-out
+login says when to try again."""
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import expect
+
+from smarketing.accounts import DEMO_PASSWORD, demo_users_ensure
+from tests.e2e.test_board import log_in
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_swagger_ui_lists_the_operations_and_the_policy_refuses_nothing(page):
+    demo_users_ensure()
+    log_in(page, "sales", "/api/docs/")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Smarketing API")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible()
+    # The fixture fails the test on anything the policy refused.
+
+
+def test_redoc_shows_the_api_and_the_policy_refuses_nothing(page):
+    demo_users_ensure()
+    log_in(page, "sales", "/api/redoc/")
+    expect(page.get_by_role("heading", name="Smarketing API")).to_be_visible()
+    expect(page.get_by_text("/api/me/").first).to_be_attached()
+    # The one thing refused: Redoc's own logo from its makers' host, as the page loads nothing
+    # from another host.
+    refused = [line for line in page.csp_violations if "img-src refused https://" not in line]
+    assert not refused
+    page.csp_violations.clear()
+
+
+def test_a_locked_out_login_says_when_to_try_again(page):
+    demo_users_ensure()
+    page.goto("/accounts/login/")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        page.get_by_label("Username").fill("sales")
+        page.get_by_label("Password").fill("wrong")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_load_state("load")
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    expect(page.get_by_test_id("locked-out")).to_contain_text(f"Try again in {minutes} minutes")
+    page.get_by_role("link", name="Back to the login page").click()
+    page.get_by_label("Username").fill("sales")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_test_id("locked-out")).to_be_visible()
