@@ -262,8 +262,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Pages run only the portal's own scripts and styles, in every set-up: no inline script, style
-# or event handler, nothing from another host. The API's documentation pages widen it for
-# themselves alone (smarketing/urls.py).
+# or event handler, nothing from another host. The API's Redoc page widens it for itself alone
+# (smarketing/urls.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

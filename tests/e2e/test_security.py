@@ -1,10 +1,15 @@
-"""In a real browser: the API's documentation pages work under their policy, and a locked-out
-login says when to try again."""
+"""In a real browser: the API's documentation pages work under their policy, a locked-out login
+says when to try again, and a progress bar (its width set by a script, not a style attribute)
+shows its share."""
 
 import pytest
 from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from leads.scoring.models.runs import RunStatus, ScoringRun
+from leads.scoring.services import scoring_model_default
 from smarketing.accounts import DEMO_PASSWORD, demo_users_ensure
 from tests.e2e.test_board import log_in
 
@@ -46,3 +51,30 @@ def test_a_locked_out_login_says_when_to_try_again(page):
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_test_id("locked-out")).to_be_visible()
+
+
+def test_a_rescore_progress_bar_shows_its_share_and_keeps_it_when_polled(page):
+    demo_users_ensure()
+    model = scoring_model_default()
+    run = ScoringRun.objects.create(
+        model=model, kind=ScoringRun.Kind.MANUAL, status=RunStatus.RUNNING,
+        as_of=timezone.now(), leads_total=200, leads_done=50,
+    )  # fmt: skip
+    log_in(page, "admin", reverse("scoring:run", args=[run.pk]))
+    assert _bar_share(page, "25%") == 25
+
+    ScoringRun.objects.filter(pk=run.pk).update(leads_done=150)
+    assert _bar_share(page, "75%") == 75  # the page polls every second
+
+
+def _bar_share(page, label: str) -> int:
+    """The share of its track the progress bar fills, once the bar reads ``label``."""
+    page.wait_for_function(
+        """(label) => {
+          const bar = document.querySelector(".progress-bar");
+          return bar && bar.textContent.trim() === label && bar.style.width === label;
+        }""",
+        arg=label,
+    )
+    track = page.locator(".progress").bounding_box()["width"]
+    return round(100 * page.locator(".progress-bar").bounding_box()["width"] / track)
