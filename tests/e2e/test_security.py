@@ -1,9 +1,10 @@
 """In a real browser: the API's documentation pages work under their policy, a locked-out login
-says when to try again, and a progress bar (its width set by a script, not a style attribute)
-shows its share."""
+says when to try again, a progress bar (its width set by a script, not a style attribute)
+shows its share, and the lead filters apply with no eval of an event filter."""
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -12,6 +13,7 @@ from leads.scoring.models.runs import RunStatus, ScoringRun
 from leads.scoring.services import scoring_model_default
 from smarketing.accounts import DEMO_PASSWORD, demo_users_ensure
 from tests.e2e.test_board import log_in
+from tests.factories import LeadFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -78,3 +80,24 @@ def _bar_share(page, label: str) -> int:
     )
     track = page.locator(".progress").bounding_box()["width"]
     return round(100 * page.locator(".progress-bar").bounding_box()["width"] / track)
+
+
+def test_the_lead_filters_apply_on_a_choice_and_on_typing_without_eval(page):
+    demo_users_ensure()
+    sales = User.objects.get(username="sales")
+    LeadFactory(first_name="Owned", owner=sales)
+    LeadFactory(first_name="Unowned", owner=None)
+    log_in(page, "manager", reverse("leads:list"))
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(2)
+
+    page.locator("#id_owner").select_option(value=str(sales.pk))
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("Owned")
+    assert f"owner={sales.pk}" in page.url
+
+    page.locator("#id_owner").select_option(value="")
+    expect(rows).to_have_count(2)
+    page.get_by_label("Search").fill("Unowned")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("Unowned")
