@@ -1,14 +1,19 @@
-"""Users and their roles: creating them, and the demo users of the embedded default."""
+"""Users and their roles: creating them, the demo users of the embedded default, and what a
+login refused for too many failures answers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
 
 from smarketing.roles import Role
 
@@ -75,3 +80,35 @@ def demo_users_ensure() -> list[DemoUser]:
                 validate=False,
             )
     return list(DEMO_USERS)
+
+
+def client_address(request: HttpRequest) -> str:
+    """The address a request came from, as login throttling counts it.
+
+    Behind ``TRUSTED_PROXY_COUNT`` reverse proxies, the address the outermost of them saw
+    (that many entries from the right of ``X-Forwarded-For``; entries further left are the
+    client's own say and could be forged). Without proxies, or on a request that did not pass
+    through all of them, the connection's own address.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    forwarded = [
+        part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part
+    ]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def login_locked_out(
+    request: HttpRequest, response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """The page a login refused for too many failures answers (429), saying when to try again.
+
+    Every refused attempt starts the cool-off anew, so the wait is counted from now.
+    """
+    cool_off = get_cool_off(request)
+    minutes = round(cool_off.total_seconds() / 60)
+    context = {"minutes": minutes, "retry_at": timezone.localtime() + cool_off}
+    locked = render(request, "registration/locked_out.html", context, status=429)
+    locked["Retry-After"] = str(int(cool_off.total_seconds()))
+    return locked

@@ -4,9 +4,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 from knox.models import AuthToken
+from knox.settings import knox_settings
 
 from smarketing.access import ANY_USER, public, require, role_required
 from smarketing.health import health_check
@@ -49,20 +51,30 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
+def _api_tokens_page(request: AuthenticatedHttpRequest, new_token: str = "") -> HttpResponse:
+    """The user's tokens, newest first, each with its expiry (an expired one is marked)."""
+    tokens = AuthToken.objects.filter(user=request.user).order_by("-created")
+    context = {
+        "tokens": tokens,
+        "new_token": new_token,
+        "now": timezone.now(),
+        "token_lifetime_days": knox_settings.TOKEN_TTL.days,
+    }
+    return render(request, "smarketing/api_tokens.html", context)
+
+
 @require(ANY_USER)
 @require_GET
 def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
-    tokens = AuthToken.objects.filter(user=request.user).order_by("-created")
-    return render(request, "smarketing/api_tokens.html", {"tokens": tokens})
+    return _api_tokens_page(request)
 
 
 @require(ANY_USER)
 @require_POST
 def api_token_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _, token = AuthToken.objects.create(user=request.user)
-    tokens = AuthToken.objects.filter(user=request.user).order_by("-created")
     # The token is shown once: only its hash is stored.
-    return render(request, "smarketing/api_tokens.html", {"tokens": tokens, "new_token": token})
+    return _api_tokens_page(request, new_token=token)
 
 
 @require(ANY_USER)

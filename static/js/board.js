@@ -226,6 +226,17 @@
     if (target) target.focus();
   });
 
+  // The MQL and SQL definitions beside the counts: a tooltip made on first hover or focus, so
+  // columns the board redraws need no set-up (the title attribute serves without scripts).
+  for (const kind of ["mouseover", "focusin"]) {
+    document.addEventListener(kind, (event) => {
+      const holder = event.target.closest && event.target.closest(".sm-definition");
+      if (holder && window.bootstrap && !window.bootstrap.Tooltip.getInstance(holder)) {
+        window.bootstrap.Tooltip.getOrCreateInstance(holder).show();
+      }
+    });
+  }
+
   htmx.onLoad((root) => {
     enableDragging(root);
     dropRepeatedCards(root);

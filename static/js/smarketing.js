@@ -29,4 +29,19 @@
   // What the server says of an HTMX action (HX-Trigger: {"showMessage": {"message", "kind"}}).
   document.addEventListener("showMessage", (event) => toast(event.detail.message, event.detail.kind));
   document.addEventListener("htmx:sendError", () => toast("The portal cannot be reached. Check your connection."));
+
+  // Progress bars carry their width as data-progress (the Content-Security-Policy refuses
+  // style attributes); set it on the page and on every bar a poll redraws.
+  htmx.onLoad((root) => {
+    for (const bar of root.querySelectorAll(".progress-bar[data-progress]")) {
+      bar.style.width = `${bar.dataset.progress}%`;
+    }
+  });
+
+  // The lead filters apply as soon as a choice changes. The search box has its own trigger
+  // (a pause in typing), so leaving it does not send the same search again.
+  document.addEventListener("change", (event) => {
+    const form = event.target.form;
+    if (form && form.matches(".sm-filters") && event.target.name !== "q") htmx.trigger(form, "filter-change");
+  });
 })();

@@ -20,8 +20,10 @@ def test_a_fresh_demo_database_migrates_and_prints_the_logins(tmp_path):
         "-v",
         "0",
         "-c",
-        "from django.contrib.auth import authenticate;"
-        "print(sorted(g.name for g in authenticate(username='manager', password='demo').groups.all()))",
+        # With a request, as the login page authenticates (login throttling needs one).
+        "from django.contrib.auth import authenticate; from django.test import RequestFactory;"
+        "user = authenticate(RequestFactory().post('/accounts/login/'), username='manager', password='demo');"
+        "print(sorted(g.name for g in user.groups.all()))",
         env=env,
     )
     assert check.stdout.strip() == "['sales_manager']"
