@@ -176,6 +176,9 @@ SCORING_RUN_WORKERS = env.int("SCORING_RUN_WORKERS", default=2)
 # A rescore that could not rewrite at least this share of the leads in place (each gave every
 # index a new entry) has their indexes rebuilt afterwards, concurrently (0 never rebuilds them).
 SCORING_COMPACT_SHARE = env.float("SCORING_COMPACT_SHARE", default=0.33)
+# A rescore or an import whose worker has not committed a chunk for this long has stopped (its
+# worker died): beat resumes it, and its page says so. Well above the longest chunk.
+STALLED_AFTER_SECONDS = env.int("STALLED_AFTER_SECONDS", default=90)
 
 # ---------------------------------------------------------------------------------------------
 # Accounts
@@ -340,6 +343,17 @@ CELERY_BEAT_SCHEDULE = {
     # it: people schedule to the minute, and the check is one query on two small tables.
     "scoring-versions-activate-due": {
         "task": "leads.scoring.tasks.versions_activate_due_task",
+        "schedule": timedelta(minutes=1),
+    },
+    # A rescore or an import whose worker died is resumed from its last committed chunk: every
+    # minute, so work is stuck for at most STALLED_AFTER_SECONDS and a minute more, instead of
+    # the broker's visibility timeout. The check is one query on two small tables.
+    "scoring-runs-resume-stalled": {
+        "task": "leads.scoring.tasks.scoring_runs_resume_stalled_task",
+        "schedule": timedelta(minutes=1),
+    },
+    "imports-resume-stalled": {
+        "task": "leads.imports.tasks.import_jobs_resume_stalled_task",
         "schedule": timedelta(minutes=1),
     },
     # Scores fade with time alone (half-lives, windows): every lead is rescored at night, when

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 
 class ImportJob(models.Model):
@@ -29,6 +30,7 @@ class ImportJob(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
         ROLLED_BACK = "rolled_back", "Rolled back"
+        CANCELLED = "cancelled", "Cancelled"
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -77,6 +79,12 @@ class ImportJob(models.Model):
     validated_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Moved by each chunk committed (and each step of the first pass): a running job whose
+    # heartbeat stopped lost its worker, and beat resumes it (``smarketing.heartbeat``).
+    heartbeat_at = models.DateTimeField(default=timezone.now)
+    resumes = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times the job was resumed after its worker stopped."
+    )
 
     class Meta:
         indexes = [models.Index(fields=["created_by", "-created_at"], name="import_job_owner")]
@@ -93,7 +101,12 @@ class ImportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED, self.State.ROLLED_BACK)
+        return self.state in (
+            self.State.DONE,
+            self.State.FAILED,
+            self.State.ROLLED_BACK,
+            self.State.CANCELLED,
+        )
 
     @property
     def was_refused(self) -> bool:

@@ -4,7 +4,8 @@ An import runs in two passes over the stored file. The first checks every row an
 problems; in "all or nothing" mode any problem ends the job there. The second applies the valid
 rows in chunks. In "valid rows" mode each chunk commits together with the job's row counter, so
 a crash leaves whole chunks only and a re-run resumes after the counter. In "all or nothing"
-mode the chunks share one transaction, so a crash leaves nothing. Both passes read the file
+mode the chunks share one transaction, so a crash leaves nothing. A worker that dies stops the
+job's heartbeat, and beat resumes it the same way (``import_jobs_resume_stalled``). Both passes read the file
 through the job's options (``parsing.ImportOptions``): its column mapping, its value mapping,
 what happens to the file's stages, and how slashed dates are read.
 
@@ -60,6 +61,7 @@ from leads.imports.parsing import (
 )
 from leads.imports.selectors import import_owners, progress_key
 from leads.imports.values import dates_day_first
+from smarketing.heartbeat import stalled_claim, stalled_exists
 
 CHUNK_SIZE = 5_000
 PROGRESS_EVERY = 2_000
@@ -209,6 +211,7 @@ def _job_begin(*, job: ImportJob, options: ImportOptions, mode: str) -> None:
         mode=mode,
         state=ImportJob.State.VALIDATING,
         updated_at=timezone.now(),
+        heartbeat_at=timezone.now(),
     )
     if not claimed:
         raise ValidationError("This import has already started.")
@@ -232,19 +235,74 @@ def import_job_start(*, job: ImportJob, options: ImportOptions, mode: str) -> Im
 
 @transaction.atomic
 def import_job_resume(*, job: ImportJob) -> ImportJob:
-    """Run a job that stopped on an error again: after its committed rows (valid rows mode)
-    or from the start (all or nothing, which left nothing behind)."""
-    if not job.can_resume:
-        raise ValidationError("Only an import that stopped on an error can be resumed.")
-    state = ImportJob.State.IMPORTING if job.validated_at else ImportJob.State.VALIDATING
-    claimed = ImportJob.objects.filter(pk=job.pk, state=job.state).update(
-        state=state, message="", finished_at=None, updated_at=timezone.now()
-    )
-    if not claimed:
-        raise ValidationError("This import has been resumed already.")
+    """Run again a job that stopped on an error or whose worker stopped: after its committed
+    rows (valid rows mode) or from the start (all or nothing, which left nothing behind)."""
+    if job.can_resume:
+        state = ImportJob.State.IMPORTING if job.validated_at else ImportJob.State.VALIDATING
+        claimed = ImportJob.objects.filter(pk=job.pk, state=job.state).update(
+            state=state, message="", finished_at=None, updated_at=timezone.now(),
+            heartbeat_at=timezone.now(),
+        )  # fmt: skip
+        if not claimed:
+            raise ValidationError("This import has been resumed already.")
+        _enqueue(job.pk)
+    elif not _stalled_resume(job.pk):
+        raise ValidationError(_not_stalled(job))
     job.refresh_from_db()
-    _enqueue(job.pk)
     return job
+
+
+def _running(job_id: int | None = None):
+    jobs = ImportJob.objects.filter(state__in=RUNNING)
+    return jobs if job_id is None else jobs.filter(pk=job_id)
+
+
+def _stalled_resume(job_id: int | None = None) -> list[int]:
+    """Claim the running jobs whose worker stopped (or this one) and enqueue each again."""
+    claimed = stalled_claim(_running(job_id), resumes=F("resumes") + 1)
+    for claimed_id in claimed:
+        _enqueue(claimed_id)
+    return claimed
+
+
+def import_jobs_resume_stalled() -> list[int]:
+    """Resume every running job whose heartbeat stopped (its worker died) after its committed
+    rows; return their ids. Each is claimed once, however many beats or workers ask at once;
+    the original task, delivered again by the broker later, finds the job done (or takes no
+    chunk another worker has taken)."""
+    return _stalled_resume()
+
+
+def import_job_stalled(job: ImportJob) -> bool:
+    """Whether the job is running and its worker stopped (the page offers to resume it)."""
+    return job.is_running and stalled_exists(_running(job.pk))
+
+
+@transaction.atomic
+def import_job_cancel(*, job: ImportJob, actor) -> ImportJob:
+    """Cancel a job whose worker stopped: the rows it committed stay imported (valid rows
+    mode), an all-or-nothing job has imported nothing."""
+    if not stalled_claim(_running(job.pk), state=ImportJob.State.CANCELLED):
+        raise ValidationError(_not_stalled(job))
+    job.refresh_from_db()
+    name = actor.get_full_name() or actor.username
+    kept = (
+        "nothing was imported"
+        if job.mode == ImportJob.Mode.ALL_OR_NOTHING
+        else f"the first {job.rows_done:,} rows are imported, the other "
+        f"{job.total_rows - job.rows_done:,} are not"
+    )
+    job.message = f"Cancelled by {name} after its worker stopped: {kept}."
+    job.finished_at = timezone.now()
+    job.save(update_fields=_STATE_FIELDS)
+    return job
+
+
+def _not_stalled(job: ImportJob) -> str:
+    job.refresh_from_db()
+    if job.is_running:
+        return "This import is still running: its worker committed rows a moment ago."
+    return "Only an import that stopped on an error, or whose worker stopped, can be resumed."
 
 
 def import_csv(
@@ -313,7 +371,9 @@ class _Progress:
     def __call__(self, phase: str, rows: int) -> None:
         cache.set(self.key, {"phase": phase, "rows": rows}, timeout=3600)
         if phase == "validating":
-            ImportJob.objects.filter(pk=self.job_id).update(rows_checked=rows)
+            ImportJob.objects.filter(pk=self.job_id).update(
+                rows_checked=rows, heartbeat_at=timezone.now()
+            )
         if self.callback:
             self.callback(phase, rows, self.total)
 
@@ -346,8 +406,8 @@ def _validate(job: ImportJob, checker: RowChecker, progress: _Progress) -> Impor
     now = timezone.now()
     with transaction.atomic():
         locked = _locked(job.pk)
-        if locked.validated_at is not None:
-            return locked
+        if locked.validated_at is not None or locked.state not in RUNNING:
+            return locked  # checked by another worker, or cancelled
         ImportRowError.objects.filter(job=locked).delete()
         ImportRowError.objects.bulk_create(errors, batch_size=5_000)
         locked.total_rows, locked.error_count, locked.validated_at = total, bad, now
@@ -366,7 +426,9 @@ def _validate(job: ImportJob, checker: RowChecker, progress: _Progress) -> Impor
 def _apply(job: ImportJob, checker: RowChecker, progress: _Progress) -> None:
     started = ImportJob.objects.filter(
         pk=job.pk, state__in=(ImportJob.State.READY, ImportJob.State.IMPORTING)
-    ).update(state=ImportJob.State.IMPORTING, started_at=timezone.now())
+    ).update(
+        state=ImportJob.State.IMPORTING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
     if not started:
         return
     job = ImportJob.objects.defer("data").get(pk=job.pk)
@@ -406,6 +468,7 @@ def _apply(job: ImportJob, checker: RowChecker, progress: _Progress) -> None:
                 merged_count=F("merged_count") + counts.merged,
                 skipped_count=F("skipped_count") + counts.skipped,
                 updated_at=timezone.now(),
+                heartbeat_at=timezone.now(),
             )
         position += len(chunk)
         progress("importing", position)

@@ -27,8 +27,10 @@ from leads.imports.selectors import (
     import_row_errors,
 )
 from leads.imports.services import (
+    import_job_cancel,
     import_job_create,
     import_job_resume,
+    import_job_stalled,
     import_job_start,
     import_limits,
     import_size_check,
@@ -38,7 +40,7 @@ from leads.models import Lead
 from leads.scoring.qualification import active_definition
 from smarketing.access import role_required
 from smarketing.http import AuthenticatedHttpRequest
-from smarketing.roles import ALL_ROLES, MARKETING_ROLES, Role
+from smarketing.roles import ALL_ROLES, MARKETING_ROLES, Role, user_roles
 
 IMPORTERS = (MARKETING_ROLES, Role.ADMIN)
 
@@ -69,9 +71,11 @@ def import_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.htmx and request.htmx.target == "import-progress":
         if not job.is_running:
             return HttpResponseClientRefresh()
-        return render(request, "leads/import_job.html#progress", _job_context(job))
+        return render(
+            request, "leads/import_job.html#progress", _job_context(job, user=request.user)
+        )
     form = MappingForm(job=job, owners=import_owners()) if job.state == job.State.PENDING else None
-    return render(request, "leads/import_job.html", _job_context(job, form))
+    return render(request, "leads/import_job.html", _job_context(job, form, user=request.user))
 
 
 @role_required(*IMPORTERS)
@@ -110,11 +114,26 @@ def import_job_start_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
 @role_required(*IMPORTERS)
 @require_POST
 def import_job_resume_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Resume a job that stopped on an error or whose worker stopped."""
     job = import_job_get_for_user(request.user, pk)
     try:
         import_job_resume(job=job)
     except ValidationError as refusal:
         messages.warning(request, " ".join(refusal.messages))
+    return redirect(job)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def import_job_cancel_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Cancel a job whose worker stopped, keeping the rows it committed."""
+    job = import_job_get_for_user(request.user, pk)
+    try:
+        import_job_cancel(job=job, actor=request.user)
+    except ValidationError as refusal:
+        messages.warning(request, " ".join(refusal.messages))
+    else:
+        messages.success(request, job.message)
     return redirect(job)
 
 
@@ -145,7 +164,8 @@ def export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     return response
 
 
-def _job_context(job: ImportJob, form: MappingForm | None = None) -> dict:
+def _job_context(job: ImportJob, form: MappingForm | None = None, *, user=None) -> dict:
+    """What the job's page shows; ``user`` may cancel a stalled job if an admin."""
     context: dict = {"job": job, "tasks_in_process": settings.CELERY_TASK_ALWAYS_EAGER}
     if form is not None:
         context["form"] = form
@@ -154,6 +174,8 @@ def _job_context(job: ImportJob, form: MappingForm | None = None) -> dict:
         context["mql_definition"] = active_definition("mql")
     elif job.is_running:
         context["progress"] = import_job_progress(job)
+        context["stalled"] = import_job_stalled(job)
+        context["can_cancel"] = user is not None and Role.ADMIN in user_roles(user)
     elif job.is_finished:
         context["problem_groups"] = import_problem_groups(job)
     return context

@@ -4,6 +4,7 @@ lead-id ranges that several workers share, resumable, with the progress the UI s
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.db.models import F, Max, Window
 from django.db.models.functions import Mod, RowNumber
@@ -20,6 +21,7 @@ from leads.scoring.compaction import (
 from leads.scoring.engine import leads_score, scores_write_range
 from leads.scoring.models import RunStatus, ScoringModel, ScoringRun, ScoringRunChunk
 from leads.scoring.models.runs import UNFINISHED
+from smarketing.heartbeat import stalled_claim, stalled_exists
 
 
 def scoring_run_start(
@@ -160,6 +162,8 @@ def _chunk_next(run_id: int) -> bool:
         if chunk is None:
             return False
         run = chunk.run
+        if run.is_finished:
+            return False  # cancelled meanwhile
         _supersession_check(run)
         updates = lead_updates()
         leads = Lead.objects.filter(pk__gt=chunk.low, pk__lte=chunk.high)
@@ -172,6 +176,7 @@ def _chunk_next(run_id: int) -> bool:
             leads_written=F("leads_written") + written,
             leads_qualified=F("leads_qualified") + qualified,
             leads_moved=F("leads_moved") + leads_moved_since(updates),
+            heartbeat_at=timezone.now(),
         )
     return True
 
@@ -190,12 +195,13 @@ def scoring_run_execute(*, run_id: int, helpers: int = 0) -> ScoringRun:
 
     A chunk is held by the worker writing it, so workers on the same run share its chunks and
     never write one twice; a worker killed mid-chunk rolls the chunk back, and it is written
-    when a task of the run is delivered again. The worker that finds every chunk done builds
-    the indexes a run that rewrites most leads dropped, then closes the run."""
+    when the run is resumed (``scoring_runs_resume_stalled``) or its task is delivered again.
+    The worker that finds every chunk done builds the indexes a run that rewrites most leads
+    dropped, then closes the run. A cancelled run is left as it is."""
     from leads.scoring.tasks import scoring_run_task
 
     ScoringRun.objects.filter(pk=run_id, status=RunStatus.QUEUED).update(
-        status=RunStatus.RUNNING, started_at=timezone.now()
+        status=RunStatus.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
     )
     try:
         run, cut = _prepare(run_id)
@@ -215,6 +221,7 @@ def scoring_run_execute(*, run_id: int, helpers: int = 0) -> ScoringRun:
         return _closed(run_id, finished=False, built=[])
     if ScoringRunChunk.objects.filter(run_id=run_id, done=False).exists():
         return ScoringRun.objects.get(pk=run_id)  # another worker writes the last chunks
+    _heartbeat(run_id)
     built = rescore_indexes_build()
     finished = ScoringRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
         status=RunStatus.DONE, finished_at=timezone.now()
@@ -231,3 +238,66 @@ def _closed(run_id: int, *, finished: bool, built: list[str]) -> ScoringRun:
     if finished and compaction_due(moved=run.leads_moved, total=run.leads_total):
         transaction.on_commit(lambda: lead_indexes_compact_task.delay(skip=built))
     return run
+
+
+def _heartbeat(run_id: int) -> None:
+    ScoringRun.objects.filter(pk=run_id, status__in=UNFINISHED).update(heartbeat_at=timezone.now())
+
+
+# --- runs whose worker stopped ----------------------------------------------------------------
+
+
+def _unfinished(run_id: int | None = None):
+    runs = ScoringRun.objects.filter(status__in=UNFINISHED)
+    return runs if run_id is None else runs.filter(pk=run_id)
+
+
+def _resume(run_id: int | None = None) -> list[int]:
+    """Claim the stalled runs (or this one) and enqueue each again when the claim commits."""
+    from leads.scoring.tasks import scoring_run_task
+
+    claimed = stalled_claim(_unfinished(run_id), resumes=F("resumes") + 1)
+    for claimed_id in claimed:
+        transaction.on_commit(lambda claimed_id=claimed_id: scoring_run_task.delay(claimed_id))
+    return claimed
+
+
+def scoring_runs_resume_stalled() -> list[int]:
+    """Resume every run whose heartbeat stopped (its worker died) from its chunks not written;
+    return their ids. Each is claimed once, however many beats or workers ask at once; the
+    original task, delivered again by the broker later, finds the chunks written."""
+    return _resume()
+
+
+def scoring_run_stalled(run: ScoringRun) -> bool:
+    """Whether the run is unfinished and its worker stopped (the page offers to resume it)."""
+    return not run.is_finished and stalled_exists(_unfinished(run.pk))
+
+
+def scoring_run_resume(*, run: ScoringRun) -> None:
+    """Resume a run whose worker stopped, now (the run page's button; beat does the same)."""
+    if not _resume(run.pk):
+        raise ValidationError(_not_stalled(run))
+
+
+def scoring_run_cancel(*, run: ScoringRun, actor) -> list[str]:
+    """Cancel a run whose worker stopped, and build the indexes of the leads it had dropped;
+    return their names. The leads it had not written keep their scores."""
+    name = actor.get_full_name() or actor.username
+    cancelled = stalled_claim(
+        _unfinished(run.pk),
+        status=RunStatus.CANCELLED,
+        finished_at=timezone.now(),
+        error=f"Cancelled by {name} after its worker stopped; the leads not rescored keep "
+        "their scores.",
+    )
+    if not cancelled:
+        raise ValidationError(_not_stalled(run))
+    return rescore_indexes_build()
+
+
+def _not_stalled(run: ScoringRun) -> str:
+    run.refresh_from_db()
+    if run.is_finished:
+        return f"This rescore is {run.get_status_display().lower()} already."
+    return "This rescore is still running: a worker wrote its last chunk a moment ago."

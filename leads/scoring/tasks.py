@@ -50,6 +50,15 @@ def scoring_run_task(run_id: int, helper: bool = False) -> None:
 
 
 @shared_task(**RETRY)
+def scoring_runs_resume_stalled_task() -> list[int]:
+    """Resume the full rescores whose worker died (beat, every minute); each is claimed once
+    by a conditional update, so two beats resume it once. Returns their ids."""
+    from leads.scoring.runs import scoring_runs_resume_stalled
+
+    return scoring_runs_resume_stalled()
+
+
+@shared_task(**RETRY)
 def scoring_decay_task() -> int | None:
     """The nightly rescore of every lead with the active model: scores fade with time alone.
     Writes only the leads whose scores changed. Returns the run's id."""

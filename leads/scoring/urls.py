@@ -18,5 +18,7 @@ urlpatterns = [
     path("models/<int:pk>/discard/", views.discard, name="discard"),
     path("lab-runs/<int:pk>/", views.lab_run, name="lab_run"),
     path("runs/<int:pk>/", views.run, name="run"),
+    path("runs/<int:pk>/resume/", views.run_resume, name="run_resume"),
+    path("runs/<int:pk>/cancel/", views.run_cancel, name="run_cancel"),
     path("how/", views.how_we_score, name="how"),
 ]

@@ -15,7 +15,14 @@ from leads.scoring.explain.guide import scoring_guide
 from leads.scoring.forms import ActivateAtForm, BacktestForm, DraftForms
 from leads.scoring.lab import lab_run_start
 from leads.scoring.models import LabRun, ScoringModel, ScoringRun
-from leads.scoring.runs import RescoreRefused, scoring_rescore_start, scoring_run_under_way
+from leads.scoring.runs import (
+    RescoreRefused,
+    scoring_rescore_start,
+    scoring_run_cancel,
+    scoring_run_resume,
+    scoring_run_stalled,
+    scoring_run_under_way,
+)
 from leads.scoring.services import (
     moment_text,
     scoring_model_activate,
@@ -211,11 +218,46 @@ def discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.ADMIN)
 @require_GET
 def run(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """A rescore's progress; the bar polls every second until the run is finished."""
+    """A rescore's progress; the bar polls every second until the run is finished. A run whose
+    worker stopped says so, with buttons to resume or cancel it."""
     scoring_run = get_object_or_404(ScoringRun.objects.select_related("model", "started_by"), pk=pk)
+    context = {"run": scoring_run, "stalled": scoring_run_stalled(scoring_run)}
     if request.htmx and request.htmx.target == "run-progress":
-        return render(request, "scoring/run.html#progress", {"run": scoring_run})
-    return render(request, "scoring/run.html", {"run": scoring_run})
+        return render(request, "scoring/run.html#progress", context)
+    return render(request, "scoring/run.html", context)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def run_resume(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Resume, now, a rescore whose worker stopped (beat does so within a minute or two)."""
+    scoring_run = get_object_or_404(ScoringRun, pk=pk)
+    try:
+        scoring_run_resume(run=scoring_run)
+    except ValidationError as refusal:
+        messages.warning(request, " ".join(refusal.messages))
+    else:
+        messages.success(request, "The rescore is resumed from the chunks not written yet.")
+    return redirect("scoring:run", pk)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def run_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Cancel a rescore whose worker stopped; the indexes it had dropped are built again."""
+    scoring_run = get_object_or_404(ScoringRun, pk=pk)
+    try:
+        built = scoring_run_cancel(run=scoring_run, actor=request.user)
+    except ValidationError as refusal:
+        messages.warning(request, " ".join(refusal.messages))
+    else:
+        rebuilt = (
+            f" The {len(built)} indexes of the lists it had dropped are built again."
+            if built
+            else ""
+        )
+        messages.success(request, f"The rescore is cancelled.{rebuilt}")
+    return redirect("scoring:run", pk)
 
 
 @role_required(ALL_ROLES)

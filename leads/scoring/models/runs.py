@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from leads.scoring.models.versions import ScoringModel
 
@@ -14,6 +15,7 @@ class RunStatus(models.TextChoices):
     RUNNING = "running", "Running"
     DONE = "done", "Done"
     FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 UNFINISHED = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -25,7 +27,8 @@ class ScoringRun(models.Model):
     Each chunk is written, marked done and counted in the run's progress in one transaction,
     so a worker killed mid-run leaves no chunk half-written, and the run resumes with the
     chunks not done. ``as_of`` is fixed when the run starts, so a resumed or repeated chunk
-    writes the same values."""
+    writes the same values. Each chunk also moves ``heartbeat_at``: a run whose heartbeat
+    stopped lost its worker, and beat resumes it (``smarketing.heartbeat``)."""
 
     class Kind(models.TextChoices):
         ACTIVATION = "activation", "Activation"
@@ -34,7 +37,7 @@ class ScoringRun(models.Model):
 
     model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="runs")
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     as_of = models.DateTimeField(help_text="The instant every lead is scored as of.")
     highest_lead_id = models.BigIntegerField(default=0)
     leads_total = models.PositiveIntegerField(default=0)
@@ -53,7 +56,13 @@ class ScoringRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    heartbeat_at = models.DateTimeField(
+        default=timezone.now, help_text="When a worker last committed a chunk of the run."
+    )
+    resumes = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times the run was resumed after its worker stopped."
+    )
+    error = models.TextField(blank=True, help_text="Why the run stopped before the end.")
 
     class Meta:
         ordering = ["-created_at"]
@@ -107,7 +116,7 @@ class LabRun(models.Model):
         ScoringModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="The model compared with (the active one when the run was asked for).",
     )  # fmt: skip
-    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
     parameters = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
