@@ -70,7 +70,7 @@ class Command(BaseCommand):
             return
         if writer is not None and writer.error is not None:
             raise CommandError(f"The rescore failed: {writer.error}") from writer.error
-        if run.status == RunStatus.FAILED:
+        if run.status in (RunStatus.FAILED, RunStatus.CANCELLED):
             raise CommandError(f"The rescore stopped: {run.error}")
         qualified = f", {run.leads_qualified:,} became MQL" if run.leads_qualified else ""
         self.stdout.write(

@@ -137,7 +137,9 @@ class ScheduleInputSerializer(serializers.Serializer):
 class ScoringRunOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     kind = serializers.CharField(read_only=True, help_text="activation, decay or manual")
-    status = serializers.CharField(read_only=True, help_text="queued, running, done or failed")
+    status = serializers.CharField(
+        read_only=True, help_text="queued, running, done, failed or cancelled"
+    )
     percent = serializers.IntegerField(read_only=True)
     model = ScoringModelSummarySerializer(read_only=True)
     as_of = serializers.DateTimeField(read_only=True, help_text="Every lead is scored as of it.")
@@ -151,7 +153,17 @@ class ScoringRunOutputSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField(read_only=True)
     started_at = serializers.DateTimeField(read_only=True, allow_null=True)
     finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
-    error = serializers.CharField(read_only=True, help_text="Why a failed run stopped.")
+    heartbeat_at = serializers.DateTimeField(
+        read_only=True,
+        help_text="When a worker last wrote a chunk: an unfinished run whose heartbeat stopped "
+        "lost its worker, and is resumed within a minute or two.",
+    )
+    resumes = serializers.IntegerField(
+        read_only=True, help_text="How many times the run was resumed after its worker stopped."
+    )
+    error = serializers.CharField(
+        read_only=True, help_text="Why a failed or cancelled run stopped."
+    )
 
 
 # --- a lead's score ---------------------------------------------------------------------------
