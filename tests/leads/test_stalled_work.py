@@ -60,16 +60,39 @@ def _wait_until(condition, timeout: float, message: str, every: float = 0.05) ->
     pytest.fail(message)
 
 
-def _beat_until(task, condition, message: str) -> float:
-    """Send beat's task through the broker every second, as beat would (every minute), until
-    ``condition`` holds; return how long it took."""
-    start = time.monotonic()
-    while time.monotonic() - start < RECOVERY_TIMEOUT:
+def _recovered(worker_start, task, finished, *, killed_at: float, what: str) -> float:
+    """Start a new worker and send beat's ``task`` through the broker every second, as beat
+    would every minute, until ``finished()``; return (and print) the seconds from the kill."""
+    worker_start(STALLED_AFTER_SECONDS=str(STALLED_AFTER))
+    while time.monotonic() - killed_at < RECOVERY_TIMEOUT:
         task.delay()
-        if condition():
-            return time.monotonic() - start
+        if finished():
+            recovery = time.monotonic() - killed_at
+            print(f"\n{what}: {recovery:.1f} s from the kill to done (stalled after "
+                  f"{STALLED_AFTER} s)")  # fmt: skip
+            return recovery
         time.sleep(1)
-    pytest.fail(message)
+    pytest.fail(f"{what} was not resumed within {RECOVERY_TIMEOUT} s of the kill")
+
+
+def _kill(worker) -> tuple[float, list[bytes]]:
+    """SIGKILL the worker's group; return when, and the tasks it left unacknowledged."""
+    worker.kill()
+    return time.monotonic(), _broker().hkeys("unacked")
+
+
+def _page_once_stopped(client, url: str, target: str, stopped: str) -> str:
+    """The page, once its progress region (polled as the page's HTMX does) says ``stopped``."""
+    _wait_until(
+        lambda: (
+            stopped.encode()
+            in client.get(url, headers={"HX-Request": "true", "HX-Target": target}).content
+        ),
+        timeout=STALLED_AFTER + 30,
+        message=f"the page did not say “{stopped}”",
+        every=0.5,
+    )
+    return client.get(url).content.decode()
 
 
 def _redeliver(tags: list[bytes]) -> None:
@@ -143,34 +166,24 @@ def test_a_rescore_whose_worker_was_killed_is_resumed_once_and_finishes_every_le
         message="the rescore did not start",
         every=0.02,
     )
-    worker.kill()
-    killed_at = time.monotonic()
-    unacked = _broker().hkeys("unacked")
+    killed_at, unacked = _kill(worker)
 
     run.refresh_from_db()
     assert run.status == RunStatus.RUNNING and 0 < run.leads_done < run.leads_total
     assert unacked  # the broker would hand the task back, but only after its visibility timeout
     assert _rescore_indexes() != _every_index_valid()  # dropped for the run's chunks
     admin = client_for(admin_user)
-    progress = {"HX-Request": "true", "HX-Target": "run-progress"}
     url = reverse("scoring:run", args=[run.pk])
-    _wait_until(
-        lambda: b"The rescore has stopped" in admin.get(url, headers=progress).content,
-        timeout=stalled_after + 30,
-        message="the page did not say the rescore stopped",
-        every=0.5,
-    )
-    page = admin.get(url).content.decode()
+    page = _page_once_stopped(admin, url, "run-progress", "The rescore has stopped")
     assert "goes on in the background" not in page and "Resume now" in page
 
-    worker_start(STALLED_AFTER_SECONDS=str(stalled_after))
-    _beat_until(
+    _recovered(
+        worker_start,
         scoring_runs_resume_stalled_task,
         lambda: ScoringRun.objects.get(pk=run.pk).is_finished,
-        message="the rescore was not resumed",
+        killed_at=killed_at,
+        what="The rescore",
     )
-    recovery = time.monotonic() - killed_at
-    print(f"\nRescore: {recovery:.1f} s from the kill to done (stalled after {stalled_after} s)")
 
     run.refresh_from_db()
     assert run.status == RunStatus.DONE and run.resumes == 1
@@ -201,35 +214,24 @@ def test_an_import_whose_worker_was_killed_is_resumed_once_without_loss_or_dupli
         message="the import did not commit its first chunk",
         every=0.02,
     )
-    worker.kill()
-    killed_at = time.monotonic()
-    unacked = _broker().hkeys("unacked")
+    killed_at, unacked = _kill(worker)
 
     job.refresh_from_db()
     assert job.state == "importing" and 0 < job.rows_done < 20_000
     client = client_for(marketer)
-    progress = {"HX-Request": "true", "HX-Target": "import-progress"}
-    _wait_until(
-        lambda: (
-            b"The import has stopped"
-            in client.get(job.get_absolute_url(), headers=progress).content
-        ),
-        timeout=stalled_after + 30,
-        message="the page did not say the import stopped",
-        every=0.5,
+    page = _page_once_stopped(
+        client, job.get_absolute_url(), "import-progress", "The import has stopped"
     )
-    page = client.get(job.get_absolute_url()).content.decode()
     assert "goes on in the background" not in page and "Resume now" in page
     assert "Cancel the import" not in page  # an admin's decision
 
-    worker_start(STALLED_AFTER_SECONDS=str(stalled_after))
-    _beat_until(
+    _recovered(
+        worker_start,
         import_jobs_resume_stalled_task,
         lambda: ImportJob.objects.get(pk=job.pk).is_finished,
-        message="the import was not resumed",
+        killed_at=killed_at,
+        what="The import",
     )
-    recovery = time.monotonic() - killed_at
-    print(f"\nImport: {recovery:.1f} s from the kill to done (stalled after {stalled_after} s)")
 
     def outcome():
         job.refresh_from_db()
