@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("leads", "0020_versioned_criteria_scheduled_activation"),
+        ("leads", "0022_lead_needs_scoring"),
     ]
 
     operations = [
