@@ -62,6 +62,7 @@ from leads.imports.parsing import (
 from leads.imports.selectors import import_owners, progress_key
 from leads.imports.values import dates_day_first
 from smarketing.heartbeat import stalled_claim, stalled_exists
+from smarketing.queueing import task_send_on_commit
 
 CHUNK_SIZE = 5_000
 PROGRESS_EVERY = 2_000
@@ -221,7 +222,8 @@ def _job_begin(*, job: ImportJob, options: ImportOptions, mode: str) -> None:
 def _enqueue(job_id: int) -> None:
     from leads.imports.tasks import import_job_run_task
 
-    transaction.on_commit(lambda: import_job_run_task.delay(job_id))
+    # Not sent while the broker is down: the beat resumes the job once its heartbeat is stale.
+    task_send_on_commit(import_job_run_task, job_id)
 
 
 @transaction.atomic

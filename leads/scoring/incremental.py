@@ -25,10 +25,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerError
 
 from leads.models import Event, Lead
 from leads.scoring.models import ScoringModel
+from smarketing.queueing import BROKER_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def _enqueue(ids: list[int]) -> None:
         _, scheduled = pipeline.execute()
         if scheduled:
             scoring_pending_task.delay()
-    except (redis.RedisError, BrokerError) as error:
+    except BROKER_ERRORS as error:
         # The events are committed; the sweep scores these leads once Redis is back.
         logger.warning("Scoring of %d leads not enqueued (%s); the sweep will.", len(ids), error)
 
@@ -203,6 +203,6 @@ def leads_sweep(*, now: datetime.datetime | None = None) -> int:
                 from leads.scoring.tasks import scoring_pending_task
 
                 scoring_pending_task.delay()
-        except (redis.RedisError, BrokerError) as error:
+        except BROKER_ERRORS as error:
             logger.warning("The scoring backlog in Redis is unreachable (%s).", error)
     return swept + len(ids)

@@ -22,6 +22,7 @@ from leads.scoring.engine import leads_score, scores_write_range
 from leads.scoring.models import RunStatus, ScoringModel, ScoringRun, ScoringRunChunk
 from leads.scoring.models.runs import UNFINISHED
 from smarketing.heartbeat import stalled_claim, stalled_exists
+from smarketing.queueing import task_send_on_commit
 
 
 def scoring_run_start(
@@ -41,7 +42,8 @@ def scoring_run_start(
         leads_total=Lead.objects.count(),
     )
     if enqueue:
-        transaction.on_commit(lambda: scoring_run_task.delay(run.pk))
+        # Not sent while the broker is down: the beat resumes the run once its heartbeat is stale.
+        task_send_on_commit(scoring_run_task, run.pk)
     return run
 
 
@@ -236,7 +238,7 @@ def _closed(run_id: int, *, finished: bool, built: list[str]) -> ScoringRun:
 
     run = ScoringRun.objects.get(pk=run_id)
     if finished and compaction_due(moved=run.leads_moved, total=run.leads_total):
-        transaction.on_commit(lambda: lead_indexes_compact_task.delay(skip=built))
+        task_send_on_commit(lead_indexes_compact_task, skip=built)
     return run
 
 
@@ -258,7 +260,7 @@ def _resume(run_id: int | None = None) -> list[int]:
 
     claimed = stalled_claim(_unfinished(run_id), resumes=F("resumes") + 1)
     for claimed_id in claimed:
-        transaction.on_commit(lambda claimed_id=claimed_id: scoring_run_task.delay(claimed_id))
+        task_send_on_commit(scoring_run_task, claimed_id)
     return claimed
 
 

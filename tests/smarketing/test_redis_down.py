@@ -182,3 +182,81 @@ def test_a_value_written_while_redis_hung_is_not_read_back_stale(redis_stack, qu
     assert cache.get("greeting") is None  # neither value: the key is deleted as unknown
     cache.set("greeting", "goodbye")
     assert cache.get("greeting") == "goodbye"
+
+
+# Work sent to the workers after commit ----------------------------------------------------------
+
+
+def _queued(redis_stack, queue: str) -> int:
+    """How many tasks wait on ``queue`` of this test's broker."""
+    import redis
+
+    return redis.Redis.from_url(redis_stack.url(0)).llen(queue)
+
+
+def test_a_rescore_started_while_redis_is_stopped_is_sent_once_it_is_back(
+    redis_stack, client_for, admin_user, settings
+):
+    from leads.scoring.models import RunStatus, ScoringRun
+    from leads.scoring.runs import scoring_runs_resume_stalled
+    from leads.scoring.services import scoring_model_activate
+    from tests.leads.scoring.helpers import make_model
+
+    model = make_model(fit=[("seniority", "equals", "vp", 20)])
+    ScoringRun.objects.filter(pk=scoring_model_activate(model=model, actor=None).pk).update(
+        status=RunStatus.DONE
+    )
+    redis_stack.stop()
+
+    response = client_for(admin_user).post(reverse("scoring:rescore"), follow=True)
+
+    run = ScoringRun.objects.get(kind=ScoringRun.Kind.MANUAL)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("scoring:run", args=[run.pk])
+    assert run.status == RunStatus.QUEUED
+    redis_stack.start()
+    settings.STALLED_AFTER_SECONDS = 0
+    assert scoring_runs_resume_stalled() == [run.pk]
+    assert _queued(redis_stack, "scoring") == 1
+
+
+def test_an_import_started_while_redis_is_stopped_is_sent_once_it_is_back(
+    redis_stack, client_for, marketer, settings
+):
+    from leads.imports.models import ImportJob
+    from leads.imports.services import import_jobs_resume_stalled
+    from tests.leads.test_import import _posted, _upload, make_csv, person
+
+    client = client_for(marketer)
+    _upload(client, make_csv([person(1), person(2)]))
+    job = ImportJob.objects.get()
+    page = client.get(job.get_absolute_url())
+    redis_stack.stop()
+
+    response = client.post(reverse("leads:import_start", args=[job.pk]), _posted(page))
+
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    job.refresh_from_db()
+    assert job.is_running and Lead.objects.count() == 0
+    assert client.get(job.get_absolute_url()).status_code == 200
+    redis_stack.start()
+    settings.STALLED_AFTER_SECONDS = 0
+    assert import_jobs_resume_stalled() == [job.pk]
+    assert _queued(redis_stack, "imports") == 1
+
+
+def test_a_lab_run_asked_for_while_redis_is_stopped_says_it_could_not_start(
+    redis_stack, admin_user
+):
+    from leads.scoring.lab import lab_run_start
+    from leads.scoring.models import LabRun, RunStatus
+    from tests.leads.scoring.helpers import make_model
+
+    draft = make_model(fit=[("seniority", "equals", "vp", 20)])
+    redis_stack.stop()
+
+    run = lab_run_start(model=draft, kind=LabRun.Kind.IMPACT, actor=admin_user)
+
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED
+    assert "The workers could not be reached" in run.error

@@ -17,13 +17,13 @@ import logging
 
 from celery import shared_task
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from leads.scoring.lab.backtest import area_under_curve, backtest_figures, lab_backtest
 from leads.scoring.lab.impact import lab_impact
 from leads.scoring.models import LabRun, RunStatus, ScoringModel
 from leads.scoring.models.runs import UNFINISHED
+from smarketing.queueing import task_send_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +61,17 @@ def lab_run_start(
         parameters=parameters or {},
         requested_by=actor,
     )
-    transaction.on_commit(lambda: lab_run_task.delay(run.pk))
+    task_send_on_commit(lab_run_task, run.pk, on_failure=lambda error: _not_sent(run.pk))
     return run
+
+
+def _not_sent(run_id: int) -> None:
+    """A run whose task the broker did not take says so, rather than waiting for a worker."""
+    LabRun.objects.filter(pk=run_id, status__in=UNFINISHED).update(
+        status=RunStatus.FAILED,
+        error="The workers could not be reached (the broker is down): run it again later.",
+        finished_at=timezone.now(),
+    )
 
 
 def lab_run_execute(*, run_id: int) -> None:
