@@ -1,7 +1,7 @@
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from smarketing import views
 from smarketing.access import ANY_USER, public, require
@@ -44,6 +44,8 @@ api = [
     path("", include("journeys.api.urls")),
     path("", include("sla.api.urls")),
     path("", include("reports.api.urls")),
+    # Last: every other URL under /api/ answers the API's 404, never a page or a redirect.
+    re_path(r"^(?P<path>.*)$", api_views.not_found),
 ]
 
 urlpatterns = [
@@ -62,5 +64,6 @@ urlpatterns = [
 ]
 
 handler403 = "smarketing.errors.permission_denied"
+handler400 = "smarketing.errors.bad_request"
 handler404 = "smarketing.errors.page_not_found"
 handler500 = "smarketing.errors.server_error"

@@ -9,9 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.conf import settings
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -27,7 +33,28 @@ def _as_field_errors(data) -> dict[str, list]:
     return {"detail": [data]}
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"The request body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} bytes."
+        )
+
+
+def _as_api_exception(exc: Exception) -> Exception:
+    """Django's refusals of a request body, as the API's own exceptions (413 and 400)."""
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        # Too many form fields or files, a malformed multipart body: the message says which.
+        return exceptions.ParseError(str(exc))
+    return exc
+
+
 def exception_handler(exc, context):
+    exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -47,10 +74,27 @@ def json_error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"errors": {"detail": [message]}}, status=status)
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "description": "Messages by field. A nested object or list of objects has errors of "
+        "its own, in this shape, by field (or by index).",
+        "additionalProperties": {
+            "anyOf": [
+                {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}},
+                {"type": "object"},
+            ]
+        },
+    }
+)
+class FieldErrorsField(serializers.DictField):
+    pass
+
+
 class ErrorSerializer(serializers.Serializer):
     """Every error of the API: messages by field, or under ``detail`` when no field applies."""
 
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    errors = FieldErrorsField()
 
 
 class Conflict(exceptions.ValidationError):

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from django.http import HttpRequest, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import (
     SpectacularAPIView,
@@ -10,7 +13,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from smarketing.access import ANY_USER, HasRole, roles
+from smarketing.access import ANY_USER, HasRole, public, roles
+from smarketing.api.errors import json_error
 from smarketing.roles import ALL_ROLES, user_roles
 
 
@@ -59,3 +63,19 @@ class MeView(APIView):
                 }
             ).data
         )
+
+
+@public
+@csrf_exempt  # It changes nothing, and a POST must get this 404, not the CSRF page.
+def not_found(request: HttpRequest, path: str = "") -> JsonResponse:
+    """Any other URL under /api/, whatever the method: the API's 404 (also with DEBUG on,
+    where Django would answer its HTML page), naming the URL meant when only the final
+    slash is missing (Django would redirect, which loses a POST's body)."""
+    if not request.path.endswith("/"):
+        try:
+            meant = resolve(request.path + "/")
+        except Resolver404:
+            meant = None
+        if meant is not None and meant.func is not not_found:
+            return json_error(404, f"Not found. Did you mean {request.path}/ ?")
+    return json_error(404, "Not found.")

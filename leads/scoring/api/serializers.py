@@ -289,7 +289,8 @@ class CriteriaInputSerializer(serializers.Serializer):
     min_engagement = serializers.IntegerField(required=False, allow_null=True)
     event_type = serializers.CharField(max_length=40, required=False, allow_blank=True)
     event_within_days = serializers.IntegerField(required=False, allow_null=True, min_value=0)
-    sql_checklist = serializers.JSONField(required=False)
+    # The items are the model's to check (``QualificationCriteria.clean``).
+    sql_checklist = serializers.ListField(child=serializers.CharField(), required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
