@@ -14,6 +14,7 @@ from smarketing.api.parsers import MAX_DEPTH
 # The component of ``smarketing.api.errors.ErrorSerializer``, which the views' errors name.
 ERROR_COMPONENT = "Error"
 
+
 def _limits() -> str:
     return (
         f"Request bodies are JSON or forms of at most {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} "
