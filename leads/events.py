@@ -107,6 +107,8 @@ def _identifier(value: Any, batch: _Batch | None = None) -> int:
             raise _Refused(NOT_AN_INTEGER) from None
     if value < 1:
         raise _Refused("Ensure this value is greater than or equal to 1.")
+    if value > 9_223_372_036_854_775_807:  # the largest id PostgreSQL's bigint holds
+        raise _Refused("Ensure this value is less than or equal to 9223372036854775807.")
     return value
 
 

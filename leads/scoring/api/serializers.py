@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from leads.api.serializers.common import UserSummarySerializer
 from leads.scoring.models import QualificationCriteria
+from smarketing.api.fields import JSONField
 
 
 def _decimal(**kwargs) -> serializers.DecimalField:
@@ -39,7 +40,7 @@ class FitRuleOutputSerializer(serializers.Serializer):
     group = serializers.IntegerField(source="group_id", read_only=True, allow_null=True)
     attribute = serializers.CharField(read_only=True)
     operator = serializers.CharField(read_only=True)
-    value = serializers.JSONField(read_only=True, allow_null=True)
+    value = JSONField(read_only=True, allow_null=True)
     points = serializers.IntegerField(read_only=True)
     position = serializers.IntegerField(read_only=True)
     label = serializers.CharField(read_only=True)
@@ -113,7 +114,7 @@ class FitRuleInputSerializer(serializers.Serializer):
     )
     attribute = serializers.CharField(max_length=50, help_text="e.g. seniority, company.size_band")
     operator = serializers.CharField(max_length=20, help_text="equals, one_of, gte, is_set, …")
-    value = serializers.JSONField(required=False, allow_null=True)
+    value = JSONField(required=False, allow_null=True)
     points = serializers.IntegerField()
     position = serializers.IntegerField(required=False, min_value=0)
 
@@ -249,7 +250,7 @@ class ConditionOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     attribute = serializers.CharField(read_only=True)
     operator = serializers.CharField(read_only=True)
-    value = serializers.JSONField(read_only=True, allow_null=True)
+    value = JSONField(read_only=True, allow_null=True)
     position = serializers.IntegerField(read_only=True)
     label = serializers.CharField(read_only=True)
 
@@ -297,5 +298,5 @@ class CriteriaInputSerializer(serializers.Serializer):
 class ConditionInputSerializer(serializers.Serializer):
     attribute = serializers.CharField(max_length=50)
     operator = serializers.CharField(max_length=20)
-    value = serializers.JSONField(required=False, allow_null=True)
+    value = JSONField(required=False, allow_null=True)
     position = serializers.IntegerField(required=False, min_value=0)
