@@ -15,7 +15,7 @@ from drf_spectacular.generators import SchemaGenerator
 
 from leads.models import Company, Event
 from smarketing.api.parsers import MAX_DEPTH
-from tests.factories import LeadFactory
+from tests.factories import CompanyFactory, LeadFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -267,3 +267,25 @@ def test_the_nul_character_in_a_rules_json_value_sent_as_a_form_is_a_field_error
         "errors": {"value": ["Text may not contain the NUL character (\\u0000)."]}
     }
     assert as_admin.get(conditions).json() == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"/api/leads/{2**63}/",
+        f"/api/companies/{10**30}/",
+        f"/api/scoring/models/{2**63}/fit-rules/",
+    ],
+)
+def test_an_id_past_the_64_bit_range_in_the_path_is_not_found(client_for, sales_manager, url):
+    response = client_for(sales_manager).get(url)
+    assert response.status_code == 404
+    assert list(response.json()["errors"]) == ["detail"]
+
+
+@pytest.mark.parametrize("query", [f"company={2**63}", f"owner={10**30}"])
+def test_an_id_past_the_64_bit_range_in_a_filter_matches_nothing(client_for, sales_manager, query):
+    LeadFactory(company=CompanyFactory(), owner=sales_manager)
+    response = client_for(sales_manager).get(f"/api/leads/?{query}")
+    assert response.status_code == 200
+    assert response.json()["results"] == []
