@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from rest_framework import serializers
-from rest_framework.exceptions import ParseError
 
-from smarketing.api.parsers import check_json
+from smarketing.api.parsers import refusal
 
 
 class JSONField(serializers.JSONField):
@@ -15,7 +14,6 @@ class JSONField(serializers.JSONField):
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        try:
-            return check_json(value)
-        except ParseError as refusal:
-            raise serializers.ValidationError(str(refusal.detail)) from refusal
+        if message := refusal(value):
+            raise serializers.ValidationError(message)
+        return value

@@ -24,7 +24,7 @@ from leads.events import (
     events_validate,
 )
 from leads.models import Event
-from smarketing.api.parsers import check_json
+from smarketing.api.parsers import check_json_field
 
 EVENT_BATCH_LIMIT = 1000
 
@@ -55,7 +55,7 @@ def event_from_form(data: Any) -> Any:
         elif field == "properties":
             # Text that is not JSON stays text, which the rules refuse: not a JSON object.
             with contextlib.suppress(ValueError):
-                value = check_json(json.loads(value))
+                value = check_json_field(field, json.loads(value))
         item[field] = value
     return item
 
