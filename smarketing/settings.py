@@ -178,8 +178,9 @@ SCORING_RUN_WORKERS = env.int("SCORING_RUN_WORKERS", default=2)
 # index a new entry) has their indexes rebuilt afterwards, concurrently (0 never rebuilds them).
 SCORING_COMPACT_SHARE = env.float("SCORING_COMPACT_SHARE", default=0.33)
 # A rescore or an import whose worker has not committed a chunk for this long has stopped (its
-# worker died): beat resumes it, and its page says so. Well above the longest chunk.
-STALLED_AFTER_SECONDS = env.int("STALLED_AFTER_SECONDS", default=90)
+# worker died): beat resumes it, and its page says so. Well above the longest step between two
+# heartbeats: at a million leads a chunk takes about 0.3 s and the index build about 10 s.
+STALLED_AFTER_SECONDS = env.int("STALLED_AFTER_SECONDS", default=60)
 
 # ---------------------------------------------------------------------------------------------
 # Accounts
