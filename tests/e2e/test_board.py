@@ -215,3 +215,18 @@ def test_a_moved_card_is_not_shown_twice_when_its_column_loads_more(page):
     expect(column(page, "lead").locator(".sm-card")).to_have_count(COLUMN_SIZE + 2)
     expect(page.locator(f"#card-{lead.pk}")).to_have_count(1)
     expect(column(page, "lead").locator(".sm-card").first).to_have_id(f"card-{lead.pk}")
+
+
+def test_a_board_wider_than_the_window_scrolls_in_its_own_box(page):
+    """Every column holds more cards than it shows, so the columns and their "Load more" reach
+    past the window: they scroll inside the board, and the page itself never scrolls sideways."""
+    demo_users_ensure()
+    for stage in Stage:
+        LeadFactory.create_batch(COLUMN_SIZE + 1, stage=stage)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in(page, "marketing", "/pipeline/")
+    board = page.locator("#board")
+    assert board.evaluate("board => board.scrollWidth > board.clientWidth")
+    assert page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
