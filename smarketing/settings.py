@@ -174,6 +174,11 @@ LEADS_IMPORT_MAX_ROWS = env.int("LEADS_IMPORT_MAX_ROWS", default=200_000)
 SCORING_RUN_CHUNK = env.int("SCORING_RUN_CHUNK", default=20_000)
 # How many worker processes share a full rescore's chunks (the scoring worker's concurrency).
 SCORING_RUN_WORKERS = env.int("SCORING_RUN_WORKERS", default=2)
+# A rescore that changes at least this share of the leads' scores (estimated on a random
+# sample before it starts) drops the indexes over the scores and builds them again after: each
+# changed lead would otherwise take a new entry in every index of the leads. A model's first
+# rescore changes every lead's version and always does. 1 leaves the indexes in place.
+SCORING_REBUILD_SHARE = env.float("SCORING_REBUILD_SHARE", default=0.1)
 # A rescore that could not rewrite at least this share of the leads in place (each gave every
 # index a new entry) has their indexes rebuilt afterwards, concurrently (0 never rebuilds them).
 SCORING_COMPACT_SHARE = env.float("SCORING_COMPACT_SHARE", default=0.33)

@@ -5,11 +5,21 @@ of an id range, from its events grouped by lead."""
 from __future__ import annotations
 
 import datetime
+import random
 from functools import lru_cache
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
-from django.db.models import BooleanField, DateTimeField, F, IntegerField, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    QuerySet,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -49,6 +59,37 @@ def leads_score(
     if connections[database].vendor == "postgresql":
         return _leads_score_postgresql(model, leads, now, database, only_changed)
     return _leads_score_portable(model, leads, now, database)
+
+
+# Leads sampled to estimate how many a rescore changes.
+CHANGE_SAMPLE = 2_000
+
+
+def scores_changed_share(
+    *, model: ScoringModel, now: datetime.datetime, sample: int = CHANGE_SAMPLE
+) -> float:
+    """The share of leads whose stored scores or version scoring with ``model`` as of ``now``
+    would change, estimated on ``sample`` leads drawn at random (the temperature and grade
+    follow from the two scores under one model)."""
+    bounds = Lead.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    if bounds["low"] is None:
+        return 0.0
+    ids = range(bounds["low"], bounds["high"] + 1)
+    drawn = random.sample(ids, min(sample, len(ids)))  # noqa: S311 - a sample, not a secret
+    model = _prefetched(model)
+    rows = (
+        Lead.objects.filter(pk__in=drawn)
+        .annotate(
+            new_fit=compiler.fit_expression(model),
+            new_engagement=compiler.engagement_expression(model, now),
+        )
+        .values_list(
+            "fit_score", "engagement_score", "scoring_model_id", "new_fit", "new_engagement"
+        )
+    )
+    rows = list(rows)
+    changed = sum(1 for *stored, fit, engagement in rows if stored != [fit, engagement, model.pk])
+    return changed / len(rows) if rows else 0.0
 
 
 # Scoring a few leads (the workers' incremental path) -----------------------------------------

@@ -18,7 +18,7 @@ from leads.scoring.compaction import (
     rescore_indexes_build,
     rescore_indexes_drop,
 )
-from leads.scoring.engine import leads_score, scores_write_range
+from leads.scoring.engine import leads_score, scores_changed_share, scores_write_range
 from leads.scoring.models import RunStatus, ScoringModel, ScoringRun, ScoringRunChunk
 from leads.scoring.models.runs import UNFINISHED
 from smarketing.heartbeat import stalled_claim, stalled_exists
@@ -183,12 +183,17 @@ def _chunk_next(run_id: int) -> bool:
     return True
 
 
-def _rewrites_most_leads(run: ScoringRun) -> bool:
-    """Whether the run is its model's first to finish over every lead: each lead scored by
-    another model is then rewritten (its model changes), which is most of them. A rerun of
-    the same model, or the nightly decay run, rewrites the few leads whose scores changed,
-    which the indexes take in their stride."""
-    return not ScoringRun.objects.filter(model=run.model, status=RunStatus.DONE).exists()
+def rescore_rewrites_many(run: ScoringRun) -> bool:
+    """Whether the run changes enough leads that dropping the indexes over the scores and
+    building them again (about 10 s at a million leads) costs less than a new entry in every
+    index for each lead it changes: its model's first run over every lead (each lead's version
+    changes), or a run that changes at least ``SCORING_REBUILD_SHARE`` of a random sample of
+    leads (the nightly decay run changes about a third of them at a million leads, a rerun of
+    the same model a moment later next to none)."""
+    if not ScoringRun.objects.filter(model=run.model, status=RunStatus.DONE).exists():
+        return True
+    share = settings.SCORING_REBUILD_SHARE
+    return share < 1 and scores_changed_share(model=run.model, now=run.as_of) >= share
 
 
 def scoring_run_execute(*, run_id: int, helpers: int = 0) -> ScoringRun:
@@ -209,7 +214,7 @@ def scoring_run_execute(*, run_id: int, helpers: int = 0) -> ScoringRun:
         run, cut = _prepare(run_id)
         if run.is_finished:
             return run
-        if cut and _rewrites_most_leads(run):
+        if cut and _on_postgresql() and rescore_rewrites_many(run):
             rescore_indexes_drop()
         for _helper in range(helpers):
             scoring_run_task.delay(run_id, helper=True)

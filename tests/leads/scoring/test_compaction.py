@@ -82,8 +82,38 @@ def test_a_rescore_of_a_new_model_rewrites_every_lead_in_place(settings):
     }
 
 
+def test_a_rerun_that_changes_most_leads_builds_the_score_indexes_again_and_rewrites_in_place(
+    settings,
+):
+    settings.SCORING_COMPACT_SHARE = 0.5
+    vps = LeadFactory.create_batch(20, seniority="vp")
+    LeadFactory.create_batch(80, seniority="manager")
+    model = make_model(fit=[("seniority", "equals", "vp", 10)])
+    scoring_model_activate(model=model, actor=None)
+    # 80 % of the leads' scores change under the same model: more than SCORING_REBUILD_SHARE
+    # of the sample, so the indexes over the scores are dropped and built after the chunks.
+    Lead.objects.exclude(pk__in=[lead.pk for lead in vps]).update(seniority="vp")
+    before = _index_files()
+    run = scoring_run_start(model=model, kind=ScoringRun.Kind.MANUAL)
+    run.refresh_from_db()
+    assert run.leads_written == 80 and run.leads_moved == 0
+    after = _index_files()
+    assert {name for name in before if after[name] != before[name]} == {
+        index.name for index in rescore_indexes()
+    }
+
+    # One lead in a hundred changes: the indexes stay as they are and take its new entries.
+    lead = Lead.objects.filter(seniority="vp").first()
+    Lead.objects.filter(pk=lead.pk).update(seniority="manager")
+    run = scoring_run_start(model=model, kind=ScoringRun.Kind.MANUAL)
+    run.refresh_from_db()
+    assert run.leads_written == 1 and run.leads_moved == 1
+    assert _index_files() == after
+
+
 def test_a_rescore_that_moved_most_leads_rebuilds_the_indexes_and_a_small_one_does_not(settings):
     settings.SCORING_COMPACT_SHARE = 0.5
+    settings.SCORING_REBUILD_SHARE = 1  # the indexes over the scores stay through every run
     vps = LeadFactory.create_batch(20, seniority="vp")
     LeadFactory.create_batch(80, seniority="manager")
     model = make_model(fit=[("seniority", "equals", "vp", 10)])

@@ -1,7 +1,7 @@
-"""The full rescore written by hand as one SQL statement: the practical limit of this machine,
-against which the engine's chunked rescore is measured. It writes what the engine writes (the
-score columns and the day's history) from its own reading of the rules, without the compiler,
-so the benchmark also checks that both arrive at the same scores."""
+"""Every lead's scores written by hand in SQL, from this module's own reading of the rules,
+without the engine's compiler: the benchmark's check that the engine's rescore arrives at the
+same scores (``fingerprint``), and the statement its references write from
+(``bench.reference``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from leads.models import Company, Lead
 from leads.scoring.attributes import ATTRIBUTES_BY_NAME, Kind
 from leads.scoring.models import ScoringModel
 
+# The columns the checksum covers, in the order both sides list them.
+SCORE_COLUMNS = "fit, engagement, total, temperature, grade"
+_RANGE = " AND {} > %(low)s AND {} <= %(high)s"
 AGE = "(date_part('epoch', %(now)s::timestamptz - e.occurred_at) / 86400.0)"
 
 
@@ -122,45 +125,39 @@ def _band(score: str, thresholds: list[tuple[int, str]], below: str) -> sql.Comp
     return sql.SQL("CASE {} ELSE {} END").format(sql.SQL(" ").join(whens), sql.Literal(below))
 
 
-def rescore_statement(model: ScoringModel) -> sql.Composable:
-    """``UPDATE leads_lead … FROM (fit and engagement of every lead)`` plus the history rows,
-    with ``%(now)s``, ``%(day)s`` and ``%(model)s`` as parameters."""
+def scores_select(model: ScoringModel, ranged: bool = False) -> sql.Composable:
+    """``SELECT id, fit, engagement, total, temperature, grade`` of every lead under ``model``
+    as of ``%(now)s`` (``ranged``: of the leads with ``%(low)s < id ≤ %(high)s``): each
+    lead's events aggregated in one pass, joined to the leads and their companies."""
     total = "s.fit + s.engagement"
     if model.overall_cap is not None:
         total = f"least({total}, {int(model.overall_cap)})"
-    event_types = sql.SQL(", ").join(
-        sql.Literal(rule.event_type) for rule in model.engagement_rules.all()
-    )
+    types = sorted({rule.event_type for rule in model.engagement_rules.all()})
+    event_types = sql.SQL(", ").join(map(sql.Literal, types)) if types else sql.SQL("NULL")
     return sql.SQL(
         """
-        WITH parts AS MATERIALIZED (
+        SELECT s.id, s.fit, s.engagement, ({total})::int AS total,
+               {temperature} AS temperature, {letter} || {digit} AS grade
+        FROM (
             SELECT l.id, ({fit})::int AS fit, coalesce(e.engagement, 0) AS engagement
             FROM leads_lead l
             LEFT JOIN leads_company c ON c.id = l.company_id
             LEFT JOIN (
-                SELECT e.lead_id, (CASE WHEN x >= 0 THEN floor(x + 0.5) ELSE -floor(0.5 - x) END)::int
+                SELECT e.lead_id,
+                       (CASE WHEN x >= 0 THEN floor(x + 0.5) ELSE -floor(0.5 - x) END)::int
                        AS engagement
                 FROM (SELECT e.lead_id, {engagement} AS x FROM leads_event e
-                      WHERE e.type IN ({event_types}) AND e.occurred_at <= %(now)s
+                      WHERE e.type IN ({event_types}) AND e.occurred_at <= %(now)s{events_range}
                       GROUP BY e.lead_id) e
-            ) e ON e.lead_id = l.id
-        ), written AS (
-            UPDATE leads_lead l SET
-                fit_score = s.fit, engagement_score = s.engagement, total_score = {total},
-                temperature = {temperature}, grade = {letter} || {digit},
-                scoring_model_id = %(model)s, scored_at = %(now)s
-            FROM parts s WHERE l.id = s.id
-            RETURNING l.id, l.fit_score, l.engagement_score, l.total_score
-        )
-        INSERT INTO leads_scorehistory (lead_id, day, fit_score, engagement_score, total_score)
-        SELECT id, %(day)s, fit_score, engagement_score, total_score FROM written
-        ON CONFLICT (lead_id, day) DO UPDATE SET fit_score = EXCLUDED.fit_score,
-            engagement_score = EXCLUDED.engagement_score, total_score = EXCLUDED.total_score
+            ) e ON e.lead_id = l.id{leads_range}
+        ) s
         """
     ).format(
         fit=_fit(model),
         engagement=_engagement(model),
         event_types=event_types,
+        events_range=sql.SQL(_RANGE.format("e.lead_id", "e.lead_id") if ranged else ""),
+        leads_range=sql.SQL(" WHERE" + _RANGE.format("l.id", "l.id")[4:] if ranged else ""),
         total=sql.SQL(total),
         temperature=_band(
             total, [(model.hot_threshold, "hot"), (model.warm_threshold, "warm")], "cold"
@@ -172,6 +169,22 @@ def rescore_statement(model: ScoringModel) -> sql.Composable:
             "4",
         ),
     )
+
+
+def fingerprint(model: ScoringModel, now: datetime.datetime) -> tuple[int, int]:
+    """The checksum of every lead's scores under ``model`` as of ``now``, read from the rules
+    by hand, without writing anything: what the engine's rescore must agree with."""
+    from django.db import connection
+
+    statement = sql.SQL(
+        "SELECT count(*), sum(hashtext(concat_ws(',', {columns}))::bigint) FROM ({select}) scores"
+    ).format(columns=sql.SQL(SCORE_COLUMNS), select=scores_select(model))
+    with connection.cursor() as cursor:
+        cursor.execute("SET work_mem = '256MB'")
+        cursor.execute(statement.as_string(connection.connection), params(model, now))
+        found = cursor.fetchone()
+        cursor.execute("RESET work_mem")
+    return found
 
 
 def params(model: ScoringModel, now: datetime.datetime) -> dict:
