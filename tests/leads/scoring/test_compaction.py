@@ -82,17 +82,24 @@ def test_a_rescore_of_a_new_model_rewrites_every_lead_in_place(settings):
     }
 
 
-def test_a_rerun_that_changes_most_leads_builds_the_score_indexes_again_and_rewrites_in_place(
-    settings,
-):
-    settings.SCORING_COMPACT_SHARE = 0.5
+def _rescored_then_most_changed():
+    """100 leads scored by a new model (its first rescore, eagerly), then 80 of them changed so
+    that the same model scores them anew; returns the model."""
     vps = LeadFactory.create_batch(20, seniority="vp")
     LeadFactory.create_batch(80, seniority="manager")
     model = make_model(fit=[("seniority", "equals", "vp", 10)])
     scoring_model_activate(model=model, actor=None)
+    Lead.objects.exclude(pk__in=[lead.pk for lead in vps]).update(seniority="vp")
+    return model
+
+
+def test_a_rerun_that_changes_most_leads_builds_the_score_indexes_again_and_rewrites_in_place(
+    settings,
+):
+    settings.SCORING_COMPACT_SHARE = 0.5
     # 80 % of the leads' scores change under the same model: more than SCORING_REBUILD_SHARE
     # of the sample, so the indexes over the scores are dropped and built after the chunks.
-    Lead.objects.exclude(pk__in=[lead.pk for lead in vps]).update(seniority="vp")
+    model = _rescored_then_most_changed()
     before = _index_files()
     run = scoring_run_start(model=model, kind=ScoringRun.Kind.MANUAL)
     run.refresh_from_db()
@@ -114,13 +121,9 @@ def test_a_rerun_that_changes_most_leads_builds_the_score_indexes_again_and_rewr
 def test_a_rescore_that_moved_most_leads_rebuilds_the_indexes_and_a_small_one_does_not(settings):
     settings.SCORING_COMPACT_SHARE = 0.5
     settings.SCORING_REBUILD_SHARE = 1  # the indexes over the scores stay through every run
-    vps = LeadFactory.create_batch(20, seniority="vp")
-    LeadFactory.create_batch(80, seniority="manager")
-    model = make_model(fit=[("seniority", "equals", "vp", 10)])
-    scoring_model_activate(model=model, actor=None)  # its first rescore, eagerly
     # Most leads' scores change under the same model: the rerun keeps every index and writes
     # each changed lead into all of them.
-    Lead.objects.exclude(pk__in=[lead.pk for lead in vps]).update(seniority="vp")
+    model = _rescored_then_most_changed()
     before = _index_files()
     run = scoring_run_start(model=model, kind=ScoringRun.Kind.MANUAL)
     run.refresh_from_db()
