@@ -6,6 +6,8 @@ delete and activation goes through ``leads.scoring.editing``, ``scoring_model_ac
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import widgets
@@ -81,6 +83,9 @@ class VersionAdmin(admin.ModelAdmin):
     back, and the page says why instead of failing."""
 
     schedule_fieldset = ("Activation", {"fields": ["schedule_at"]})
+    # Each admin's service that activates (or, given ``at``, schedules) one of its versions:
+    # ``activate(version, actor=…, at=…)``.
+    activate: Callable[..., object]
 
     def has_change_permission(self, request, obj=None) -> bool:
         return (obj is None or obj.is_editable) and super().has_change_permission(request, obj)
@@ -138,9 +143,6 @@ class VersionAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset) -> None:
         for version in queryset:
             self.delete_model(request, version)
-
-    def activate(self, version: Version, *, actor, at=None):
-        raise NotImplementedError
 
     def named(self, version: Version) -> str:
         """How the messages name a version (the admin capitalises their first letter)."""
