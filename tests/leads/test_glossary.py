@@ -6,20 +6,23 @@ from __future__ import annotations
 
 import html
 import re
+from importlib import import_module
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.urls import reverse
 
 from leads.glossary.models import GlossaryTerm
-from leads.glossary.selectors import glossary_labels
+from leads.glossary.selectors import glossary_entries, glossary_labels
 from leads.models import Stage
 from leads.scoring.qualification import criteria_activate
 from leads.scoring.services import scoring_model_activate
 from tests.factories import LeadFactory
 from tests.leads.scoring.helpers import make_criteria, make_model
 from tests.leads.scoring.test_explain import page_text
+from tests.routing import use_database
 
 pytestmark = pytest.mark.django_db
 
@@ -443,3 +446,21 @@ def test_the_django_admin_refuses_a_term_named_like_another(client_for, admin_us
     assert response.status_code == 200
     assert "The glossary already has a term named “LEAD”." in response.content.decode()
     assert not GlossaryTerm.objects.filter(slug="lead-again").exists()
+
+
+# The embedded demo's database -------------------------------------------------------------------
+
+
+@pytest.mark.django_db(databases=["default", "sqlite"])
+def test_the_labels_and_the_entries_read_the_same_on_the_demo_database(admin_user):
+    with use_database("sqlite"):
+        # That test database is built without the data migrations' rows: seed the glossary.
+        import_module("leads.migrations.0025_glossary_seed").seed_glossary(apps, None)
+        make_criteria("mql", name="Standard MQL", min_total=60)
+        model = make_model(hot_threshold=55, warm_threshold=25)
+        scoring_model_activate(model=model, actor=None, enqueue=False)
+        labels = glossary_labels()
+        entries = {entry.slug: entry for entry in glossary_entries()}
+    assert labels["hot"].title == f"Total score 55 or more under scoring model v{model.version}."
+    assert "“Standard MQL”" in labels["mql"].title
+    assert "is 25 to 54" in entries["warm"].definition
