@@ -91,4 +91,5 @@ class NoteAdmin(admin.ModelAdmin):
     raw_id_fields = ["lead", "author"]
 
 
+import leads.glossary.admin  # noqa: E402, F401 - the glossary, in the same admin site
 import leads.scoring.admin  # noqa: E402, F401 - the scoring models, in the same admin site

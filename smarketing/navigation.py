@@ -29,6 +29,7 @@ NAVIGATION = (
     NavItem("Reports", "reports:index", "bar-chart"),
     NavItem("Meeting", "reports:meeting", "easel"),
     NavItem("How we score", "scoring:how", "info-circle"),
+    NavItem("Glossary", "glossary:index", "book"),
     NavItem("Scoring lab", "scoring:lab", "flask"),
 )
 

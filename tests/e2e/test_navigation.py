@@ -18,6 +18,7 @@ EVERYONE_SEES = [
     "Reports",
     "Meeting",
     "How we score",
+    "Glossary",
 ]
 
 # Pages whose heading says more than their label in the navigation.

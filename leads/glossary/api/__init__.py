@@ -1,0 +1,1 @@
+"""The glossary through the API, under /api/glossary/."""
