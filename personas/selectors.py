@@ -60,7 +60,12 @@ def _campaign_model():
 
 def personas_with_counts() -> QuerySet[Persona]:
     """Personas by name, each with its owner and ``lead_count`` (leads whose persona it is)."""
-    return Persona.objects.select_related("owner").annotate(lead_count=Count("leads"))
+    # Ordered here: Django drops ``Meta.ordering`` from a query that groups.
+    return (
+        Persona.objects.select_related("owner")
+        .annotate(lead_count=Count("leads"))
+        .order_by("name", "id")
+    )
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ class ChoiceListValidator:
         if unknown:
             raise ValidationError(
                 "Not a choice: %(unknown)s (choices: %(choices)s).",
-                code="invalid_choice",
+                code="not_a_choice",
                 params={
                     "unknown": ", ".join(map(str, unknown)),
                     "choices": ", ".join(self.choices.values),
@@ -47,7 +47,7 @@ class NameListValidator:
                 "At most %(max)d names.", code="too_many", params={"max": NAMES_MAX}
             )
         if any(not item.strip() for item in value):
-            raise ValidationError("A name is empty.", code="blank")
+            raise ValidationError("A name is empty.", code="empty_name")
         if too_long := [item for item in value if len(item) > NAME_MAX_LENGTH]:
             raise ValidationError(
                 "Names have at most %(max)d characters: %(name)s… is longer.",
