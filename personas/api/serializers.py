@@ -34,6 +34,18 @@ def _list_fields(*, read_only: bool) -> dict[str, serializers.Field]:
     return fields
 
 
+def _blank_choice_fields() -> dict[str, serializers.Field]:
+    """The single choices, shown with "" for "not answered" (a read-only field generated from
+    the model would leave "" out of the schema's enum)."""
+    return {
+        name: serializers.ChoiceField(
+            choices=Persona._meta.get_field(name).choices, allow_blank=True, read_only=True
+        )
+        for name in PROFILE_FIELDS
+        if Persona._meta.get_field(name).choices and Persona._meta.get_field(name).blank
+    }
+
+
 class OwnerSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(read_only=True)
@@ -61,7 +73,7 @@ class PersonaOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_fields(self) -> dict:
-        return {**super().get_fields(), **_list_fields(read_only=True)}
+        return {**super().get_fields(), **_blank_choice_fields(), **_list_fields(read_only=True)}
 
 
 class PersonaInputSerializer(serializers.ModelSerializer):
