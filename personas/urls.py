@@ -6,4 +6,9 @@ app_name = "personas"
 
 urlpatterns = [
     path("personas/", views.index, name="index"),
+    path("personas/new/", views.create, name="create"),
+    path("personas/<int:pk>/", views.detail, name="detail"),
+    path("personas/<int:pk>/edit/", views.edit, name="edit"),
+    path("personas/<int:pk>/review/", views.review, name="review"),
+    path("personas/<int:pk>/delete/", views.delete, name="delete"),
 ]

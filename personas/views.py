@@ -1,15 +1,149 @@
-from django.http import HttpResponse
+"""Pages of the personas app: the list, a persona's page, its create / edit / delete forms and
+"mark reviewed". Every role reads; marketing and admins write, through ``personas.services``."""
 
-from smarketing.access import role_required
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from personas import selectors
+from personas.forms import PersonaForm
+from personas.models import Persona
+from personas.profile import EDITABLE_FIELDS
+from personas.services import (
+    persona_create,
+    persona_delete,
+    persona_mark_reviewed,
+    persona_update,
+)
+from smarketing.access import role_required, roles
 from smarketing.http import AuthenticatedHttpRequest
-from smarketing.roles import ALL_ROLES
-from smarketing.views import not_yet_available
+from smarketing.roles import ALL_ROLES, MARKETING_ROLES, Role
+
+WRITERS = (MARKETING_ROLES, Role.ADMIN)
+WRITE = roles(*WRITERS)
+
+
+def _may_edit(request: AuthenticatedHttpRequest) -> bool:
+    return WRITE.allows(request.user)
 
 
 @role_required(ALL_ROLES)
+@require_GET
 def index(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return not_yet_available(
-        request,
-        title="Personas",
-        summary="Buyer personas built from the twelve question groups, with the rules that match leads to each.",
+    context = {
+        "listing": selectors.persona_list(),
+        "may_edit": _may_edit(request),
+        "review_days": settings.PERSONA_REVIEW_DAYS,
+    }
+    return render(request, "personas/list.html", context)
+
+
+@role_required(ALL_ROLES)
+@require_GET
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    try:
+        persona = selectors.persona_for_page(pk)
+    except Persona.DoesNotExist as missing:
+        raise Http404("No such persona.") from missing
+    context = {
+        "persona": persona,
+        "profile": selectors.persona_profile(persona),
+        "funnel": selectors.persona_funnel(persona),
+        "campaigns": selectors.persona_campaigns(persona),
+        "rejections": selectors.persona_rejection_reasons(persona),
+        "history": selectors.persona_history(persona),
+        "may_edit": _may_edit(request),
+    }
+    return render(request, "personas/detail.html", context)
+
+
+def _form_page(request, form: PersonaForm, persona: Persona | None) -> HttpResponse:
+    template = "personas/form.html#form" if request.htmx else "personas/form.html"
+    # HTMX swaps only successful answers: a refused form comes back as 200 to be shown in place.
+    status = 400 if form.is_bound and not request.htmx else 200
+    return render(request, template, {"form": form, "persona": persona}, status=status)
+
+
+def _saved(request, persona: Persona, done: str) -> HttpResponse:
+    messages.success(request, done)
+    if request.htmx:
+        return HttpResponseClientRedirect(persona.get_absolute_url())
+    return redirect(persona)
+
+
+def _fields(form: PersonaForm) -> dict:
+    return {name: form.cleaned_data[name] for name in EDITABLE_FIELDS if name in form.cleaned_data}
+
+
+@role_required(*WRITERS)
+@require_http_methods(["GET", "POST"])
+def create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _form_page(request, PersonaForm(initial={"owner": request.user}), None)
+    form = PersonaForm(request.POST)
+    if form.is_valid():
+        try:
+            persona = persona_create(actor=request.user, data=_fields(form))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _saved(request, persona, f"Persona “{persona}” created.")
+    return _form_page(request, form, None)
+
+
+@role_required(*WRITERS)
+@require_http_methods(["GET", "POST"])
+def edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    persona = get_object_or_404(Persona, pk=pk)
+    if request.method == "GET":
+        return _form_page(request, PersonaForm(instance=persona), persona)
+    form = PersonaForm(request.POST, instance=persona)
+    if form.is_valid():
+        try:
+            persona = persona_update(persona=persona, actor=request.user, data=_fields(form))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return _saved(request, persona, f"Persona “{persona}” saved.")
+    # The form changed the persona in memory; the page names it as stored.
+    return _form_page(request, form, get_object_or_404(Persona, pk=pk))
+
+
+@role_required(*WRITERS)
+@require_POST
+def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    persona = get_object_or_404(Persona, pk=pk)
+    persona = persona_mark_reviewed(persona=persona, actor=request.user)
+    if request.htmx:
+        return render(
+            request,
+            "personas/detail.html#review",
+            {"persona": persona, "may_edit": True, "just_reviewed": True},
+        )
+    messages.success(request, f"Persona “{persona}” marked as reviewed today.")
+    return redirect(persona)
+
+
+@role_required(*WRITERS)
+@require_http_methods(["GET", "POST"])
+def delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    try:
+        persona = selectors.persona_for_page(pk)
+    except Persona.DoesNotExist as missing:
+        raise Http404("No such persona.") from missing
+    if request.method == "GET":
+        return render(request, "personas/delete.html", {"persona": persona})
+    leads = persona_delete(persona=persona, actor=request.user)
+    messages.success(
+        request, f"Persona “{persona}” deleted; {leads:,} lead(s) no longer have a persona."
     )
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("personas:index"))
+    return redirect("personas:index")

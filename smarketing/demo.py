@@ -14,11 +14,13 @@ def demo_load() -> list[DemoUser]:
     loaded only into a database that has no leads yet."""
     from leads.demo import demo_leads_load
     from leads.scoring.demo import demo_scoring_load
+    from personas.demo import demo_personas_load
 
     users = demo_users_ensure()
     sellers = [demo.username for demo in DEMO_USERS if demo.role in SALES_ROLES]
     demo_leads_load(owners=list(User.objects.filter(username__in=sellers).order_by("username")))
     demo_scoring_load(actor=User.objects.filter(username="admin").first())
+    demo_personas_load(author=User.objects.filter(username="marketing").first())
     return users
 
 

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django_countries",
     "axes",
     "csp",
+    "simple_history",
     "smarketing.apps.SmarketingConfig",
     "personas.apps.PersonasConfig",
     "journeys.apps.JourneysConfig",
@@ -100,6 +101,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "smarketing.middleware.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Names the user in the history of a change saved without one (the services name theirs).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "smarketing.api.middleware.api_query_check",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -163,6 +166,18 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # (``leads.lifecycle.stage_changes_write``): whatever reacts to a lead changing stage, however
 # it changed (a move, an import, the MQL criteria in bulk), subscribes here and nowhere else.
 LEADS_STAGE_CHANGE_SUBSCRIBERS = ["leads.selectors.stage_counts_changed"]
+
+# ---------------------------------------------------------------------------------------------
+# Personas
+# ---------------------------------------------------------------------------------------------
+
+# A persona last reviewed this many days ago or more is flagged "needs review".
+PERSONA_REVIEW_DAYS = env.int("PERSONA_REVIEW_DAYS", default=90)
+if PERSONA_REVIEW_DAYS < 1:
+    raise ImproperlyConfigured("PERSONA_REVIEW_DAYS must be a whole number of days, 1 or more.")
+# The history of a persona is read, never rolled back from the admin: a change goes through
+# the personas' services, like every other.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # ---------------------------------------------------------------------------------------------
 # Lead imports

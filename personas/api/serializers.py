@@ -1,1 +1,97 @@
-"""API serializers of the personas app."""
+"""API serializers of the personas app: a persona as the API shows it, and its input. Both
+take their fields from ``personas.profile``, so the API, the form and the page cannot drift."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from personas import selectors
+from personas.models import Persona
+from personas.profile import EDITABLE_FIELDS, PROFILE_FIELDS, list_choices
+from personas.validators import NAME_MAX_LENGTH, NAMES_MAX
+
+
+def _list_fields(*, read_only: bool) -> dict[str, serializers.Field]:
+    """The list answers: each a list of one choice set's values; industries a list of names."""
+    fields: dict[str, serializers.Field] = {}
+    for name in PROFILE_FIELDS:
+        if choice_set := list_choices(name):
+            fields[name] = serializers.ListField(
+                child=serializers.ChoiceField(choices=choice_set.choices),
+                required=False,
+                read_only=read_only,
+                max_length=len(choice_set.values),
+                help_text=f"Any of: {', '.join(choice_set.values)}.",
+            )
+    fields["industries"] = serializers.ListField(
+        child=serializers.CharField(max_length=NAME_MAX_LENGTH),
+        required=False,
+        read_only=read_only,
+        max_length=NAMES_MAX,
+        help_text="Industry names, as companies are recorded in (e.g. Software).",
+    )
+    return fields
+
+
+def _blank_choice_fields() -> dict[str, serializers.Field]:
+    """The single choices, shown with "" for "not answered" (a read-only field generated from
+    the model would leave "" out of the schema's enum)."""
+    return {
+        name: serializers.ChoiceField(
+            choices=Persona._meta.get_field(name).choices, allow_blank=True, read_only=True
+        )
+        for name in PROFILE_FIELDS
+        if Persona._meta.get_field(name).choices and Persona._meta.get_field(name).blank
+    }
+
+
+class OwnerSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        return user.get_full_name() or user.username
+
+
+class PersonaOutputSerializer(serializers.ModelSerializer):
+    owner = OwnerSerializer(read_only=True, allow_null=True)
+    lead_count = serializers.IntegerField(read_only=True, help_text="Leads whose persona this is.")
+    needs_review = serializers.BooleanField(
+        read_only=True,
+        help_text="Never reviewed, or last reviewed PERSONA_REVIEW_DAYS ago or more.",
+    )
+    review_due_on = serializers.DateField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Persona
+        fields = (
+            "id", *EDITABLE_FIELDS, "last_reviewed_on", "review_due_on", "needs_review",
+            "lead_count", "created_at", "updated_at",
+        )  # fmt: skip
+        read_only_fields = fields
+
+    def get_fields(self) -> dict:
+        return {**super().get_fields(), **_blank_choice_fields(), **_list_fields(read_only=True)}
+
+
+class PersonaInputSerializer(serializers.ModelSerializer):
+    """What a client sends to create or change a persona; the service validates the whole
+    persona (the age and income ranges) and answers field errors."""
+
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        allow_null=True,
+        help_text="The id of a marketing user or an admin; the caller by default on creation.",
+    )
+
+    class Meta:
+        model = Persona
+        fields = EDITABLE_FIELDS
+
+    def get_fields(self) -> dict:
+        fields = {**super().get_fields(), **_list_fields(read_only=False)}
+        fields["owner"].queryset = selectors.owner_choices()
+        return fields

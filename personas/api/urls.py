@@ -1,3 +1,15 @@
 """API routes of the personas app, mounted under /api/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from personas.api import views
+
+urlpatterns = [
+    path("personas/", views.PersonaListView.as_view(), name="persona-list"),
+    path("personas/<int:persona_id>/", views.PersonaDetailView.as_view(), name="persona-detail"),
+    path(
+        "personas/<int:persona_id>/review/",
+        views.PersonaReviewView.as_view(),
+        name="persona-review",
+    ),
+]

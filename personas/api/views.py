@@ -1,1 +1,161 @@
-"""API views of the personas app."""
+"""API views of the personas app: the personas with their profiles. Every role reads;
+marketing and admins write, through the same services as the pages."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from personas import selectors
+from personas.api import serializers
+from personas.models import Persona
+from personas.services import (
+    persona_create,
+    persona_delete,
+    persona_mark_reviewed,
+    persona_update,
+)
+from smarketing.access import WriteAccessMixin, roles
+from smarketing.api.errors import ErrorSerializer, service_errors
+from smarketing.api.pagination import KeysetPagination
+from smarketing.roles import ALL_ROLES, MARKETING_ROLES, Role
+
+READ = roles(ALL_ROLES)
+WRITE = roles(MARKETING_ROLES, Role.ADMIN)
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such persona.")
+INVALID = OpenApiResponse(ErrorSerializer, description="Field errors.")
+FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Only marketing and admins write.")
+TAGS = ["personas"]
+
+PERSONA_EXAMPLE = OpenApiExample(
+    "A persona",
+    request_only=True,
+    value={
+        "name": "Marketing Mary",
+        "summary": "Head of marketing at a mid-size SaaS company.",
+        "age_min": 32,
+        "age_max": 45,
+        "industries": ["Software"],
+        "buying_factors": ["reputation", "integrations"],
+        "contact_channels": ["email"],
+        "pain_points": "Leads that sales never follows up.",
+    },
+)
+RANGE_REFUSED_EXAMPLE = OpenApiExample(
+    "An age range the wrong way round",
+    response_only=True,
+    status_codes=["400"],
+    value={"errors": {"age_max": ["The oldest age (30) must not be below the youngest (40)."]}},
+)
+
+
+def _persona(pk: int) -> Persona:
+    try:
+        return selectors.persona_for_page(pk)
+    except Persona.DoesNotExist as missing:
+        raise Http404("No such persona.") from missing
+
+
+def _shown(pk: int) -> dict:
+    return serializers.PersonaOutputSerializer(_persona(pk)).data
+
+
+class PersonaView(WriteAccessMixin, GenericAPIView):
+    access = READ
+    write_access = WRITE
+    filter_backends: list = []
+
+
+class PersonaListView(PersonaView):
+    pagination_class = KeysetPagination
+    keyset_orders = {"name": ("name", "id")}
+
+    @extend_schema(
+        summary="List personas",
+        description="By name, each with its owner, its lead count and whether it needs a review.",
+        responses={200: serializers.PersonaOutputSerializer(many=True), 400: INVALID},
+        tags=TAGS,
+    )
+    def get(self, request):
+        page = self.paginate_queryset(selectors.personas_with_counts())
+        return self.get_paginated_response(
+            serializers.PersonaOutputSerializer(page, many=True).data
+        )
+
+    @extend_schema(
+        summary="Create a persona",
+        description="Owned by the caller unless `owner` says otherwise, and reviewed today. "
+        "Marketing and admins only.",
+        request=serializers.PersonaInputSerializer,
+        responses={201: serializers.PersonaOutputSerializer, 400: INVALID, 403: FORBIDDEN},
+        examples=[PERSONA_EXAMPLE, RANGE_REFUSED_EXAMPLE],
+        tags=TAGS,
+    )
+    def post(self, request):
+        serializer = serializers.PersonaInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            persona = persona_create(actor=request.user, data=serializer.validated_data)
+        return Response(_shown(persona.pk), status=status.HTTP_201_CREATED)
+
+
+class PersonaDetailView(PersonaView):
+    pagination_class = None
+
+    @extend_schema(
+        summary="Get a persona",
+        responses={200: serializers.PersonaOutputSerializer, 404: NOT_FOUND},
+        tags=TAGS,
+    )
+    def get(self, request, persona_id: int):
+        return Response(_shown(persona_id))
+
+    @extend_schema(
+        summary="Change a persona",
+        description="The fields sent change; the others stay. Marketing and admins only.",
+        request=serializers.PersonaInputSerializer(partial=True),
+        responses={
+            200: serializers.PersonaOutputSerializer,
+            400: INVALID,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+        examples=[RANGE_REFUSED_EXAMPLE],
+        tags=TAGS,
+    )
+    def patch(self, request, persona_id: int):
+        persona = _persona(persona_id)
+        serializer = serializers.PersonaInputSerializer(persona, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            persona_update(persona=persona, actor=request.user, data=serializer.validated_data)
+        return Response(_shown(persona_id))
+
+    @extend_schema(
+        summary="Delete a persona",
+        description="Its leads and campaigns keep no persona. Marketing and admins only.",
+        responses={204: None, 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=TAGS,
+    )
+    def delete(self, request, persona_id: int):
+        persona_delete(persona=_persona(persona_id), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PersonaReviewView(GenericAPIView):
+    access = WRITE
+    filter_backends: list = []
+    pagination_class = None
+
+    @extend_schema(
+        summary="Mark a persona reviewed today",
+        request=None,
+        responses={200: serializers.PersonaOutputSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=TAGS,
+    )
+    def post(self, request, persona_id: int):
+        persona_mark_reviewed(persona=_persona(persona_id), actor=request.user)
+        return Response(_shown(persona_id))
