@@ -16,3 +16,49 @@ class Persona(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# Matching rules -------------------------------------------------------------------------------
+
+
+class PersonaRules(models.Model):
+    """The conditions under which a lead is this persona. Every condition that is set must
+    hold (an empty list is not a condition); a lead matching several personas gets the one
+    whose rules have the lowest priority number. Matching is done set-based by the scoring
+    workers (``leads.scoring.matching``), the words of the lists are the leads' own
+    (``personas.vocabulary``)."""
+
+    persona = models.OneToOneField(Persona, on_delete=models.CASCADE, related_name="rules")
+    priority = models.PositiveSmallIntegerField(
+        unique=True, help_text="Compared lowest first: 1 wins over 2 when a lead matches both."
+    )
+    industries = models.JSONField(
+        default=list, blank=True, help_text="Company industry is one of these (any case)."
+    )
+    size_bands = models.JSONField(
+        default=list, blank=True, help_text="Company size band is one of these."
+    )
+    seniorities = models.JSONField(default=list, blank=True, help_text="Seniority is one of these.")
+    departments = models.JSONField(default=list, blank=True, help_text="Department is one of these.")
+    title_words = models.JSONField(
+        default=list, blank=True, help_text="Job title contains any of these words (any case)."
+    )
+    countries = models.JSONField(
+        default=list, blank=True, help_text="The lead's country is one of these ISO codes."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    CONDITIONS = ("industries", "size_bands", "seniorities", "departments", "title_words", "countries")
+
+    class Meta:
+        ordering = ["priority"]
+        verbose_name = "persona matching rules"
+        verbose_name_plural = "persona matching rules"
+
+    def __str__(self) -> str:
+        return f"{self.priority}. {self.persona}"
+
+    @property
+    def conditions(self) -> dict[str, list[str]]:
+        """The conditions that are set, by field name."""
+        return {name: getattr(self, name) for name in self.CONDITIONS if getattr(self, name)}
