@@ -39,7 +39,9 @@ class PersonaRules(models.Model):
         default=list, blank=True, help_text="Company size band is one of these."
     )
     seniorities = models.JSONField(default=list, blank=True, help_text="Seniority is one of these.")
-    departments = models.JSONField(default=list, blank=True, help_text="Department is one of these.")
+    departments = models.JSONField(
+        default=list, blank=True, help_text="Department is one of these."
+    )
     title_words = models.JSONField(
         default=list, blank=True, help_text="Job title contains any of these words (any case)."
     )
@@ -48,7 +50,14 @@ class PersonaRules(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
-    CONDITIONS = ("industries", "size_bands", "seniorities", "departments", "title_words", "countries")
+    CONDITIONS = (
+        "industries",
+        "size_bands",
+        "seniorities",
+        "departments",
+        "title_words",
+        "countries",
+    )
 
     class Meta:
         ordering = ["priority"]
@@ -62,3 +71,30 @@ class PersonaRules(models.Model):
     def conditions(self) -> dict[str, list[str]]:
         """The conditions that are set, by field name."""
         return {name: getattr(self, name) for name in self.CONDITIONS if getattr(self, name)}
+
+    def sentences(self) -> list[str]:
+        """Each set condition in words: "Seniority is C-level or Owner / founder"."""
+        from personas.vocabulary import vocabulary
+
+        words = vocabulary()
+        labels = {
+            "size_bands": dict(words.size_bands),
+            "seniorities": dict(words.seniorities),
+            "departments": dict(words.departments),
+        }
+        names = {
+            "industries": "Company industry is",
+            "size_bands": "Company size is",
+            "seniorities": "Seniority is",
+            "departments": "Department is",
+            "title_words": "Job title contains",
+            "countries": "Country is",
+        }
+        sentences = []
+        for name, values in self.conditions.items():
+            shown = [labels.get(name, {}).get(value, value) for value in values]
+            if name == "title_words":
+                shown = [f"“{value}”" for value in shown]
+            listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+            sentences.append(f"{names[name]} {listed}")
+        return sentences

@@ -6,4 +6,5 @@ app_name = "personas"
 
 urlpatterns = [
     path("personas/", views.index, name="index"),
+    path("personas/<int:persona_id>/rules/", views.rules, name="rules"),
 ]
