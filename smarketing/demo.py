@@ -14,10 +14,13 @@ def demo_load() -> list[DemoUser]:
     loaded only into a database that has no leads yet."""
     from leads.demo import demo_leads_load
     from leads.scoring.demo import demo_scoring_load
+    from personas.matching_demo import demo_persona_rules_load
 
     users = demo_users_ensure()
     sellers = [demo.username for demo in DEMO_USERS if demo.role in SALES_ROLES]
     demo_leads_load(owners=list(User.objects.filter(username__in=sellers).order_by("username")))
+    # Before the scoring, whose rescore gives every lead its persona and journey stage.
+    demo_persona_rules_load()
     demo_scoring_load(actor=User.objects.filter(username="admin").first())
     return users
 
