@@ -311,3 +311,27 @@ def test_the_lead_page_sets_the_persona_by_hand_and_back(client_for, marketer):
     client.post(url, {"persona": "auto", "journey_stage": "auto"})
     lead.refresh_from_db()
     assert not lead.persona_manual and not lead.journey_stage_manual
+
+
+def test_the_api_creates_changes_and_removes_rules(client_for, marketer, rep):
+    ivan = Persona.objects.create(name="IT Ivan")
+    marketing = client_for(marketer)
+    listing = reverse("api:persona-rules-list")
+    refused = marketing.post(
+        listing, {"persona": ivan.pk, "priority": 1, "departments": ["itt"]},
+        content_type="application/json",
+    )  # fmt: skip
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["departments"][0].startswith("Not a department: itt")
+    assert client_for(rep).post(listing, {"persona": ivan.pk, "priority": 1}).status_code == 403
+    created = marketing.post(
+        listing, {"persona": ivan.pk, "priority": 1, "departments": ["it"]},
+        content_type="application/json",
+    )  # fmt: skip
+    assert created.status_code == 201
+    detail = reverse("api:persona-rules-detail", args=[created.json()["id"]])
+    changed = marketing.patch(detail, {"title_words": ["CTO"]}, content_type="application/json")
+    assert changed.json()["sentences"] == ["Department is IT", "Job title contains “CTO”"]
+    assert client_for(rep).get(detail).status_code == 200
+    assert marketing.delete(detail).status_code == 204
+    assert not PersonaRules.objects.exists()
