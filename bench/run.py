@@ -88,12 +88,13 @@ def main(argv: list[str] | None = None) -> None:
         pages.measure_import(options.import_rows, figures)
     if "pages" in parts:
         pages.ratios(scales, figures)
-    from bench import scoring
+    from bench import personas, scoring
 
     largest = Lead.objects.count()
     if "rescore" in parts:
         scoring.measure_rescore(largest, figures)
         scoring.measure_compaction(figures)
+        personas.measure_persona_matching(figures)
         pages.measure_pages(largest, options.requests, figures, label="after_rescore")
     if "backtest" in parts:
         scoring.measure_backtest(figures)

@@ -1,11 +1,46 @@
 """Django admin of the journeys app."""
 
+from django import forms
 from django.contrib import admin
 
 from journeys.models import JourneyStage
+from journeys.services import journey_stage_mapping_checked, journey_stage_mapping_save
+
+MAPPING_FIELDS = ["lifecycle_stages", "event_types", "event_window_days"]
+
+
+class JourneyStageAdminForm(forms.ModelForm):
+    """The mapping is checked by the service that saves it, so the admin refuses what the API
+    refuses."""
+
+    class Meta:
+        model = JourneyStage
+        fields = ["key", "name", "position", "description", *MAPPING_FIELDS]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.errors or self.instance.pk is None:
+            return cleaned_data
+        mapping = {name: cleaned_data[name] for name in MAPPING_FIELDS}
+        return {**cleaned_data, **journey_stage_mapping_checked(stage=self.instance, **mapping)}
 
 
 @admin.register(JourneyStage)
 class JourneyStageAdmin(admin.ModelAdmin):
-    list_display = ["position", "name", "key"]
+    form = JourneyStageAdminForm
+    list_display = [
+        "position",
+        "name",
+        "key",
+        "lifecycle_stages",
+        "event_types",
+        "event_window_days",
+    ]
     ordering = ["position"]
+
+    def save_model(self, request, obj, form, change):
+        mapping = {name: form.cleaned_data[name] for name in MAPPING_FIELDS}
+        obj.save(
+            update_fields=None if obj.pk is None else ["key", "name", "position", "description"]
+        )
+        journey_stage_mapping_save(stage=obj, **mapping)

@@ -12,6 +12,19 @@ class JourneyStage(models.Model):
     name = models.CharField(max_length=80)
     position = models.PositiveSmallIntegerField(unique=True)
     description = models.TextField(blank=True)
+    # The journey mapping: a lead stands in the furthest stage that its lifecycle stage or one
+    # of its recent events maps to (``leads.scoring.matching``). Keys are the leads' own
+    # (``personas.vocabulary``).
+    lifecycle_stages = models.JSONField(
+        default=list, blank=True, help_text="Lifecycle stages that place a lead in this stage."
+    )
+    event_types = models.JSONField(
+        default=list, blank=True, help_text="Event types that place a lead in this stage."
+    )
+    event_window_days = models.PositiveSmallIntegerField(
+        default=90, help_text="How recent an event must be, in days, to count."
+    )
+    mapping_updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["position"]

@@ -6,10 +6,13 @@ from collections.abc import Iterable
 
 from django import forms
 
+from journeys.models import JourneyStage
 from leads.models import Stage, Touch
 from leads.permissions import Change, may_recycle_some_leads, owner_candidates, role_may
+from leads.scoring.matching import AUTOMATIC
 from leads.scoring.models import SQL_CHECKLIST_ITEMS
 from leads.services import NOTE_MAX_LENGTH
+from personas.models import Persona
 
 
 class MoveForm(forms.Form):
@@ -118,3 +121,44 @@ class BulkActionForm(forms.Form):
         if data.get("action") == self.RECYCLE and not (data.get("reason") or "").strip():
             self.add_error("reason", "A reason is required to recycle leads.")
         return data
+
+
+# Persona and journey stage set by hand ------------------------------------------------------
+
+
+class LeadMatchingForm(forms.Form):
+    """The lead's persona and journey stage: automatic (the rules), one chosen by hand, or
+    none by hand."""
+
+    NONE = "none"
+    persona = forms.ChoiceField(label="Persona")
+    journey_stage = forms.ChoiceField(label="Journey stage")
+
+    def __init__(self, *args, lead, **kwargs) -> None:
+        self.personas = {str(p.pk): p for p in Persona.objects.order_by("name")}
+        self.stages = {str(s.pk): s for s in JourneyStage.objects.order_by("position")}
+        initial = {
+            "persona": (str(lead.persona_id or self.NONE) if lead.persona_manual else AUTOMATIC),
+            "journey_stage": (
+                str(lead.journey_stage_id or self.NONE) if lead.journey_stage_manual else AUTOMATIC
+            ),
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        for name, options in (("persona", self.personas), ("journey_stage", self.stages)):
+            self.fields[name].choices = [
+                (AUTOMATIC, "Automatic (the matching rules)"),
+                (self.NONE, "None (by hand)"),
+                *((key, f"{option} (by hand)") for key, option in options.items()),
+            ]
+            self.fields[name].widget.attrs["class"] = "form-select"
+
+    def service_arguments(self) -> dict:
+        def chosen(value: str, options: dict):
+            if value == AUTOMATIC:
+                return AUTOMATIC
+            return None if value == self.NONE else options[value]
+
+        return {
+            "persona": chosen(self.cleaned_data["persona"], self.personas),
+            "journey_stage": chosen(self.cleaned_data["journey_stage"], self.stages),
+        }

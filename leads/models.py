@@ -307,6 +307,10 @@ class Lead(models.Model):
         related_name="leads",
         db_index=False,
     )
+    # Set by hand (the lead page, the API): kept by the scoring workers, which otherwise match
+    # the persona and the journey stage on every scoring (``leads.scoring.matching``).
+    persona_manual = models.BooleanField(default=False)
+    journey_stage_manual = models.BooleanField(default=False)
 
     budget_confirmed = models.BooleanField(default=False)
     authority_confirmed = models.BooleanField(default=False)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("leads/<int:pk>/checklist/", views.sql_checklist, name="sql_checklist"),
     path("leads/<int:pk>/touches/", views.log_touch, name="log_touch"),
     path("leads/<int:pk>/notes/", views.add_note, name="add_note"),
+    path("leads/<int:pk>/persona-journey/", views.persona_journey, name="persona_journey"),
     path("companies/<int:pk>/", views.company, name="company"),
     path("queue/", views.queue, name="queue"),
     path("queue/<int:pk>/accept/", views.queue_accept, name="queue_accept"),

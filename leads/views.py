@@ -13,13 +13,14 @@ from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
 from leads import selectors
 from leads.filters import LeadFilter
 from leads.forms import (
     BulkActionForm,
+    LeadMatchingForm,
     MoveForm,
     NoteForm,
     RecycleForm,
@@ -37,6 +38,7 @@ from leads.scoring.explain import (
     score_history,
     transition_explanation,
 )
+from leads.scoring.matching import lead_matching_set
 from leads.scoring.qualification import sql_checklist_required
 from leads.services import lead_update, leads_assign, leads_recycle, note_add, touch_log
 from smarketing.access import role_required
@@ -491,3 +493,18 @@ def _queue_response(request, lead: Lead, *, done: str = "", refusal: str = "") -
     response = render(request, "leads/queue.html#acted", context)
     message = {"message": refusal or done, "kind": "danger" if refusal else "success"}
     return trigger_client_event(response, "showMessage", message)
+
+
+@role_required(RULES[Change.PROFILE].roles)
+@require_http_methods(["GET", "POST"])
+def persona_journey(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Set the lead's persona and journey stage by hand, or return them to the rules."""
+    lead = selectors.lead_get_for_user(
+        request.user, pk, for_change=Change.PROFILE, leads=selectors.leads_for_page()
+    )
+    form = LeadMatchingForm(request.POST or None, lead=lead)
+    if request.method == "POST" and form.is_valid():
+        lead_matching_set(lead=lead, actor=request.user, **form.service_arguments())
+        messages.success(request, "Persona and journey stage saved.")
+        return redirect(lead)
+    return render(request, "leads/persona_journey.html", {"lead": lead, "form": form})

@@ -121,7 +121,7 @@ PERSONAS: tuple[dict, ...] = (
         "suggestions": "A plan for teams under ten.",
     },
     {
-        "name": "Finance Frank",
+        "name": "IT Ivan",
         "summary": "IT director at a bank or insurer, who must say yes before anyone signs.",
         "age_min": 38, "age_max": 55, "gender": "mostly_men", "location": "Financial centres: London, Frankfurt, New York, Zurich",
         "marital_status": "mostly_partnered", "children": "older",
@@ -166,7 +166,7 @@ CAMPAIGN_TARGETS = {
     "SaaStr booth and meetings": "Marketing Mary",
     "Q1 lead scoring webinar series": "Marketing Mary",
     "Partner referral programme": "Founder Fiona",
-    "Funnel benchmark report 2025": "Finance Frank",
+    "Funnel benchmark report 2025": "IT Ivan",
 }
 
 

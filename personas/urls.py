@@ -11,4 +11,5 @@ urlpatterns = [
     path("personas/<int:pk>/edit/", views.edit, name="edit"),
     path("personas/<int:pk>/review/", views.review, name="review"),
     path("personas/<int:pk>/delete/", views.delete, name="delete"),
+    path("personas/<int:persona_id>/rules/", views.rules, name="rules"),
 ]

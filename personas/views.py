@@ -13,13 +13,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from personas import selectors
-from personas.forms import PersonaForm
-from personas.models import Persona
+from personas.forms import PersonaForm, PersonaRulesForm
+from personas.models import Persona, PersonaRules
 from personas.profile import EDITABLE_FIELDS
 from personas.services import (
     persona_create,
     persona_delete,
     persona_mark_reviewed,
+    persona_rules_delete,
+    persona_rules_save,
     persona_update,
 )
 from smarketing.access import role_required, roles
@@ -32,6 +34,9 @@ WRITE = roles(*WRITERS)
 
 def _may_edit(request: AuthenticatedHttpRequest) -> bool:
     return WRITE.allows(request.user)
+
+# Who edits the matching rules: marketing owns the personas, revenue ops the scoring.
+RULE_EDITORS = MARKETING_ROLES | {Role.ADMIN}
 
 
 @role_required(ALL_ROLES)
@@ -147,3 +152,32 @@ def delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return HttpResponseClientRedirect(reverse("personas:index"))
     return redirect("personas:index")
+
+
+@role_required(RULE_EDITORS)
+@require_http_methods(["GET", "POST"])
+def rules(request: AuthenticatedHttpRequest, persona_id: int) -> HttpResponse:
+    """The persona's matching rules: edit them, or remove them."""
+    persona = get_object_or_404(Persona, pk=persona_id)
+    current = PersonaRules.objects.filter(persona=persona).first()
+    if request.method == "POST" and request.POST.get("action") == "remove":
+        if persona_rules_delete(persona=persona):
+            messages.success(
+                request, f"{persona}'s matching rules are removed; leads are matched again."
+            )
+        return redirect("personas:rules", persona_id=persona.pk)
+    form = PersonaRulesForm(request.POST or None, rules=current)
+    if request.method == "POST" and form.is_valid():
+        try:
+            persona_rules_save(persona=persona, **form.service_arguments())
+        except ValidationError as refusal:
+            for field, errors in refusal.message_dict.items():
+                form.add_error(None if field == "__all__" else field, errors)
+        else:
+            messages.success(
+                request, f"{persona}'s matching rules are saved; leads are matched again."
+            )
+            return redirect("personas:rules", persona_id=persona.pk)
+    others = PersonaRules.objects.exclude(persona=persona).select_related("persona")
+    context = {"persona": persona, "rules": current, "form": form, "others": others}
+    return render(request, "personas/rules.html", context)

@@ -15,12 +15,16 @@ def demo_load() -> list[DemoUser]:
     from leads.demo import demo_leads_load
     from leads.scoring.demo import demo_scoring_load
     from personas.demo import demo_personas_load
+    from personas.matching_demo import demo_persona_rules_load
 
     users = demo_users_ensure()
     sellers = [demo.username for demo in DEMO_USERS if demo.role in SALES_ROLES]
     demo_leads_load(owners=list(User.objects.filter(username__in=sellers).order_by("username")))
-    demo_scoring_load(actor=User.objects.filter(username="admin").first())
+    # The personas and their rules before the scoring, whose rescore gives every lead its
+    # persona and journey stage.
     demo_personas_load(author=User.objects.filter(username="marketing").first())
+    demo_persona_rules_load()
+    demo_scoring_load(actor=User.objects.filter(username="admin").first())
     return users
 
 

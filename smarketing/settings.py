@@ -167,6 +167,12 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # it changed (a move, an import, the MQL criteria in bulk), subscribes here and nowhere else.
 LEADS_STAGE_CHANGE_SUBSCRIBERS = ["leads.selectors.stage_counts_changed"]
 
+# Persona matching rules and the journey mapping are written in the leads' words, and a change
+# to them re-matches every lead; personas and journeys sit left of leads, so leads is named here
+# (``personas.vocabulary``).
+MATCHING_VOCABULARY = "leads.scoring.matching.matching_vocabulary"
+MATCHING_CHANGE_SUBSCRIBERS = ["leads.scoring.matching.matching_changed"]
+
 # ---------------------------------------------------------------------------------------------
 # Personas
 # ---------------------------------------------------------------------------------------------

@@ -1,3 +1,14 @@
 """API routes of the journeys app, mounted under /api/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from journeys.api import views
+
+urlpatterns = [
+    path("journey-mapping/", views.JourneyMappingListView.as_view(), name="journey-mapping-list"),
+    path(
+        "journey-mapping/<int:stage_id>/",
+        views.JourneyMappingDetailView.as_view(),
+        name="journey-mapping-detail",
+    ),
+]

@@ -15,6 +15,7 @@ class Kind(models.TextChoices):
     TEXT = "text", "Text"
     CHOICE = "choice", "Choice"
     NUMBER = "number", "Number"
+    PERSONA = "persona", "Persona"
 
 
 class Operator(models.TextChoices):
@@ -39,6 +40,8 @@ OPERATORS_BY_KIND: dict[str, tuple[str, ...]] = {
         Operator.EQUALS, Operator.ONE_OF, Operator.GTE, Operator.LTE, Operator.BETWEEN,
         Operator.IS_SET, Operator.IS_EMPTY,
     ),
+    # Values are persona names; "is empty" reads "is none".
+    Kind.PERSONA: (Operator.EQUALS, Operator.ONE_OF, Operator.IS_SET, Operator.IS_EMPTY),
 }  # fmt: skip
 
 # Operators that take no value.
@@ -85,10 +88,15 @@ class Attribute:
             return countries.name(str(value)) or str(value)
         if self.kind == Kind.NUMBER and isinstance(value, int | float):
             return f"{value:,}"
+        if self.kind == Kind.PERSONA:
+            return str(value)
         return f"“{value}”"
 
 
 ATTRIBUTES: tuple[Attribute, ...] = (
+    # The lead's persona as the scoring statement matches it (or as set by hand): fit can reward
+    # the persona both teams agreed on (``leads.scoring.matching``).
+    Attribute("persona", "Persona", "persona", Kind.PERSONA),
     Attribute("seniority", "Seniority", "seniority", Kind.CHOICE, tuple(Seniority.choices)),
     Attribute("department", "Department", "department", Kind.CHOICE, tuple(Department.choices)),
     Attribute("job_title", "Job title", "job_title", Kind.TEXT),

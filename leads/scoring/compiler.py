@@ -162,10 +162,16 @@ def text_condition(text: Expression | F, operator: str, value: str | list[str]) 
     raise ValueError(f"{operator!r} is not a text comparison.")
 
 
-def fit_rule_condition(rule: FitRule) -> Q | Expression:
-    """The condition under which a lead matches ``rule``, on Lead (company through a join)."""
+def fit_rule_condition(rule: FitRule, *, stored_persona: bool = False) -> Q | Expression:
+    """The condition under which a lead matches ``rule``, on Lead (company through a join). A
+    rule on the persona reads the persona the same statement matches (``leads.scoring.matching``),
+    or with ``stored_persona`` the one written with the lead's score."""
     attribute = ATTRIBUTES_BY_NAME[rule.attribute]
     path, value = attribute.path, rule.value
+    if attribute.kind == Kind.PERSONA:
+        from leads.scoring.matching import persona_fit_condition
+
+        return persona_fit_condition(rule.operator, value, stored=stored_persona)
     text = attribute.kind == Kind.TEXT
     match rule.operator:
         case Operator.EQUALS | Operator.ONE_OF | Operator.CONTAINS | Operator.STARTS_WITH if text:

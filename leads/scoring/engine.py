@@ -24,12 +24,16 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from leads.models import Lead
-from leads.scoring import compiler
+from leads.scoring import compiler, matching
 from leads.scoring.models import ScoreHistory, ScoringModel
 
+# The source columns of the persona and the journey position (``matching.matching_annotations``).
+MATCHED_SOURCE = ("new_persona", "new_journey")
 SCORE_COLUMNS = ("fit_score", "engagement_score", "total_score", "temperature", "grade")
 # Every column a scoring statement writes (``_apply_statement``).
-WRITTEN_COLUMNS = (*SCORE_COLUMNS, "scoring_model", "scored_at")
+# The persona and journey stage are matched by the same statement (``leads.scoring.matching``).
+MATCHED_COLUMNS = ("persona", "journey_stage")
+WRITTEN_COLUMNS = (*SCORE_COLUMNS, *MATCHED_COLUMNS, "scoring_model", "scored_at")
 
 
 def _prefetched(model: ScoringModel) -> ScoringModel:
@@ -114,7 +118,9 @@ def leads_score_ids(
         return leads_score(
             model=model, leads=Lead.objects.filter(pk__in=ids), now=now, only_changed=False
         )
-    statement, params = _ids_statement(model.pk, model.activated_at, database)
+    statement, params = _ids_statement(
+        model.pk, model.activated_at, database, matching.matching_signature()
+    )
     day = history_day(now)
     filled = [
         now if param == _NOW else day if param == _DAY else list(ids) if param == _IDS else param
@@ -126,9 +132,12 @@ def leads_score_ids(
 
 
 @lru_cache(maxsize=16)
-def _ids_statement(model_id: int, activated_at, database: str) -> tuple[str, tuple]:
+def _ids_statement(
+    model_id: int, activated_at, database: str, matching_signature: tuple
+) -> tuple[str, tuple]:
     """The scoring statement for ``id = ANY(<ids>)``, with stand-ins for the instant and ids
-    (keyed by the activation time too, so that a flushed test database cannot confuse it)."""
+    (keyed by the activation time too, so that a flushed test database cannot confuse it, and
+    by the persona rules' and journey mapping's signature, which it compiles in)."""
     model = _prefetched(ScoringModel(pk=model_id))
     now = Value(_NOW, output_field=DateTimeField())
     leads = Lead.objects.filter(
@@ -199,12 +208,14 @@ def _leads_score_postgresql(
 def _parts_sql(
     model: ScoringModel, leads: QuerySet[Lead], now: datetime.datetime, database: str
 ) -> tuple[str, tuple] | None:
-    """``SELECT scored_id, new_fit, new_engagement`` for ``leads``, or None if it is empty."""
+    """``SELECT scored_id, new_fit, new_engagement, new_persona, new_journey`` for ``leads``,
+    or None if it is empty."""
     parts = leads.annotate(
         scored_id=F("pk"),
         new_fit=compiler.fit_expression(model),
         new_engagement=compiler.engagement_expression(model, now),
-    ).values("scored_id", "new_fit", "new_engagement")
+        **matching.matching_annotations(now),
+    ).values("scored_id", "new_fit", "new_engagement", *MATCHED_SOURCE)
     try:
         return parts.query.get_compiler(using=database).as_sql()
     except EmptyResultSet:
@@ -220,8 +231,9 @@ def _apply(
     only_changed: bool,
     keep_newer: bool = False,
 ) -> int:
-    """Write the scores of ``source`` (rows of scored_id, new_fit, new_engagement) to the leads
-    and to the day's history, in one statement; return the leads written."""
+    """Write the scores of ``source`` (rows of scored_id, new_fit, new_engagement, new_persona,
+    new_journey) to the leads and to the day's history, in one statement; return the leads
+    written."""
     statement, params = _apply_statement(
         model, source_sql, source_params, now, history_day(now), database, only_changed,
         keep_newer=keep_newer,
@@ -249,6 +261,10 @@ def _apply_statement(
         "fit_score": fit,
         "engagement_score": engagement,
         **compiler.derived_annotations(model, fit, engagement),
+        **matching.matching_assignments(
+            RawSQL('scored."new_persona"', (), output_field=IntegerField()),
+            RawSQL('scored."new_journey"', (), output_field=IntegerField()),
+        ),
         "scoring_model_id": Value(model.pk, output_field=IntegerField()),
     }
     query = Lead.objects.all().query
@@ -326,23 +342,27 @@ def _range_parts_sql(
     fit per lead, joined to their engagement grouped by lead. (A subquery per lead would look
     up each lead's events apart; one scan of the range's entries, in lead order, does less.)"""
     leads = Lead.objects.filter(pk__gt=low, pk__lte=high).annotate(
-        scored_id=F("pk"), new_fit=compiler.fit_expression(model)
+        scored_id=F("pk"),
+        new_fit=compiler.fit_expression(model),
+        **matching.matching_annotations(now),
     )
-    leads = leads.values("scored_id", "new_fit")
+    leads = leads.values("scored_id", "new_fit", *MATCHED_SOURCE)
     leads_sql, leads_params = leads.query.get_compiler(using=database).as_sql()
     engagement = compiler.engagement_by_lead(model, now)
     # Both halves are SQL compiled by Django from the model's expressions, with their values
     # as parameters.
     if engagement is None:
         return (
-            f"SELECT scored_id, new_fit, 0 AS new_engagement FROM ({leads_sql}) leads",  # noqa: S608
+            "SELECT scored_id, new_fit, 0 AS new_engagement, new_persona, new_journey "  # noqa: S608
+            f"FROM ({leads_sql}) leads",
             tuple(leads_params),
         )
     engagement = engagement.filter(lead_id__gt=low, lead_id__lte=high)
     engagement_sql, engagement_params = engagement.query.get_compiler(using=database).as_sql()
     return (
         "SELECT leads.scored_id, leads.new_fit, "  # noqa: S608
-        "COALESCE(scored.engagement, 0) AS new_engagement "
+        "COALESCE(scored.engagement, 0) AS new_engagement, "
+        "leads.new_persona, leads.new_journey "
         f"FROM ({leads_sql}) leads LEFT JOIN ({engagement_sql}) scored "
         "ON scored.scored_lead = leads.scored_id",
         (*leads_params, *engagement_params),

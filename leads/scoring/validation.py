@@ -35,7 +35,10 @@ def _is_number(value: Any) -> bool:
 
 
 def _kind_name(kind: str) -> str:
-    return {Kind.TEXT: "a text", Kind.CHOICE: "a choice", Kind.NUMBER: "a number"}[kind]
+    return {
+        Kind.TEXT: "a text", Kind.CHOICE: "a choice", Kind.NUMBER: "a number",
+        Kind.PERSONA: "the persona",
+    }[kind]  # fmt: skip
 
 
 def _single_value_problem(attribute, value: Any) -> str | None:
@@ -44,6 +47,13 @@ def _single_value_problem(attribute, value: Any) -> str | None:
         return None if _is_number(value) else f"the value must be a number, not {value!r}"
     if not isinstance(value, str) or not value.strip():
         return f"the value must be non-empty text, not {value!r}"
+    if attribute.kind == Kind.PERSONA:
+        from personas.models import Persona
+
+        if not Persona.objects.filter(name=value).exists():
+            names = ", ".join(Persona.objects.values_list("name", flat=True)) or "none yet"
+            return f"{value!r} is not the name of a persona (personas: {names})"
+        return None
     if attribute.kind == Kind.CHOICE and value not in attribute.choice_values:
         allowed = ", ".join(sorted(attribute.choice_values))
         return f"{value!r} is not a choice of {attribute.name} (choices: {allowed})"

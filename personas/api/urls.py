@@ -12,4 +12,10 @@ urlpatterns = [
         views.PersonaReviewView.as_view(),
         name="persona-review",
     ),
+    path("persona-rules/", views.PersonaRulesListView.as_view(), name="persona-rules-list"),
+    path(
+        "persona-rules/<int:rules_id>/",
+        views.PersonaRulesDetailView.as_view(),
+        name="persona-rules-detail",
+    ),
 ]

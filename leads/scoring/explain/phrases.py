@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from leads.events import EVENT_TYPES_BY_KEY
-from leads.scoring.attributes import ATTRIBUTES_BY_NAME, Operator
+from leads.scoring.attributes import ATTRIBUTES_BY_NAME, Kind, Operator
 
 # How each operator reads after the attribute's name ("Company employees is at least 200").
 VERBS = {
@@ -70,6 +70,8 @@ def condition_phrase(attribute: str, operator: str, value: Any) -> str:
     def shown(item: Any) -> str:
         return known.value_text(item) if known else str(item)
 
+    if known and known.kind == Kind.PERSONA and operator == Operator.IS_EMPTY:
+        return f"{name} is none"
     if operator in (Operator.IS_SET, Operator.IS_EMPTY):
         return f"{name} {verb}"
     if operator in (Operator.CONTAINS, Operator.STARTS_WITH):

@@ -172,7 +172,10 @@ def _fit(model: ScoringModel, lead_id: int) -> tuple[list[FitLine], list[FitGrou
             .annotate(
                 **{
                     f"rule_{rule.pk}": Case(
-                        When(compiler.fit_rule_condition(rule), then=Value(True)),
+                        When(
+                            compiler.fit_rule_condition(rule, stored_persona=True),
+                            then=Value(True),
+                        ),
                         default=Value(False),
                         output_field=BooleanField(),
                     )

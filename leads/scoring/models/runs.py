@@ -34,6 +34,7 @@ class ScoringRun(models.Model):
         ACTIVATION = "activation", "Activation"
         DECAY = "decay", "Nightly decay"
         MANUAL = "manual", "Manual rescore"
+        MATCHING = "matching", "Persona and journey rules changed"
 
     model = models.ForeignKey(ScoringModel, on_delete=models.PROTECT, related_name="runs")
     kind = models.CharField(max_length=12, choices=Kind.choices)

@@ -76,7 +76,7 @@ def _conditions(
         text = _event_text(criteria.event_type, criteria.event_within_days)
         conditions.append(Condition(text, Exists(events)))
     conditions.extend(
-        Condition(condition_text(condition), fit_rule_condition(condition))
+        Condition(condition_text(condition), fit_rule_condition(condition, stored_persona=True))
         for condition in attribute_conditions
     )
     return conditions
