@@ -135,8 +135,9 @@ def persona_profile(persona: Persona) -> list[ProfileGroup]:
 
 
 def persona_for_page(pk: int) -> Persona:
-    """The persona with its owner and ``lead_count``; raises ``Persona.DoesNotExist``."""
-    return personas_with_counts().get(pk=pk)
+    """The persona with its owner, its matching rules and ``lead_count``; raises
+    ``Persona.DoesNotExist``."""
+    return personas_with_counts().select_related("rules").get(pk=pk)
 
 
 @dataclass(frozen=True)

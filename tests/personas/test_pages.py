@@ -106,9 +106,10 @@ def test_the_page_shows_the_profile_by_question_group(client_for, rep, make_pers
         assert text in page
 
 
-def test_the_page_leaves_room_for_content_and_matching_rules(client_for, rep, make_persona):
+def test_the_page_shows_its_matching_rules_and_content(client_for, rep, make_persona):
     page = client_for(rep).get(url("detail", make_persona())).content.decode()
-    assert "Matching rules" in page and "No matching rules yet." in page
+    assert "Matching rules" in page
+    assert "No matching rules: leads get this persona only by hand." in page
     assert ">Content<" in page and "No content yet." in page
 
 
