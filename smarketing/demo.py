@@ -12,6 +12,7 @@ from smarketing.roles import SALES_ROLES
 def demo_load() -> list[DemoUser]:
     """Create what the demo needs that is missing. Safe to run again: the history of leads is
     loaded only into a database that has no leads yet."""
+    from leads.content.demo import demo_content_load
     from leads.demo import demo_leads_load
     from leads.scoring.demo import demo_scoring_load
 
@@ -19,6 +20,10 @@ def demo_load() -> list[DemoUser]:
     sellers = [demo.username for demo in DEMO_USERS if demo.role in SALES_ROLES]
     demo_leads_load(owners=list(User.objects.filter(username__in=sellers).order_by("username")))
     demo_scoring_load(actor=User.objects.filter(username="admin").first())
+    demo_content_load(
+        owner=User.objects.filter(username="marketing").first(),
+        senders=list(User.objects.filter(username__in=sellers)),
+    )
     return users
 
 
