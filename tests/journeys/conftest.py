@@ -38,7 +38,9 @@ def asset(
     link: str = "https://docs.example.com/card",
     **fields,
 ) -> ContentAsset:
-    created = ContentAsset.objects.create(title=title, kind=kind, status=status, link=link, **fields)
+    created = ContentAsset.objects.create(
+        title=title, kind=kind, status=status, link=link, **fields
+    )
     created.stages.set([stage(key) for key in stages])
     created.personas.set([persona(name) for name in personas])
     return created

@@ -177,12 +177,16 @@ def test_editing_keeps_the_file_and_changes_the_fields(client_for, marketer):
         (Role.SALES_MANAGER, False),
     ],
 )
-def test_only_marketing_and_admins_create_and_edit_content(client_for, users_by_role, role, may_edit):
+def test_only_marketing_and_admins_create_and_edit_content(
+    client_for, users_by_role, role, may_edit
+):
     client = client_for(users_by_role[role])
     existing = asset("Card")
     assert client.get(reverse("content:list")).status_code == 200
     assert client.get(reverse("content:asset", args=[existing.pk])).status_code == 200
     created = client.post(reverse("content:asset_create"), _form(link="https://example.com/x"))
-    edited = client.post(reverse("content:asset_edit", args=[existing.pk]), _form(link="https://example.com/y"))
+    edited = client.post(
+        reverse("content:asset_edit", args=[existing.pk]), _form(link="https://example.com/y")
+    )
     assert (created.status_code, edited.status_code) == ((302, 302) if may_edit else (403, 403))
     assert ContentAsset.objects.count() == (2 if may_edit else 1)

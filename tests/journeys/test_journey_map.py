@@ -48,7 +48,9 @@ def test_touchpoints_are_the_last_30_days_of_events_of_leads_now_at_the_stage():
     now = timezone.now()
     at_stage = LeadFactory(journey_stage=stage("decision"))
     elsewhere = LeadFactory(journey_stage=stage("awareness"))
-    EventFactory.create_batch(2, lead=at_stage, type="pricing_page_view", occurred_at=now - timedelta(days=2))
+    EventFactory.create_batch(
+        2, lead=at_stage, type="pricing_page_view", occurred_at=now - timedelta(days=2)
+    )
     EventFactory(lead=at_stage, type="demo_request", occurred_at=now - timedelta(days=29))
     EventFactory(lead=at_stage, type="page_view", occurred_at=now - timedelta(days=31))
     EventFactory(lead=elsewhere, type="pricing_page_view", occurred_at=now)

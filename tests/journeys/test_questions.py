@@ -26,7 +26,9 @@ def test_every_stage_has_the_five_questions_of_the_article():
 
 def _formset(questions, extra=("", "")):
     data = {"questions-TOTAL_FORMS": len(questions) + 1, "questions-INITIAL_FORMS": len(questions)}
-    for index, (question_id, position, text, delete) in enumerate([*questions, (None, *extra, False)]):
+    for index, (question_id, position, text, delete) in enumerate(
+        [*questions, (None, *extra, False)]
+    ):
         data.update({f"questions-{index}-position": position, f"questions-{index}-text": text})
         if question_id:
             data[f"questions-{index}-id"] = question_id
@@ -41,10 +43,15 @@ def test_a_marketer_rewords_reorders_deletes_and_adds_questions(client_for, mark
     rows = [
         (first.pk, 2, "Which factors weigh most in their decision?", False),
         (second.pk, 1, second.text, False),
-        *[(question.pk, question.position, question.text, index == 0) for index, question in enumerate(rest)],
+        *[
+            (question.pk, question.position, question.text, index == 0)
+            for index, question in enumerate(rest)
+        ],
     ]
     data = _formset(rows, extra=(9, "Who else signs off?"))
-    response = client_for(marketer).post(reverse("content:stage_questions", args=["decision"]), data)
+    response = client_for(marketer).post(
+        reverse("content:stage_questions", args=["decision"]), data
+    )
     assert response.status_code == 302
     texts = list(decision.questions.order_by("position", "id").values_list("text", flat=True))
     assert texts[:2] == [second.text, "Which factors weigh most in their decision?"]
@@ -70,4 +77,3 @@ def test_a_question_of_another_stage_is_refused_and_nothing_changes(client_for, 
     assert "is not one of Awareness" in response.content.decode()
     other.refresh_from_db()
     assert other.text != "Hijacked"
-
