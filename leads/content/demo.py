@@ -26,7 +26,8 @@ LIVE, DRAFT, RETIRED = ContentStatus.LIVE, ContentStatus.DRAFT, ContentStatus.RE
 K = ContentKind
 SITE = "https://smarketing.example.com"
 
-# title, kind, status, stage keys, persona names, summary
+# title, kind, status, stage keys, persona names, summary (no stage and no persona: for
+# everyone, so suggested on every lead page)
 ASSETS = [
     (
         "The alignment playbook",
@@ -64,7 +65,7 @@ ASSETS = [
         "Product tour: the shared pipeline",
         K.PRODUCT_GUIDE,
         LIVE,
-        ["consideration"],
+        [],
         [],
         "Ten-minute guided tour of the board, the queue and the lead page.",
     ),
@@ -112,7 +113,7 @@ ASSETS = [
         "Battle card: us vs. the all-in-one suites",
         K.BATTLE_CARD,
         LIVE,
-        ["decision"],
+        [],
         [],
         "Time to value, price per seat and what the big suites charge extra for.",
     ),
