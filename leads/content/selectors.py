@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from journeys.models import ContentAsset, ContentStatus, JourneyStage
@@ -156,7 +156,7 @@ class AssetEffect:
     days: int = OUTCOME_DAYS
 
 
-def asset_effect(asset: ContentAsset, *, now=None) -> AssetEffect:
+def asset_effect(asset: ContentAsset) -> AssetEffect:
     figures = asset_figures([asset.pk]).get(asset.pk, AssetFigures())
     sends = list(
         ContentSend.objects.filter(asset=asset)
@@ -293,7 +293,3 @@ def journey_map(*, now=None) -> JourneyMap:
     return JourneyMap(
         stages=maps, staged_leads=sum(item.leads for item in maps), general_content=general
     )
-
-
-def lead_sends(lead: Lead) -> QuerySet[ContentSend]:
-    return ContentSend.objects.filter(lead=lead).select_related("asset", "rating")
