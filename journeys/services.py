@@ -1,14 +1,25 @@
-"""Writes of the journeys app: workflows across models, each atomic."""
+"""Writes of the journeys app: workflows across models, each atomic.
+
+The pages, the API and the admin write diagnostic questions, the journey mapping and content
+assets through these
+functions only; a refused change raises ``ValidationError`` (by field) and writes nothing.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import ProtectedError
 
-from journeys.models import JourneyStage
+from journeys.models import ContentAsset, JourneyQuestion, JourneyStage
+from journeys.uploads import content_file_check
 from personas.vocabulary import matching_changed, vocabulary
+
+# --- the journey mapping ---------------------------------------------------------------------
 
 MAX_WINDOW_DAYS = 3650
 
@@ -80,3 +91,146 @@ def journey_stage_mapping_save(*, stage: JourneyStage, **mapping) -> JourneyStag
     )
     matching_changed()
     return stage
+
+
+# --- diagnostic questions ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def journey_question_save(
+    *,
+    stage: JourneyStage,
+    text: str,
+    position: int | None = None,
+    question: JourneyQuestion | None = None,
+) -> JourneyQuestion:
+    """Add a question to ``stage`` (last, unless ``position`` says where) or change one."""
+    if position is None:
+        if question is not None:
+            position = question.position
+        else:
+            last = stage.questions.order_by("-position").values_list("position", flat=True).first()
+            position = (last or 0) + 1
+    question = question or JourneyQuestion()
+    question.stage, question.text, question.position = stage, text.strip(), position
+    question.full_clean()
+    question.save()
+    return question
+
+
+@transaction.atomic
+def journey_question_delete(*, question: JourneyQuestion) -> None:
+    question.delete()
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    """One row of a stage's question form: an existing question (``id``) or a new one."""
+
+    text: str
+    position: int | None = None  # None: after the others.
+    id: int | None = None
+    delete: bool = False
+
+
+@transaction.atomic
+def journey_questions_save(*, stage: JourneyStage, rows: Sequence[QuestionRow]) -> int:
+    """Save a stage's questions as its form lists them: changed, added, deleted and reordered
+    in one go. Returns how many questions the stage has afterwards."""
+    existing = {question.pk: question for question in stage.questions.select_for_update()}
+    for row in rows:
+        question = existing.get(row.id) if row.id is not None else None
+        if row.id is not None and question is None:
+            raise ValidationError({"id": f"Question {row.id} is not one of {stage.name}'s."})
+        if row.delete:
+            if question is not None:
+                journey_question_delete(question=question)
+            continue
+        if not row.text.strip():
+            continue  # The blank row the form offers for a new question.
+        journey_question_save(stage=stage, text=row.text, position=row.position, question=question)
+    return stage.questions.count()
+
+
+# --- content assets ----------------------------------------------------------------------------
+
+# Fields of an asset the pages and the API set directly (the file, stages and personas have
+# their own handling below).
+ASSET_FIELDS = ("title", "summary", "kind", "status", "link", "owner")
+
+
+def _file_set(asset: ContentAsset, upload: UploadedFile) -> None:
+    checked = content_file_check(upload)
+    asset.file = upload
+    asset.file_type, asset.file_name, asset.file_size = (
+        checked.mime_type,
+        checked.name,
+        checked.size,
+    )
+
+
+def _asset_save(
+    asset: ContentAsset,
+    *,
+    fields: dict,
+    file: UploadedFile | None,
+    stages: Iterable[JourneyStage] | None,
+    personas: Iterable | None,
+) -> ContentAsset:
+    unknown = set(fields) - set(ASSET_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be set." for name in sorted(unknown)})
+    for name, value in fields.items():
+        setattr(asset, name, value.strip() if isinstance(value, str) else value)
+    if file is not None:
+        _file_set(asset, file)
+    if not asset.link and not asset.file:
+        raise ValidationError({"link": "Give a link or upload a file."})
+    asset.full_clean(exclude=["file"])
+    asset.save()
+    if stages is not None:
+        asset.stages.set(stages)
+    if personas is not None:
+        asset.personas.set(personas)
+    return asset
+
+
+@transaction.atomic
+def content_asset_create(
+    *,
+    by,
+    file: UploadedFile | None = None,
+    stages: Iterable[JourneyStage] = (),
+    personas: Iterable = (),
+    **fields,
+) -> ContentAsset:
+    """Create an asset owned by ``by`` unless ``owner`` says otherwise; it needs a link or a
+    file, and a file must pass ``content_file_check``."""
+    if fields.get("owner") is None:
+        fields["owner"] = by
+    return _asset_save(ContentAsset(), fields=fields, file=file, stages=stages, personas=personas)
+
+
+@transaction.atomic
+def content_asset_update(
+    *,
+    asset: ContentAsset,
+    file: UploadedFile | None = None,
+    stages: Iterable[JourneyStage] | None = None,
+    personas: Iterable | None = None,
+    **fields,
+) -> ContentAsset:
+    """Change an asset: the fields given, a new file, and the stages or personas if given."""
+    return _asset_save(asset, fields=fields, file=file, stages=stages, personas=personas)
+
+
+@transaction.atomic
+def content_asset_delete(*, asset: ContentAsset) -> None:
+    """Delete an asset nobody has sent yet; one with a history of sends is retired instead."""
+    try:
+        asset.delete()
+    except ProtectedError as error:
+        raise ValidationError(
+            {"status": "This asset has been sent to leads, so its history is kept: retire it "
+             "instead of deleting it."}
+        ) from error  # fmt: skip

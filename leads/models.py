@@ -563,6 +563,7 @@ class Note(models.Model):
         return self.body[:60]
 
 
+from leads.content.models import ContentRating, ContentSend  # noqa: E402, F401
 from leads.glossary.models import GlossaryTerm  # noqa: E402, F401
 from leads.imports.models import ImportJob, ImportRowError  # noqa: E402, F401
 from leads.scoring.models import *  # noqa: E402, F401, F403

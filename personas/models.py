@@ -209,6 +209,7 @@ class Persona(models.Model):
     def needs_review(self) -> bool:
         return self.last_reviewed_on is None or self.last_reviewed_on <= self.review_cutoff()
 
+
 # Matching rules -------------------------------------------------------------------------------
 
 

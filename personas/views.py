@@ -35,6 +35,7 @@ WRITE = roles(*WRITERS)
 def _may_edit(request: AuthenticatedHttpRequest) -> bool:
     return WRITE.allows(request.user)
 
+
 # Who edits the matching rules: marketing owns the personas, revenue ops the scoring.
 RULE_EDITORS = MARKETING_ROLES | {Role.ADMIN}
 

@@ -12,6 +12,7 @@ from smarketing.roles import SALES_ROLES
 def demo_load() -> list[DemoUser]:
     """Create what the demo needs that is missing. Safe to run again: the history of leads is
     loaded only into a database that has no leads yet."""
+    from leads.content.demo import demo_content_load
     from leads.demo import demo_leads_load
     from leads.scoring.demo import demo_scoring_load
     from personas.demo import demo_personas_load
@@ -25,6 +26,10 @@ def demo_load() -> list[DemoUser]:
     demo_personas_load(author=User.objects.filter(username="marketing").first())
     demo_persona_rules_load()
     demo_scoring_load(actor=User.objects.filter(username="admin").first())
+    demo_content_load(
+        owner=User.objects.filter(username="marketing").first(),
+        senders=list(User.objects.filter(username__in=sellers)),
+    )
     return users
 
 

@@ -191,6 +191,8 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LEADS_IMPORT_MAX_BYTES = env.int("LEADS_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 LEADS_IMPORT_MAX_ROWS = env.int("LEADS_IMPORT_MAX_ROWS", default=200_000)
+# The largest file a content asset may carry (a long product guide or a training deck).
+CONTENT_UPLOAD_MAX_BYTES = env.int("CONTENT_UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 # A full rescore writes and commits this many lead ids at a time (its progress steps).
 SCORING_RUN_CHUNK = env.int("SCORING_RUN_CHUNK", default=20_000)
 # How many worker processes share a full rescore's chunks (the scoring worker's concurrency).
@@ -444,6 +446,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Touches and content assets both have a "kind": each its own enum in the schema.
+    "ENUM_NAME_OVERRIDES": {"ContentKindEnum": "journeys.models.ContentKind.choices"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "smarketing.api.schema.document_error_responses",

@@ -104,3 +104,18 @@ def transaction_held(function: Callable[[], T], timeout: float = 30) -> Iterator
         thread.join(timeout=timeout)
     if errors:
         raise errors[0]
+
+
+def journey_seeds_restore() -> None:
+    """The journey stages, their mapping and their questions as the migrations seed them: a
+    transactional test's flush removes them for the transactional tests that follow it."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module, function in (
+        ("journeys.migrations.0002_journey_stages", "create_stages"),
+        ("journeys.migrations.0003_journey_mapping", "mapping_seed"),
+        ("journeys.migrations.0004_questions_content", "create_questions"),
+    ):
+        getattr(import_module(module), function)(apps, None)

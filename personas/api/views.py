@@ -162,6 +162,8 @@ class PersonaReviewView(GenericAPIView):
     def post(self, request, persona_id: int):
         persona_mark_reviewed(persona=_persona(persona_id), actor=request.user)
         return Response(_shown(persona_id))
+
+
 RULES_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such rules.")
 RULES_TAGS = ["persona matching rules"]
 
@@ -229,7 +231,11 @@ class PersonaRulesDetailView(RulesView):
         summary="Change a persona's matching rules",
         description="The fields given replace the current ones; every lead is matched again.",
         request=serializers.PersonaRulesInputSerializer(partial=True),
-        responses={200: serializers.PersonaRulesOutputSerializer, 400: INVALID, 404: RULES_NOT_FOUND},
+        responses={
+            200: serializers.PersonaRulesOutputSerializer,
+            400: INVALID,
+            404: RULES_NOT_FOUND,
+        },
         tags=RULES_TAGS,
     )
     def patch(self, request, rules_id: int):

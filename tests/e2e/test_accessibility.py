@@ -21,6 +21,8 @@ import pytest
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 
+from journeys.services import content_asset_create
+from leads.content.services import content_rate, content_send
 from leads.imports.services import import_job_create
 from leads.lifecycle import lead_move_stage
 from leads.models import Lead, Note, Stage
@@ -87,6 +89,10 @@ def _portal(users_by_role) -> Lead:
     # Unscored leads, and more subscribers than a column shows at first ("Load more").
     LeadFactory.create_batch(COLUMN_SIZE + 1, stage=Stage.SUBSCRIBER, company=companies[1])
     import_job_create(data=IMPORT_CSV, filename="fair.csv", actor=marketing)
+    # A content asset sent to the story and rated, for the content pages and suggestions.
+    card = content_asset_create(by=marketing, title="Battle card", kind="battle_card",
+                                status="live", link="https://docs.example.com/card")  # fmt: skip
+    content_rate(send=content_send(asset=card, lead=story, by=sales), by=sales, useful=True)
     return story
 
 

@@ -22,7 +22,12 @@ EVERYONE_SEES = [
 ]
 
 # Pages whose heading says more than their label in the navigation.
-HEADINGS = {"Admin": "Revenue operations", "How we score": "How we score and qualify"}
+HEADINGS = {
+    "Admin": "Revenue operations",
+    "How we score": "How we score and qualify",
+    "Journeys": "Journey map",
+    "Content": "Content library",
+}
 
 
 def _log_in(page, username: str) -> None:

@@ -18,6 +18,7 @@ from leads.scoring.matching import lead_matching_set
 from leads.scoring.models import ScoringRun
 from leads.scoring.services import scoring_model_activate
 from tests.factories import EventFactory, LeadFactory
+from tests.helpers import journey_seeds_restore
 from tests.leads.scoring.helpers import NOW, make_model
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +78,7 @@ def test_a_stage_set_by_hand_is_kept_by_the_scoring(marketer):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_changed_mapping_matches_every_lead_again():
+    journey_seeds_restore()
     _model()
     lead = LeadFactory(stage="lead")
     EventFactory(
