@@ -110,7 +110,7 @@ def test_the_page_shows_its_matching_rules_and_content(client_for, rep, make_per
     page = client_for(rep).get(url("detail", make_persona())).content.decode()
     assert "Matching rules" in page
     assert "No matching rules: leads get this persona only by hand." in page
-    assert ">Content<" in page and "No content yet." in page
+    assert "Content for " in page and "No live content made for this persona yet." in page
 
 
 def test_the_funnel_counts_each_lead_once_per_stage_it_ever_reached(client_for, rep, make_persona):
@@ -204,8 +204,8 @@ def test_the_page_costs_the_same_queries_at_any_size(
         CampaignFactory(target_persona=persona)
     client = client_for(rep)
     # The session, its user, the user's roles; the persona with its owner and lead count, its
-    # funnel, its campaigns, its rejection reasons, its history with their users.
-    with django_assert_max_num_queries(8):
+    # funnel, its campaigns, its rejection reasons, its history with their users, its content.
+    with django_assert_max_num_queries(9):
         response = client.get(url("detail", persona))
     assert response.status_code == 200
 
