@@ -10,11 +10,12 @@ from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from personas.forms import PersonaForm
-from personas.models import Persona, PersonaRules
+from personas.models import InsightStatus, Persona, PersonaInsight, PersonaRules
 from personas.profile import EDITABLE_FIELDS
 from personas.services import (
     persona_create,
     persona_delete,
+    persona_insight_decide,
     persona_mark_reviewed,
     persona_rules_checked,
     persona_rules_delete,
@@ -100,3 +101,39 @@ class PersonaRulesAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for rules in queryset.select_related("persona"):
             persona_rules_delete(persona=rules.persona)
+
+
+@admin.register(PersonaInsight)
+class PersonaInsightAdmin(admin.ModelAdmin):
+    """The insights shared on the persona pages, read here; deciding them is done there (or by
+    the actions below, through the same service). Nobody rewrites what someone else shared."""
+
+    list_display = ["persona", "short_body", "section", "author", "created_at", "status"]
+    list_filter = ["status", "section", "persona"]
+    list_select_related = ["persona", "author"]
+    search_fields = ["body"]
+    readonly_fields = [f.name for f in PersonaInsight._meta.fields]
+    actions = ["adopt", "set_aside"]
+
+    @admin.display(description="insight")
+    def short_body(self, insight: PersonaInsight) -> str:
+        return insight.body[:80]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def _decide(self, request, queryset, status: str) -> None:
+        for insight in queryset:
+            persona_insight_decide(insight=insight, actor=request.user, status=status)
+        self.message_user(request, f"{queryset.count()} insight(s): {InsightStatus(status).label}.")
+
+    @admin.action(description="Adopt the selected insights into the profile")
+    def adopt(self, request, queryset) -> None:
+        self._decide(request, queryset, InsightStatus.ADOPTED)
+
+    @admin.action(description="Set the selected insights aside")
+    def set_aside(self, request, queryset) -> None:
+        self._decide(request, queryset, InsightStatus.SET_ASIDE)

@@ -119,3 +119,20 @@ class BrandLoyalty(models.TextChoices):
     LOW = "low", "Low: switches readily"
     MEDIUM = "medium", "Medium: switches for a clear gain"
     HIGH = "high", "High: sticks with brands they trust"
+
+
+class ProfileSection(models.TextChoices):
+    """The twelve question groups of a persona's profile (``personas.profile``), in order."""
+
+    DEMOGRAPHICS = "demographics", "Demographics"
+    PROFESSIONAL = "professional", "Professional background"
+    GOALS = "goals", "Goals and challenges"
+    PAIN_POINTS = "pain_points", "Pain points and needs"
+    BUYING = "buying", "Buying behaviour"
+    ONLINE = "online", "Online behaviour"
+    INTERESTS = "interests", "Interests and hobbies"
+    COMMUNICATION = "communication", "Communication preferences"
+    VALUES = "values", "Influences and values"
+    OBJECTIONS = "objections", "Objections and barriers"
+    LOYALTY = "loyalty", "Brand loyalty and affinities"
+    FEEDBACK = "feedback", "Feedback and suggestions"

@@ -14,8 +14,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from personas.models import Persona
-from personas.services import persona_create, persona_mark_reviewed, persona_update
+from personas.models import InsightStatus, Persona, PersonaInsight
+from personas.services import (
+    persona_create,
+    persona_insight_decide,
+    persona_insight_share,
+    persona_mark_reviewed,
+    persona_update,
+)
 
 PERSONAS: tuple[dict, ...] = (
     {
@@ -197,3 +203,67 @@ def _campaigns_target() -> None:
     for campaign_name, persona_name in CAMPAIGN_TARGETS.items():
         if persona_name in personas:
             campaigns.filter(name=campaign_name).update(target_persona_id=personas[persona_name])
+
+
+# What the teams shared about the personas, for the weekly persona review: (persona, who
+# shared it, days ago, the part of the profile it speaks to, the insight, and what marketing
+# decided, with how many days ago).
+INSIGHTS: tuple[tuple, ...] = (
+    ("Marketing Mary", "sales", 2, "buying",
+     "Two of this week's demos opened with “does it sync with HubSpot?” before anything about scoring.",
+     None),
+    ("Marketing Mary", "sales", 5, "online",
+     "They forward our case studies to their CRO; the ones with a revenue figure get replies.",
+     None),
+    ("Marketing Mary", "manager", 24, "objections",
+     "Lost the Northwind deal “on price” on paper; their CMO wanted a named support contact.",
+     (InsightStatus.ADOPTED, 20)),
+    ("Founder Fiona", "sales", 1, "communication",
+     "Founders book calls after 6 pm their time; morning slots are the ones that no-show.",
+     None),
+    ("Founder Fiona", "manager", 15, "buying",
+     "Most want a monthly plan they can cancel; annual upfront stalls the deal.",
+     (InsightStatus.ADOPTED, 12)),
+    ("IT Ivan", "sales", 3, "objections",
+     "Asks for the SSO and data-residency answers before he agrees to a demo.",
+     None),
+    ("IT Ivan", "manager", 10, "values",
+     "Sees us as a marketing tool and wants to talk to engineering instead.",
+     (InsightStatus.SET_ASIDE, 8)),
+    ("Ops Oliver", "sales", 6, "professional",
+     "In two accounts his team now owns the CRM migration budget: he signs, not just advises.",
+     None),
+    ("Ops Oliver", "manager", 9, "objections",
+     "Turns down anything that needs a consultant to set up.",
+     None),
+)  # fmt: skip
+
+
+@transaction.atomic
+def demo_insights_load(*, users: dict, decider) -> int:
+    """Share the demo's insights that are missing, as the named ``users`` (username → user),
+    dated days ago, and record marketing's decisions as ``decider``. Returns how many it
+    shared."""
+    personas = {persona.name: persona for persona in Persona.objects.all()}
+    now = timezone.now()
+    shared = 0
+    for name, username, days_ago, section, body, decision in INSIGHTS:
+        persona, author = personas.get(name), users.get(username)
+        if persona is None or author is None:
+            continue
+        insight, created = persona_insight_share(
+            persona=persona, author=author, body=body, section=section
+        )
+        if not created:
+            continue
+        shared += 1
+        PersonaInsight.objects.filter(pk=insight.pk).update(
+            created_at=now - timedelta(days=days_ago, hours=3)
+        )
+        if decision is not None:
+            status, decided_days_ago = decision
+            persona_insight_decide(insight=insight, actor=decider, status=status)
+            PersonaInsight.objects.filter(pk=insight.pk).update(
+                decided_at=now - timedelta(days=decided_days_ago, hours=1)
+            )
+    return shared

@@ -8,7 +8,8 @@ import re
 from django import forms
 
 from personas import selectors
-from personas.models import Persona, PersonaRules
+from personas.choices import ProfileSection
+from personas.models import INSIGHT_MAX_LENGTH, Persona, PersonaRules
 from personas.profile import EDITABLE_FIELDS, QUESTION_GROUPS, list_choices
 from personas.validators import NAMES_MAX
 from personas.vocabulary import vocabulary
@@ -150,3 +151,31 @@ class PersonaRulesForm(forms.Form):
         for name in self.TEXT_LISTS:
             data[name] = words_split(data[name])
         return data
+
+
+class InsightForm(forms.Form):
+    """An insight shared on the persona page; ``persona_insight_share`` checks it again."""
+
+    body = forms.CharField(
+        label="What did you learn?",
+        max_length=INSIGHT_MAX_LENGTH,
+        strip=True,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 3,
+                "class": "form-control form-control-sm",
+                "placeholder": "e.g. Three demos this week asked about the HubSpot sync first.",
+            }
+        ),
+        error_messages={
+            "required": "Write the insight: what did you hear or see?",
+            "max_length": f"An insight is at most {INSIGHT_MAX_LENGTH:,} characters "
+            "(%(show_value)s given).",
+        },
+    )
+    section = forms.ChoiceField(
+        label="About",
+        choices=[("", "The persona in general"), *ProfileSection.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )

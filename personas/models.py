@@ -210,6 +210,73 @@ class Persona(models.Model):
         return self.last_reviewed_on is None or self.last_reviewed_on <= self.review_cutoff()
 
 
+# Shared insights ------------------------------------------------------------------------------
+
+INSIGHT_MAX_LENGTH = 2000
+
+
+class InsightStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ADOPTED = "adopted", "Adopted into the profile"
+    SET_ASIDE = "set_aside", "Set aside"
+
+
+class PersonaInsightQuerySet(models.QuerySet):
+    def open(self) -> PersonaInsightQuerySet:
+        return self.filter(status=InsightStatus.OPEN)
+
+
+class PersonaInsight(models.Model):
+    """Something a person learned about a persona's people (on a call, in a demo, from a lost
+    deal), shared with both teams for the weekly persona review. Marketing, who keeps the
+    profile, either adopts it into the profile or sets it aside; either way it stays on
+    record with who decided, and when."""
+
+    persona = models.ForeignKey(Persona, on_delete=models.CASCADE, related_name="insights")
+    section = models.CharField(
+        "about",
+        max_length=20,
+        choices=choices.ProfileSection.choices,
+        blank=True,
+        help_text="The part of the profile it speaks to, if one.",
+    )
+    body = models.TextField("insight", max_length=INSIGHT_MAX_LENGTH)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="persona_insights",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    status = models.CharField(
+        max_length=10, choices=InsightStatus.choices, default=InsightStatus.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PersonaInsightQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["persona", "-created_at"], name="insight_persona_newest")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status=InsightStatus.OPEN, decided_at__isnull=True)
+                | (~models.Q(status=InsightStatus.OPEN) & models.Q(decided_at__isnull=False)),
+                name="insight_decided_when_not_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.persona}: {self.body[:60]}"
+
+
 # Matching rules -------------------------------------------------------------------------------
 
 

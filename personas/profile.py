@@ -9,22 +9,29 @@ from typing import Any
 
 from django.db.models import JSONField
 
+from personas.choices import ProfileSection
 from personas.models import Persona
 from personas.validators import ChoiceListValidator
 
 
 @dataclass(frozen=True)
 class QuestionGroup:
-    key: str
-    title: str
+    group: ProfileSection
     questions: tuple[str, ...]
     fields: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return self.group.value
+
+    @property
+    def title(self) -> str:
+        return self.group.label
 
 
 QUESTION_GROUPS: tuple[QuestionGroup, ...] = (
     QuestionGroup(
-        "demographics",
-        "Demographics",
+        ProfileSection.DEMOGRAPHICS,
         (
             "What is their age range?",
             "What is their gender?",
@@ -35,8 +42,7 @@ QUESTION_GROUPS: tuple[QuestionGroup, ...] = (
         ("age_min", "age_max", "gender", "location", "marital_status", "children"),
     ),
     QuestionGroup(
-        "professional",
-        "Professional background",
+        ProfileSection.PROFESSIONAL,
         (
             "What is their job title and role?",
             "What industry do they work in?",
@@ -46,8 +52,7 @@ QUESTION_GROUPS: tuple[QuestionGroup, ...] = (
         ("job_titles", "industries", "education", "income_min", "income_max", "income_currency"),
     ),
     QuestionGroup(
-        "goals",
-        "Goals and challenges",
+        ProfileSection.GOALS,
         (
             "What are their primary goals and aspirations?",
             "What challenges do they face in their personal or professional lives?",
@@ -56,8 +61,7 @@ QUESTION_GROUPS: tuple[QuestionGroup, ...] = (
         ("goals", "challenges", "how_we_help"),
     ),
     QuestionGroup(
-        "pain_points",
-        "Pain points and needs",
+        ProfileSection.PAIN_POINTS,
         (
             "What problems are they trying to solve?",
             "What needs are they looking to fulfil?",
@@ -66,8 +70,7 @@ QUESTION_GROUPS: tuple[QuestionGroup, ...] = (
         ("pain_points", "needs", "how_we_address"),
     ),
     QuestionGroup(
-        "buying",
-        "Buying behaviour",
+        ProfileSection.BUYING,
         (
             "Where do they typically go for information when researching products or services?",
             "Do they prefer online research, word of mouth, or other sources?",
@@ -76,8 +79,7 @@ QUESTION_GROUPS: tuple[QuestionGroup, ...] = (
         ("research_preference", "research_sources", "buying_factors", "buying_notes"),
     ),
     QuestionGroup(
-        "online",
-        "Online behaviour",
+        ProfileSection.ONLINE,
         (
             "Which social media platforms do they use?",
             "What type of content do they engage with online?",
@@ -86,8 +88,7 @@ QUESTION_GROUPS: tuple[QuestionGroup, ...] = (
         ("social_platforms", "content_types", "communities"),
     ),
     QuestionGroup(
-        "interests",
-        "Interests and hobbies",
+        ProfileSection.INTERESTS,
         (
             "What are their hobbies and interests outside of work?",
             "What kind of entertainment do they enjoy?",
@@ -96,8 +97,7 @@ QUESTION_GROUPS: tuple[QuestionGroup, ...] = (
         ("interests", "free_time"),
     ),
     QuestionGroup(
-        "communication",
-        "Communication preferences",
+        ProfileSection.COMMUNICATION,
         (
             "How do they prefer to communicate? E-mail, phone calls, social media?",
             "Are they more likely to respond to certain types of messaging?",
@@ -105,8 +105,7 @@ QUESTION_GROUPS: tuple[QuestionGroup, ...] = (
         ("contact_channels", "messaging"),
     ),
     QuestionGroup(
-        "values",
-        "Influences and values",
+        ProfileSection.VALUES,
         (
             "What values and beliefs are important to them?",
             "Who or what influences their decision-making process?",
@@ -115,8 +114,7 @@ QUESTION_GROUPS: tuple[QuestionGroup, ...] = (
         ("values", "influencers", "priorities"),
     ),
     QuestionGroup(
-        "objections",
-        "Objections and barriers",
+        ProfileSection.OBJECTIONS,
         (
             "What concerns or reservations might they have about our product or service?",
             "What might prevent them from making a purchase?",
@@ -124,14 +122,12 @@ QUESTION_GROUPS: tuple[QuestionGroup, ...] = (
         ("objections", "barriers"),
     ),
     QuestionGroup(
-        "loyalty",
-        "Brand loyalty and affinities",
+        ProfileSection.LOYALTY,
         ("Are they loyal to certain brands?", "What brands do they currently use and trust?"),
         ("brand_loyalty", "trusted_brands"),
     ),
     QuestionGroup(
-        "feedback",
-        "Feedback and suggestions",
+        ProfileSection.FEEDBACK,
         (
             "What feedback do they give about products or services similar to ours?",
             "What suggestions do they have for improving their experience?",

@@ -1,11 +1,11 @@
 """Reads of the personas app: querysets and summaries ready for pages and the API.
 
-Cost contract: the list costs one query whatever the number of personas (each with its owner
-and its count of leads, counted from the partial index ``lead_persona``), cut off at
-``LIST_LIMIT``. The persona page costs a fixed handful: the persona, its funnel (one
+Cost contract: the list costs one query whatever the number of personas (each with its owner,
+its count of leads, counted from the partial index ``lead_persona``, and its open insights),
+cut off at ``LIST_LIMIT``. The persona page costs a fixed handful: the persona, its funnel (one
 aggregate over its own leads' transitions), its campaigns, its top rejection reasons, its
-history (cut off at ``HISTORY_LIMIT`` changes) and the names of the owners the history
-mentions.
+shared insights (cut off at ``INSIGHT_LIMIT``), its history (cut off at ``HISTORY_LIMIT``
+changes) and the names of the owners the history mentions.
 
 The leads, transitions and campaigns that point at a persona belong to the leads app, which
 imports personas, never the reverse: they are read through the relations their models declare
@@ -19,9 +19,10 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from personas.models import Persona
+from personas.models import InsightStatus, Persona, PersonaInsight
 from personas.profile import QUESTION_GROUPS, field_label, value_display
 from smarketing.roles import MARKETING_ROLES, Role
 
@@ -29,6 +30,7 @@ LIST_LIMIT = 200
 CAMPAIGN_LIMIT = 20
 REJECTION_REASON_LIMIT = 5
 HISTORY_LIMIT = 50
+INSIGHT_LIMIT = 30
 
 # The lifecycle's stages from MQL on, as ``leads.models.FUNNEL`` orders them (a test checks
 # they agree): a lead reached a step when it ever moved to that stage or one past it, so a
@@ -58,12 +60,25 @@ def _campaign_model():
 # --- the list ----------------------------------------------------------------------------------
 
 
+def _open_insights() -> Coalesce:
+    counted = (
+        PersonaInsight.objects.open()
+        .filter(persona=OuterRef("pk"))
+        .order_by()
+        .values("persona")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def personas_with_counts() -> QuerySet[Persona]:
-    """Personas by name, each with its owner and ``lead_count`` (leads whose persona it is)."""
+    """Personas by name, each with its owner, ``lead_count`` (leads whose persona it is) and
+    ``open_insight_count`` (insights shared and not yet decided)."""
     # Ordered here: Django drops ``Meta.ordering`` from a query that groups.
     return (
         Persona.objects.select_related("owner")
-        .annotate(lead_count=Count("leads"))
+        .annotate(lead_count=Count("leads"), open_insight_count=_open_insights())
         .order_by("name", "id")
     )
 
@@ -207,6 +222,38 @@ def persona_rejection_reasons(persona: Persona) -> list[RejectionReason]:
         .order_by("-count", "reason")[:REJECTION_REASON_LIMIT]
     )
     return [RejectionReason(row["reason"], row["count"]) for row in rows]
+
+
+# --- shared insights ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InsightList:
+    insights: list[PersonaInsight]
+    open_count: int
+    cut_off: bool
+    limit: int = INSIGHT_LIMIT
+
+
+def persona_insights(persona: Persona, *, limit: int = INSIGHT_LIMIT) -> InsightList:
+    """Its insights, the open ones first, newest first within each; each with its author and
+    who decided it. ``open_count`` is the persona's own ``open_insight_count`` when it was read
+    with it (``personas_with_counts``), else counted."""
+    rows = list(
+        persona.insights.select_related("author", "decided_by")
+        .annotate(is_open=Q(status=InsightStatus.OPEN))
+        .order_by("-is_open", "-created_at", "-id")[: limit + 1]
+    )
+    open_count = getattr(persona, "open_insight_count", None)
+    if open_count is None:
+        open_count = persona.insights.open().count()
+    return InsightList(
+        insights=rows[:limit], open_count=open_count, cut_off=len(rows) > limit, limit=limit
+    )
+
+
+def insights_for_api() -> QuerySet[PersonaInsight]:
+    return PersonaInsight.objects.select_related("author", "decided_by", "persona")
 
 
 # --- the history -------------------------------------------------------------------------------

@@ -16,7 +16,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_countries import countries as all_countries
 
-from personas.models import Persona, PersonaRules
+from personas.choices import ProfileSection
+from personas.models import (
+    INSIGHT_MAX_LENGTH,
+    InsightStatus,
+    Persona,
+    PersonaInsight,
+    PersonaRules,
+)
 from personas.profile import EDITABLE_FIELDS, list_choices
 from personas.vocabulary import matching_changed, vocabulary
 
@@ -97,6 +104,61 @@ def persona_delete(*, persona: Persona, actor) -> int:
     if lead_count or had_rules:
         matching_changed()
     return lead_count
+
+
+# --- shared insights ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def persona_insight_share(
+    *, persona: Persona, author, body: str, section: str = ""
+) -> tuple[PersonaInsight, bool]:
+    """Share what ``author`` learned about the persona's people; every role may. The same text
+    shared again by the same person on the same persona (a resent form, a retried request) is
+    the insight already on record: returns it with False, and a new one with True. Raises
+    ValidationError naming the field."""
+    body = (body or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not body:
+        errors["body"] = ["Write the insight: what did you hear or see?"]
+    elif len(body) > INSIGHT_MAX_LENGTH:
+        errors["body"] = [
+            f"An insight is at most {INSIGHT_MAX_LENGTH:,} characters ({len(body):,} given)."
+        ]
+    if section and section not in ProfileSection.values:
+        errors["section"] = [
+            f"Not a part of the profile: {section} (choose from {', '.join(ProfileSection.values)})."
+        ]
+    if errors:
+        raise ValidationError(errors)
+    # One sharer at a time per persona, so that two copies of one request find each other.
+    Persona.objects.select_for_update().filter(pk=persona.pk).first()
+    existing = PersonaInsight.objects.filter(persona=persona, author=author, body=body).first()
+    if existing is not None:
+        return existing, False
+    insight = PersonaInsight.objects.create(
+        persona=persona, author=author, body=body, section=section
+    )
+    return insight, True
+
+
+@transaction.atomic
+def persona_insight_decide(*, insight: PersonaInsight, actor, status: str) -> PersonaInsight:
+    """Adopt the insight into the profile, set it aside, or open it again (``status``), as
+    ``actor``; deciding what is already decided changes nothing."""
+    if status not in InsightStatus.values:
+        raise ValidationError(
+            {"status": [f"Not a status: {status} (choose from {', '.join(InsightStatus.values)})."]}
+        )
+    insight = PersonaInsight.objects.select_for_update().get(pk=insight.pk)
+    if insight.status == status:
+        return insight
+    insight.status = status
+    opened = status == InsightStatus.OPEN
+    insight.decided_by = None if opened else actor
+    insight.decided_at = None if opened else timezone.now()
+    insight.save(update_fields=["status", "decided_by", "decided_at"])
+    return insight
 
 
 # The longest list a condition may hold: rules are read by people, and compiled into SQL.

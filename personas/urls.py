@@ -12,4 +12,10 @@ urlpatterns = [
     path("personas/<int:pk>/review/", views.review, name="review"),
     path("personas/<int:pk>/delete/", views.delete, name="delete"),
     path("personas/<int:persona_id>/rules/", views.rules, name="rules"),
+    path("personas/<int:pk>/insights/", views.insight_share, name="insight_share"),
+    path(
+        "personas/insights/<int:insight_id>/decide/",
+        views.insight_decide,
+        name="insight_decide",
+    ),
 ]

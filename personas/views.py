@@ -13,12 +13,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from personas import selectors
-from personas.forms import PersonaForm, PersonaRulesForm
-from personas.models import Persona, PersonaRules
+from personas.forms import InsightForm, PersonaForm, PersonaRulesForm
+from personas.models import InsightStatus, Persona, PersonaInsight, PersonaRules
 from personas.profile import EDITABLE_FIELDS
 from personas.services import (
     persona_create,
     persona_delete,
+    persona_insight_decide,
+    persona_insight_share,
     persona_mark_reviewed,
     persona_rules_delete,
     persona_rules_save,
@@ -54,20 +56,104 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(ALL_ROLES)
 @require_GET
 def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _detail_page(request, _persona_for_page(pk))
+
+
+def _persona_for_page(pk: int) -> Persona:
     try:
-        persona = selectors.persona_for_page(pk)
+        return selectors.persona_for_page(pk)
     except Persona.DoesNotExist as missing:
         raise Http404("No such persona.") from missing
+
+
+def _detail_page(
+    request: AuthenticatedHttpRequest,
+    persona: Persona,
+    insight_form: InsightForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     context = {
         "persona": persona,
         "profile": selectors.persona_profile(persona),
         "funnel": selectors.persona_funnel(persona),
         "campaigns": selectors.persona_campaigns(persona),
         "rejections": selectors.persona_rejection_reasons(persona),
+        "insights": selectors.persona_insights(persona),
+        "insight_form": insight_form or InsightForm(),
         "history": selectors.persona_history(persona),
         "may_edit": _may_edit(request),
     }
-    return render(request, "personas/detail.html", context)
+    return render(request, "personas/detail.html", context, status=status)
+
+
+def _insights_section(
+    request: AuthenticatedHttpRequest,
+    persona: Persona,
+    form: InsightForm | None = None,
+    done: str = "",
+    failed: bool = False,
+) -> HttpResponse:
+    context = {
+        "persona": persona,
+        "insights": selectors.persona_insights(persona),
+        "insight_form": form or InsightForm(),
+        "insight_done": done,
+        "insight_failed": failed,
+        "may_edit": _may_edit(request),
+    }
+    return render(request, "personas/detail.html#insights", context)
+
+
+@role_required(ALL_ROLES)
+@require_POST
+def insight_share(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Any role shares an insight; HTMX swaps the insights section, a plain form reloads."""
+    persona = get_object_or_404(Persona, pk=pk)
+    form = InsightForm(request.POST)
+    if form.is_valid():
+        try:
+            _insight, created = persona_insight_share(
+                persona=persona,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                section=form.cleaned_data["section"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            done = "Shared with both teams." if created else "You had already shared this."
+            if request.htmx:
+                return _insights_section(request, persona, done=done)
+            messages.success(request, done)
+            return redirect(f"{persona.get_absolute_url()}#persona-insights")
+    if request.htmx:
+        return _insights_section(request, persona, form=form)
+    return _detail_page(request, _persona_for_page(pk), insight_form=form, status=400)
+
+
+_DECISIONS = {
+    InsightStatus.ADOPTED: "Adopted into the profile.",
+    InsightStatus.SET_ASIDE: "Set aside.",
+    InsightStatus.OPEN: "Opened again.",
+}
+
+
+@role_required(*WRITERS)
+@require_POST
+def insight_decide(request: AuthenticatedHttpRequest, insight_id: int) -> HttpResponse:
+    """Marketing adopts an insight into the profile, sets it aside, or opens it again."""
+    insight = get_object_or_404(PersonaInsight.objects.select_related("persona"), pk=insight_id)
+    status = request.POST.get("status", "")
+    try:
+        persona_insight_decide(insight=insight, actor=request.user, status=status)
+    except ValidationError as error:
+        done, ok = " ".join(error.messages), False
+    else:
+        done, ok = _DECISIONS[InsightStatus(status)], True
+    if request.htmx:
+        return _insights_section(request, insight.persona, done=done, failed=not ok)
+    (messages.success if ok else messages.error)(request, done)
+    return redirect(f"{insight.persona.get_absolute_url()}#persona-insights")
 
 
 def _form_page(request, form: PersonaForm, persona: Persona | None) -> HttpResponse:
@@ -140,10 +226,7 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(*WRITERS)
 @require_http_methods(["GET", "POST"])
 def delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    try:
-        persona = selectors.persona_for_page(pk)
-    except Persona.DoesNotExist as missing:
-        raise Http404("No such persona.") from missing
+    persona = _persona_for_page(pk)
     if request.method == "GET":
         return render(request, "personas/delete.html", {"persona": persona})
     leads = persona_delete(persona=persona, actor=request.user)

@@ -15,7 +15,7 @@ def demo_load() -> list[DemoUser]:
     from leads.content.demo import demo_content_load
     from leads.demo import demo_leads_load
     from leads.scoring.demo import demo_scoring_load
-    from personas.demo import demo_personas_load
+    from personas.demo import demo_insights_load, demo_personas_load
     from personas.matching_demo import demo_persona_rules_load
 
     users = demo_users_ensure()
@@ -25,6 +25,10 @@ def demo_load() -> list[DemoUser]:
     # persona and journey stage.
     demo_personas_load(author=User.objects.filter(username="marketing").first())
     demo_persona_rules_load()
+    demo_insights_load(
+        users={user.username: user for user in User.objects.filter(username__in=sellers)},
+        decider=User.objects.filter(username="marketing").first(),
+    )
     demo_scoring_load(actor=User.objects.filter(username="admin").first())
     demo_content_load(
         owner=User.objects.filter(username="marketing").first(),

@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from personas import selectors
-from personas.models import Persona
+from personas.choices import ProfileSection
+from personas.models import INSIGHT_MAX_LENGTH, InsightStatus, Persona, PersonaInsight
 from personas.profile import EDITABLE_FIELDS, PROFILE_FIELDS, list_choices
 from personas.services import MAX_VALUES
 from personas.validators import NAME_MAX_LENGTH, NAMES_MAX
@@ -136,3 +137,46 @@ class PersonaRulesInputSerializer(serializers.Serializer):
 
 class PersonaRulesCreateSerializer(PersonaRulesInputSerializer):
     persona = serializers.PrimaryKeyRelatedField(queryset=Persona.objects.all())
+
+
+class InsightOutputSerializer(serializers.ModelSerializer):
+    author = OwnerSerializer(read_only=True, allow_null=True)
+    decided_by = OwnerSerializer(read_only=True, allow_null=True)
+    section = serializers.ChoiceField(
+        choices=ProfileSection.choices, allow_blank=True, read_only=True
+    )
+
+    class Meta:
+        model = PersonaInsight
+        fields = [
+            "id",
+            "persona",
+            "section",
+            "body",
+            "author",
+            "created_at",
+            "status",
+            "decided_by",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+
+class InsightInputSerializer(serializers.Serializer):
+    body = serializers.CharField(
+        max_length=INSIGHT_MAX_LENGTH, help_text="What was heard or seen of these people."
+    )
+    section = serializers.ChoiceField(
+        choices=ProfileSection.choices,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="The part of the profile it speaks to; empty for the persona in general.",
+    )
+
+
+class InsightDecisionSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=InsightStatus.choices,
+        help_text="adopted (into the profile), set_aside, or open (again).",
+    )

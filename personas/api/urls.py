@@ -12,6 +12,16 @@ urlpatterns = [
         views.PersonaReviewView.as_view(),
         name="persona-review",
     ),
+    path(
+        "personas/<int:persona_id>/insights/",
+        views.PersonaInsightListView.as_view(),
+        name="persona-insight-list",
+    ),
+    path(
+        "persona-insights/<int:insight_id>/",
+        views.PersonaInsightDetailView.as_view(),
+        name="persona-insight-detail",
+    ),
     path("persona-rules/", views.PersonaRulesListView.as_view(), name="persona-rules-list"),
     path(
         "persona-rules/<int:rules_id>/",

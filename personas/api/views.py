@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.generics import GenericAPIView
@@ -12,10 +13,13 @@ from rest_framework.response import Response
 
 from personas import selectors
 from personas.api import serializers
-from personas.models import Persona, PersonaRules
+from personas.filters import InsightFilter
+from personas.models import Persona, PersonaInsight, PersonaRules
 from personas.services import (
     persona_create,
     persona_delete,
+    persona_insight_decide,
+    persona_insight_share,
     persona_mark_reviewed,
     persona_rules_delete,
     persona_rules_save,
@@ -257,3 +261,116 @@ class PersonaRulesDetailView(RulesView):
         rules = get_object_or_404(_rules(), pk=rules_id)
         persona_rules_delete(persona=rules.persona)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+INSIGHT_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such insight.")
+INSIGHT_TAGS = ["persona insights"]
+
+
+class PersonaInsightListView(GenericAPIView):
+    """A persona's shared insights: every role reads them and shares one."""
+
+    access = READ
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = InsightFilter
+    pagination_class = KeysetPagination
+    keyset_orders = {"newest": ("-id",)}
+    queryset = PersonaInsight.objects.none()
+
+    @extend_schema(
+        summary="A persona's shared insights",
+        description="Newest first; `status` filters (open, adopted, set_aside).",
+        responses={
+            200: serializers.InsightOutputSerializer(many=True),
+            400: INVALID,
+            404: NOT_FOUND,
+        },
+        tags=INSIGHT_TAGS,
+    )
+    def get(self, request, persona_id: int):
+        persona = get_object_or_404(Persona, pk=persona_id)
+        insights = self.filter_queryset(selectors.insights_for_api().filter(persona=persona))
+        page = self.paginate_queryset(insights)
+        return self.get_paginated_response(
+            serializers.InsightOutputSerializer(page, many=True).data
+        )
+
+    @extend_schema(
+        summary="Share an insight on a persona",
+        description="Every role may. The same text shared again by the same user on the same "
+        "persona is the insight already on record (200), not a second one (201).",
+        request=serializers.InsightInputSerializer,
+        responses={
+            200: serializers.InsightOutputSerializer,
+            201: serializers.InsightOutputSerializer,
+            400: INVALID,
+            404: NOT_FOUND,
+        },
+        examples=[
+            OpenApiExample(
+                "Heard on calls",
+                request_only=True,
+                value={
+                    "body": "Three demos this week asked about the HubSpot sync first.",
+                    "section": "buying",
+                },
+            )
+        ],
+        tags=INSIGHT_TAGS,
+    )
+    def post(self, request, persona_id: int):
+        persona = get_object_or_404(Persona, pk=persona_id)
+        serializer = serializers.InsightInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            insight, created = persona_insight_share(
+                persona=persona, author=request.user, **serializer.validated_data
+            )
+        return Response(
+            serializers.InsightOutputSerializer(
+                selectors.insights_for_api().get(pk=insight.pk)
+            ).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class PersonaInsightDetailView(WriteAccessMixin, GenericAPIView):
+    """One insight; marketing and admins decide it."""
+
+    access = READ
+    write_access = WRITE
+    filter_backends: list = []
+    pagination_class = None
+
+    @extend_schema(
+        summary="Get a shared insight",
+        responses={200: serializers.InsightOutputSerializer, 404: INSIGHT_NOT_FOUND},
+        tags=INSIGHT_TAGS,
+    )
+    def get(self, request, insight_id: int):
+        insight = get_object_or_404(selectors.insights_for_api(), pk=insight_id)
+        return Response(serializers.InsightOutputSerializer(insight).data)
+
+    @extend_schema(
+        summary="Decide a shared insight",
+        description="Adopt it into the profile, set it aside, or open it again. Marketing and "
+        "admins only.",
+        request=serializers.InsightDecisionSerializer,
+        responses={
+            200: serializers.InsightOutputSerializer,
+            400: INVALID,
+            403: FORBIDDEN,
+            404: INSIGHT_NOT_FOUND,
+        },
+        tags=INSIGHT_TAGS,
+    )
+    def patch(self, request, insight_id: int):
+        insight = get_object_or_404(PersonaInsight, pk=insight_id)
+        serializer = serializers.InsightDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            persona_insight_decide(
+                insight=insight, actor=request.user, status=serializer.validated_data["status"]
+            )
+        insight = selectors.insights_for_api().get(pk=insight_id)
+        return Response(serializers.InsightOutputSerializer(insight).data)

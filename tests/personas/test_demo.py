@@ -6,8 +6,8 @@ import pytest
 
 from leads.models import FUNNEL, Lead, Stage
 from personas import selectors
-from personas.demo import demo_personas_load
-from personas.models import Persona
+from personas.demo import demo_insights_load, demo_personas_load
+from personas.models import InsightStatus, Persona, PersonaInsight
 from personas.profile import PROFILE_FIELDS
 from tests.factories import CampaignFactory
 
@@ -32,6 +32,23 @@ def test_the_demo_writes_four_full_personas_one_needing_review(marketer):
     mary = Persona.objects.get(name="Marketing Mary")
     assert selectors.persona_campaigns(mary).campaigns[0].name == "LinkedIn: revenue leaders"
     assert len(selectors.persona_history(mary).entries) == 2
+
+
+def test_the_demo_shares_insights_on_every_persona_some_decided(marketer, rep, sales_manager):
+    demo_personas_load(author=marketer)
+    users = {"sales": rep, "manager": sales_manager}
+    shared = demo_insights_load(users=users, decider=marketer)
+    assert shared >= 8
+    assert demo_insights_load(users=users, decider=marketer) == 0
+    for persona in selectors.personas_with_counts():
+        assert persona.open_insight_count >= 1, persona
+    decided = PersonaInsight.objects.exclude(status=InsightStatus.OPEN)
+    assert decided.exists()
+    assert set(decided.values_list("decided_by", flat=True)) == {marketer.pk}
+    assert set(PersonaInsight.objects.values_list("author", flat=True)) == {
+        rep.pk,
+        sales_manager.pk,
+    }
 
 
 def test_the_persona_funnel_names_the_lifecycle_stages_in_order():

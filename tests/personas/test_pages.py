@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from leads.lifecycle import StageChange, stage_changes_write
 from personas.models import Persona
-from personas.services import persona_update
+from personas.services import persona_insight_share, persona_update
 from smarketing.roles import Role
 from tests.factories import CampaignFactory, LeadFactory
 
@@ -202,12 +202,15 @@ def test_the_page_costs_the_same_queries_at_any_size(
         lead = LeadFactory(persona=persona, stage="recycled")
         history_of(lead, "lead", "mql", "recycled", reasons={"recycled": f"Reason {number}"})
         CampaignFactory(target_persona=persona)
+        persona_insight_share(persona=persona, author=rep, body=f"Heard on call {number}")
     client = client_for(rep)
-    # The session, its user, the user's roles; the persona with its owner and lead count, its
-    # funnel, its campaigns, its rejection reasons, its history with their users, its content.
-    with django_assert_max_num_queries(9):
+    # The session, its user, the user's roles; the persona with its owner, lead count and open
+    # insights, its funnel, its campaigns, its rejection reasons, its insights with their
+    # authors, its history with their users, its content.
+    with django_assert_max_num_queries(10):
         response = client.get(url("detail", persona))
     assert response.status_code == 200
+    assert response.content.decode().count('data-testid="insight"') == size
 
 
 # --- writing -----------------------------------------------------------------------------------
