@@ -18,6 +18,7 @@ urlpatterns = [
         name="transition_why",
     ),
     path("leads/<int:pk>/checklist/", views.sql_checklist, name="sql_checklist"),
+    path("leads/<int:pk>/activity/", views.activity, name="activity"),
     path("leads/<int:pk>/touches/", views.log_touch, name="log_touch"),
     path("leads/<int:pk>/notes/", views.add_note, name="add_note"),
     path("leads/<int:pk>/persona-journey/", views.persona_journey, name="persona_journey"),

@@ -357,6 +357,19 @@ def sql_checklist(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect(lead)
 
 
+# What other parts of the lead page (its suggested content) announce when they added to the
+# timeline, so the activity column reloads itself.
+ACTIVITY_CHANGED = "leadActivityChanged"
+
+
+@role_required(ALL_ROLES)
+@require_GET
+def activity(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The lead page's activity column: its touch and note forms and its timeline."""
+    lead = selectors.lead_get_for_user(request.user, pk, leads=selectors.leads_for_page())
+    return render(request, "leads/detail.html#activity", _activity_context(request, lead))
+
+
 @role_required(RULES[Change.TOUCH].roles)
 @require_POST
 def log_touch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import trigger_client_event
 
 from journeys.filters import ContentAssetFilter
 from journeys.forms import ContentAssetForm, QuestionFormSet, refusal_show
@@ -27,6 +28,7 @@ from leads.content.forms import RateForm, SendForm
 from leads.content.models import ContentSend
 from leads.content.services import content_rate, content_send
 from leads.permissions import RULES, Change, lead_change_refusal, role_may
+from leads.views import ACTIVITY_CHANGED
 from personas.models import Persona
 from smarketing.access import role_required
 from smarketing.http import AuthenticatedHttpRequest
@@ -208,13 +210,20 @@ def lead_suggestions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     return _suggestions_response(request, lead)
 
 
-def _after_change(request, lead, *, done: str, refusal: str = "", **forms) -> HttpResponse:
+def _after_change(
+    request, lead, *, done: str, refusal: str = "", touched: bool = False, **forms
+) -> HttpResponse:
+    """The suggestions again for HTMX (announcing ``ACTIVITY_CHANGED`` when ``touched``: a
+    send added a touch to the timeline beside them), or back to the lead page."""
     if request.htmx:
         if refusal:
             messages.error(request, refusal)
         elif done:
             messages.success(request, done)
-        return _suggestions_response(request, lead, **forms)
+        response = _suggestions_response(request, lead, **forms)
+        if touched and not refusal:
+            trigger_client_event(response, ACTIVITY_CHANGED)
+        return response
     if refusal:
         messages.error(request, refusal)
     else:
@@ -236,7 +245,9 @@ def lead_content_send(request: AuthenticatedHttpRequest, pk: int, asset_pk: int)
         content_send(asset=asset, lead=lead, by=request.user, note=form.cleaned_data["note"])
     except ValidationError as refusal:
         return _after_change(request, lead, done="", refusal=" ".join(refusal.messages))
-    return _after_change(request, lead, done=f"Sent “{asset.title}” to {lead}; logged as a touch.")
+    return _after_change(
+        request, lead, done=f"Sent “{asset.title}” to {lead}; logged as a touch.", touched=True
+    )
 
 
 @role_required(*RATERS)

@@ -39,6 +39,8 @@ def test_a_rep_sends_suggested_content_and_rates_it_and_marketing_sees_it(page):
     expect(suggestion).to_contain_text("Made for Founder Fiona at the Decision stage")
     suggestion.get_by_role("button", name="Mark sent: Objection handling: price").click()
     expect(page.get_by_role("alert").filter(has_text="logged as a touch")).to_be_visible()
+    # The timeline beside the suggestions shows the send without a reload.
+    expect(page.locator("#activity .sm-timeline")).to_contain_text("Sent objection handling")
     suggestion = page.get_by_test_id(f"suggestion-{card.pk}")
     suggestion.get_by_label("Why, for Objection handling: price").fill("Answered the pricing worry")
     suggestion.get_by_role("button", name="Useful: Objection handling: price", exact=True).click()
