@@ -32,7 +32,7 @@ def test_a_rep_shares_an_insight_and_marketing_adopts_it(page):
     expect(insights.get_by_test_id("insight")).to_contain_text(HEARD)
     expect(insights.get_by_test_id("open-insights")).to_have_text("1 open")
     # Sales shares; deciding is marketing's.
-    expect(insights.get_by_role("button", name="Adopted")).to_have_count(0)
+    expect(insights.get_by_role("button", name="Adopt", exact=True)).to_have_count(0)
     assert page.csp_violations == []
 
     page.context.clear_cookies()
@@ -42,7 +42,7 @@ def test_a_rep_shares_an_insight_and_marketing_adopts_it(page):
     row.get_by_test_id("persona-open-insights").get_by_role("link").click()
     insight = page.get_by_test_id("insight").filter(has_text=HEARD)
     expect(insight).to_contain_text("Objections and barriers")
-    insight.get_by_role("button", name="Adopted").click()
+    insight.get_by_role("button", name="Adopt", exact=True).click()
     insights = page.get_by_test_id("persona-insights")
     expect(insights.get_by_test_id("insight-done")).to_have_text("Adopted into the profile.")
     expect(insights.get_by_test_id("open-insights")).to_have_count(0)
