@@ -335,3 +335,40 @@ def test_the_api_creates_changes_and_removes_rules(client_for, marketer, rep):
     assert client_for(rep).get(detail).status_code == 200
     assert marketing.delete(detail).status_code == 204
     assert not PersonaRules.objects.exists()
+
+
+# --- through a real worker ---------------------------------------------------------------------
+
+
+def test_a_real_worker_matches_on_create_on_update_and_when_the_rules_change(celery_worker):
+    from leads.scoring import incremental
+    from leads.services import lead_create, lead_update
+    from tests.leads.scoring.test_workers import _wait_until
+
+    model = make_model()
+    scoring_model_activate(model=model, actor=None)
+    _wait_until(lambda: not ScoringRun.objects.exclude(status="done").exists())
+    mary = _rules("Marketing Mary", 1, departments=["marketing"])
+    _wait_until(lambda: not ScoringRun.objects.exclude(status="done").exists())
+
+    created = lead_create(email="mia@example.com", department="marketing")
+    moved = lead_create(email="sam@example.com", department="sales")
+    _wait_until(
+        lambda: _persona_of(created) == "Marketing Mary" and _persona_of(moved) is None
+        and Lead.objects.filter(pk=moved.pk, scoring_model=model).exists(),
+        message="the worker did not match the created leads",
+    )  # fmt: skip
+    lead_update(lead=Lead.objects.get(pk=moved.pk), department="marketing")
+    _wait_until(
+        lambda: _persona_of(moved) == "Marketing Mary",
+        message="the worker did not match the changed lead",
+    )
+    persona_rules_save(persona=mary, priority=1, departments=["finance"])
+    _wait_until(
+        lambda: (
+            ScoringRun.objects.filter(kind=ScoringRun.Kind.MATCHING, status="done").exists()
+            and not Lead.objects.exclude(persona=None).exists()
+        ),
+        message="the worker did not match every lead again after the rules changed",
+    )
+    assert not incremental._redis().scard(incremental.PENDING_KEY)
