@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial, update_wrapper
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from psycopg.types.json import Jsonb
 
 from leads.events import UnknownLeads, unknown_leads
@@ -375,10 +378,14 @@ def unsubscribes_apply(*, events: list[Event]) -> None:
 def touch_log(
     *, lead: Lead, by, kind: str, outcome: str, at: datetime | None = None, note: str = ""
 ) -> Touch:
-    """Record a sales activity on a lead."""
+    """Record a sales activity on a lead; once it commits, the touch subscribers
+    (``settings.LEADS_TOUCH_SUBSCRIBERS``: the SLA clocks) are given the lead."""
     touch = Touch(lead=lead, by=by, kind=kind, outcome=outcome, at=at or timezone.now(), note=note)
     touch.full_clean()
     touch.save()
+    for subscriber in settings.LEADS_TOUCH_SUBSCRIBERS:
+        notify = import_string(subscriber)
+        transaction.on_commit(update_wrapper(partial(notify, [lead.pk]), notify), robust=True)
     return touch
 
 

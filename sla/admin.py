@@ -1,1 +1,59 @@
-"""Django admin of the sla app."""
+"""Django admin of the sla app: the teams with their members and days off (saved through
+``sla.services.team_save``), and the agreement's versions, read-only: they are drafted and
+signed on the SLA page, through the same services as the API."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from sla.models import Agreement, DayOff, Signoff, Team, TeamMember
+from sla.services import team_save
+
+
+class TeamMemberInline(admin.TabularInline):
+    model = TeamMember
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+class DayOffInline(admin.TabularInline):
+    model = DayOff
+    extra = 1
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "function", "manager", "time_zone", "holiday_country"]
+    list_select_related = ["manager"]
+    inlines = [TeamMemberInline, DayOffInline]
+
+    def save_model(self, request, obj, form, change) -> None:
+        fields = [name for name in form.cleaned_data if name in {f.name for f in Team._meta.fields}]
+        saved = team_save(team=obj, data={name: form.cleaned_data[name] for name in fields})
+        obj.pk = saved.pk
+
+
+class SignoffInline(admin.TabularInline):
+    model = Signoff
+    extra = 0
+    readonly_fields = ["function", "user", "at"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    list_display = ["version", "effective_from", "signed_at", "mqls_per_month", "first_touch_hours"]
+    readonly_fields = [field.name for field in Agreement._meta.fields]
+    inlines = [SignoffInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

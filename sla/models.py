@@ -1,1 +1,332 @@
-"""Models of the sla app: The agreement between the teams, per-lead SLA clocks, breaches and shared SMART goals."""
+"""Models of the sla app: the teams and their business hours, and the service-level agreement
+between marketing and sales, in versions both teams sign."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from zoneinfo import available_timezones
+
+import holidays
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from sla.business_hours import Calendar, week_parse
+
+OFFICE_HOURS = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+
+
+def office_hours() -> dict:
+    return {day: [list(window) for window in windows] for day, windows in OFFICE_HOURS.items()}
+
+
+def validate_timezone(name: str) -> None:
+    if name not in available_timezones():
+        raise ValidationError(f"“{name}” is not a time zone (for example Europe/Berlin).")
+
+
+def validate_week(hours) -> None:
+    if not isinstance(hours, dict):
+        raise ValidationError('Give the hours per day, e.g. {"mon": [["09:00", "17:00"]]}.')
+    try:
+        week_parse(hours)
+    except (TypeError, ValueError) as error:
+        raise ValidationError(str(error)) from error
+
+
+class Function(models.TextChoices):
+    MARKETING = "marketing", "Marketing"
+    SALES = "sales", "Sales"
+
+
+class Team(models.Model):
+    """A marketing or a sales team: who is in it, who manages it, and when it works (its week
+    of opening hours in its time zone, closed on its country's public holidays and on its own
+    days off). Sales' SLA clocks count the business hours of the team of the lead's owner."""
+
+    name = models.CharField(max_length=80, unique=True)
+    function = models.CharField(max_length=10, choices=Function.choices)
+    manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="managed_teams",
+    )
+    time_zone = models.CharField(
+        max_length=64, default="UTC", validators=[validate_timezone], help_text="e.g. Europe/Berlin"
+    )
+    holiday_country = models.CharField(
+        max_length=2,
+        blank=True,
+        help_text="Closed on this country's public holidays (ISO code, e.g. DE); empty for none.",
+    )
+    holiday_region = models.CharField(
+        max_length=8, blank=True, help_text="And on its region's, e.g. BY for Bavaria."
+    )
+    hours = models.JSONField(
+        default=office_hours,
+        validators=[validate_week],
+        help_text="Opening hours per weekday, local time.",
+    )
+
+    class Meta:
+        ordering = ["function", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.holiday_country = self.holiday_country.upper()
+        if not self.holiday_country:
+            if self.holiday_region:
+                raise ValidationError({"holiday_region": "Name the country of the region too."})
+            return
+        supported = holidays.list_supported_countries()
+        if self.holiday_country not in supported:
+            raise ValidationError(
+                {"holiday_country": f"No public holidays are known for “{self.holiday_country}”."}
+            )
+        regions = supported[self.holiday_country]
+        if self.holiday_region and self.holiday_region not in regions:
+            raise ValidationError(
+                {
+                    "holiday_region": f"“{self.holiday_region}” is not a region of "
+                    f"{self.holiday_country} (for example {', '.join(regions[:5])})."
+                    if regions
+                    else f"{self.holiday_country} has no regional holidays."
+                }
+            )
+
+    def calendar(self, days_off=None) -> Calendar:
+        """Its business hours; ``days_off`` are its own closed dates (read if not given)."""
+        if days_off is None:
+            days_off = self.days_off.values_list("on", flat=True)
+        return Calendar(
+            week=week_parse(self.hours),
+            timezone=self.time_zone,
+            country=self.holiday_country,
+            subdivision=self.holiday_region,
+            days_off=days_off,
+        )
+
+
+class TeamMember(models.Model):
+    """A user's place in a team: one team a user."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_membership"
+    )
+
+    class Meta:
+        ordering = ["team", "user__username"]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team}"
+
+
+class DayOff(models.Model):
+    """A date a team does not work besides public holidays (a company holiday, an off-site)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="days_off")
+    on = models.DateField()
+    name = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        ordering = ["on"]
+        constraints = [models.UniqueConstraint(fields=["team", "on"], name="day_off_once")]
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.on} {self.name}".strip()
+
+
+class AgreementQuerySet(models.QuerySet):
+    def signed(self) -> AgreementQuerySet:
+        """Agreements both teams signed (each has a marketing and a sales signature)."""
+        return self.filter(signed_at__isnull=False)
+
+    def in_force(self, at=None) -> Agreement | None:
+        """The agreement in force at ``at`` (now): the signed one that took effect last."""
+        at = at or timezone.now()
+        return self.signed().filter(effective_from__lte=at).order_by("-effective_from").first()
+
+
+HOURS = [MinValueValidator(Decimal("0.25")), MaxValueValidator(Decimal("720"))]
+
+
+class Agreement(models.Model):
+    """One version of the service-level agreement: what marketing promises sales (MQLs a
+    month, and a share of them good enough for sales to accept) and what sales promises
+    marketing (a first touch within some business hours of an MQL, a number of touches within
+    some days, a decision — accept or reject — within some business hours). A draft is edited
+    freely; once both teams signed it, it is fixed and takes effect at ``effective_from``,
+    replacing the version before it."""
+
+    version = models.PositiveIntegerField(unique=True, editable=False)
+    effective_from = models.DateTimeField(
+        help_text="When it takes effect once signed; the version in force before it ends then."
+    )
+    summary = models.TextField(blank=True, help_text="Why this version, in a sentence or two.")
+
+    # Marketing's side
+    mqls_per_month = models.PositiveIntegerField(
+        "MQLs a month",
+        validators=[MinValueValidator(1), MaxValueValidator(10_000_000)],
+        help_text="How many marketing-qualified leads marketing delivers each month.",
+    )
+    min_accepted_percent = models.PositiveSmallIntegerField(
+        "accepted by sales (at least, %)",
+        validators=[MaxValueValidator(100)],
+        help_text="The share of those MQLs sales accepts (moves to SAL) rather than rejects.",
+    )
+
+    # Sales' side
+    first_touch_hours = models.DecimalField(
+        "first touch within (business hours)",
+        max_digits=6,
+        decimal_places=2,
+        validators=HOURS,
+        help_text="From the moment a lead becomes an MQL.",
+    )
+    touches_required = models.PositiveSmallIntegerField(
+        "touches", validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    touches_within_days = models.PositiveSmallIntegerField(
+        "within (days)", validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
+    decision_hours = models.DecimalField(
+        "accept or reject within (business hours)",
+        max_digits=6,
+        decimal_places=2,
+        validators=HOURS,
+    )
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Set when the second team signs: from then on the terms are fixed.
+    signed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = AgreementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_accepted_percent__lte=100), name="agreement_percent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"SLA v{self.version}"
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+
+class Signoff(models.Model):
+    """One team's signature on an agreement: who signed for it, and when."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="signoffs")
+    function = models.CharField(max_length=10, choices=Function.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at"]
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "function"], name="signoff_once_a_team")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement} signed for {self.get_function_display()}"
+
+
+# Clocks ---------------------------------------------------------------------------------------
+
+
+class ClockKind(models.TextChoices):
+    FIRST_TOUCH = "first_touch", "First touch"
+    TOUCHES = "touches", "Touches"
+    DECISION = "decision", "Decision"
+
+
+class ClockStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    # Its due time passed before it was met: it stays open until met (late) or stopped.
+    BREACHED = "breached", "Breached"
+    MET = "met", "Met"
+    STOPPED = "stopped", "Stopped"
+
+
+OPEN_CLOCKS = (ClockStatus.RUNNING, ClockStatus.BREACHED)
+
+
+class Clock(models.Model):
+    """One of sales' promises about one MQL, timed: started when the lead became an MQL, due
+    after the agreement's business hours (or days, for the touches), met when the touch or the
+    decision is logged, breached when its due time passes first, stopped when the lead is
+    recycled or disqualified. A lead that becomes an MQL again gets new clocks."""
+
+    lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="sla_clocks")
+    kind = models.CharField(max_length=12, choices=ClockKind.choices)
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="clocks")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sla_clocks",
+        help_text="The lead's owner when the clock started.",
+    )
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=ClockStatus.choices, default="running")
+    touches_needed = models.PositiveSmallIntegerField(default=1)
+    touches_done = models.PositiveSmallIntegerField(default=0)
+    met_at = models.DateTimeField(null=True, blank=True)
+    # Business minutes from the start to the moment it was met (what the reports' medians read).
+    met_after_minutes = models.PositiveIntegerField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lead", "kind"],
+                condition=models.Q(status__in=OPEN_CLOCKS),
+                name="clock_open_once",
+                violation_error_message="The lead has this clock running already.",
+            ),
+            models.UniqueConstraint(
+                fields=["lead", "kind", "started_at"], name="clock_once_a_start"
+            ),
+        ]
+        indexes = [
+            # The sweep: running clocks by due time.
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status="running"),
+                name="clock_running_due",
+            ),
+            models.Index(fields=["lead", "kind"], name="clock_lead"),
+            models.Index(fields=["started_at"], name="clock_started"),
+            models.Index(
+                fields=["owner", "due_at"],
+                condition=models.Q(status__in=OPEN_CLOCKS),
+                name="clock_open_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for lead {self.lead_id}: {self.get_status_display()}"
+
+    @property
+    def met_on_time(self) -> bool:
+        return self.status == ClockStatus.MET and self.breached_at is None

@@ -17,6 +17,7 @@ def demo_load() -> list[DemoUser]:
     from leads.scoring.demo import demo_scoring_load
     from personas.demo import demo_insights_load, demo_personas_load
     from personas.matching_demo import demo_persona_rules_load
+    from sla.demo import demo_sla_load
 
     users = demo_users_ensure()
     sellers = [demo.username for demo in DEMO_USERS if demo.role in SALES_ROLES]
@@ -33,6 +34,12 @@ def demo_load() -> list[DemoUser]:
     demo_content_load(
         owner=User.objects.filter(username="marketing").first(),
         senders=list(User.objects.filter(username__in=sellers)),
+    )
+    demo_sla_load(
+        admin=User.objects.filter(username="admin").first(),
+        marketer=User.objects.filter(username="marketing").first(),
+        sales_manager=User.objects.filter(username="manager").first(),
+        sellers=list(User.objects.filter(username__in=sellers)),
     )
     return users
 

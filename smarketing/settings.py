@@ -165,7 +165,12 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # What runs after every committed batch of stage changes, each called with the changes made
 # (``leads.lifecycle.stage_changes_write``): whatever reacts to a lead changing stage, however
 # it changed (a move, an import, the MQL criteria in bulk), subscribes here and nowhere else.
-LEADS_STAGE_CHANGE_SUBSCRIBERS = ["leads.selectors.stage_counts_changed"]
+LEADS_STAGE_CHANGE_SUBSCRIBERS = [
+    "leads.selectors.stage_counts_changed",
+    "sla.clocks.stage_changes_written",
+]
+# Told of each touch logged on a lead, after commit: the SLA clocks count them.
+LEADS_TOUCH_SUBSCRIBERS = ["sla.clocks.touches_logged"]
 
 # Persona matching rules and the journey mapping are written in the leads' words, and a change
 # to them re-matches every lead; personas and journeys sit left of leads, so leads is named here
@@ -380,6 +385,12 @@ CELERY_BEAT_SCHEDULE = {
     # the broker's visibility timeout. The check is one query on two small tables.
     "scoring-runs-resume-stalled": {
         "task": "leads.scoring.tasks.scoring_runs_resume_stalled_task",
+        "schedule": timedelta(minutes=1),
+    },
+    # SLA clocks are due to the minute: each minute the sweep marks the clocks whose due time
+    # passed (each once) and repairs any a hook missed. Its queries read partial indexes.
+    "sla-clocks-sweep": {
+        "task": "sla.tasks.clocks_sweep_task",
         "schedule": timedelta(minutes=1),
     },
     "imports-resume-stalled": {

@@ -1,1 +1,82 @@
-"""API serializers of the sla app."""
+"""API serializers of the sla app: the agreement's versions with their signatures, and the
+teams with their business hours."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from personas.api.serializers import OwnerSerializer
+from sla.business_hours import WEEKDAYS
+from sla.models import Agreement, Clock, DayOff, Function, Signoff, Team
+from sla.services import AGREEMENT_FIELDS
+
+
+class SignoffSerializer(serializers.ModelSerializer):
+    user = OwnerSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Signoff
+        fields = ["function", "user", "at"]
+        read_only_fields = fields
+
+
+class AgreementOutputSerializer(serializers.ModelSerializer):
+    signoffs = SignoffSerializer(many=True, read_only=True)
+    signed = serializers.BooleanField(source="is_signed", read_only=True)
+
+    class Meta:
+        model = Agreement
+        fields = ["id", "version", *AGREEMENT_FIELDS, "signed", "signed_at", "signoffs",
+                  "created_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class AgreementInputSerializer(serializers.ModelSerializer):
+    """A draft's terms; those left out of a new draft are copied from the latest version."""
+
+    class Meta:
+        model = Agreement
+        fields = list(AGREEMENT_FIELDS)
+        extra_kwargs = {name: {"required": False} for name in AGREEMENT_FIELDS}
+
+
+class SignSerializer(serializers.Serializer):
+    function = serializers.ChoiceField(choices=Function.choices, help_text="The team signing.")
+
+
+class DayOffSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DayOff
+        fields = ["on", "name"]
+
+
+class TeamOutputSerializer(serializers.ModelSerializer):
+    manager = OwnerSerializer(read_only=True, allow_null=True)
+    members = serializers.SerializerMethodField()
+    days_off = DayOffSerializer(many=True, read_only=True)
+    hours = serializers.DictField(
+        child=serializers.ListField(child=serializers.ListField(child=serializers.CharField())),
+        help_text=f"Open windows per weekday ({', '.join(WEEKDAYS)}), local time, e.g. "
+        '{"mon": [["09:00", "17:00"]]}.',
+    )
+
+    class Meta:
+        model = Team
+        fields = ["id", "name", "function", "manager", "members", "time_zone",
+                  "holiday_country", "holiday_region", "hours", "days_off"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_members(self, team) -> list[str]:
+        return [member.user.username for member in team.members.all()]
+
+
+class ClockOutputSerializer(serializers.ModelSerializer):
+    owner = OwnerSerializer(read_only=True, allow_null=True)
+    agreement_version = serializers.IntegerField(source="agreement.version", read_only=True)
+
+    class Meta:
+        model = Clock
+        fields = ["id", "lead", "kind", "status", "agreement_version", "owner", "started_at",
+                  "due_at", "met_at", "met_after_minutes", "breached_at", "stopped_at",
+                  "touches_needed", "touches_done"]  # fmt: skip
+        read_only_fields = fields

@@ -1,3 +1,21 @@
 """API routes of the sla app, mounted under /api/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from sla.api import views
+
+urlpatterns = [
+    path("sla/agreements/", views.AgreementListView.as_view(), name="sla-agreement-list"),
+    path(
+        "sla/agreements/<int:agreement_id>/",
+        views.AgreementDetailView.as_view(),
+        name="sla-agreement-detail",
+    ),
+    path(
+        "sla/agreements/<int:agreement_id>/sign/",
+        views.AgreementSignView.as_view(),
+        name="sla-agreement-sign",
+    ),
+    path("sla/teams/", views.TeamListView.as_view(), name="sla-team-list"),
+    path("sla/clocks/", views.ClockListView.as_view(), name="sla-clock-list"),
+]

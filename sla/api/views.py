@@ -1,1 +1,189 @@
-"""API views of the sla app."""
+"""API views of the sla app: the agreement's versions (read by every role, drafted by the
+admin role, signed by each team) and the teams' business hours. The same services as the
+SLA page write."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from sla import selectors
+from sla.api import serializers
+from sla.filters import ClockFilter
+from sla.models import Agreement, Clock, Team, TeamMember
+from sla.services import agreement_delete, agreement_draft, agreement_sign, agreement_update
+from smarketing.access import WriteAccessMixin, roles
+from smarketing.api.errors import ErrorSerializer, service_errors
+from smarketing.api.pagination import KeysetPagination
+from smarketing.roles import ALL_ROLES, MARKETING_ROLES, Role
+
+READ = roles(ALL_ROLES)
+DRAFT = roles(Role.ADMIN)
+SIGN = roles(MARKETING_ROLES, Role.SALES_MANAGER)
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such version.")
+INVALID = OpenApiResponse(ErrorSerializer, description="Field errors, or a signed version.")
+FORBIDDEN = OpenApiResponse(ErrorSerializer, description="Not allowed for this role.")
+TAGS = ["sla"]
+
+
+def _shown(pk: int) -> dict:
+    return serializers.AgreementOutputSerializer(selectors.agreements().get(pk=pk)).data
+
+
+class AgreementListView(WriteAccessMixin, GenericAPIView):
+    access = READ
+    write_access = DRAFT
+    filter_backends: list = []
+    pagination_class = KeysetPagination
+    keyset_orders = {"newest": ("-version",)}
+
+    @extend_schema(
+        summary="The agreement's versions",
+        description="Newest first, each with its terms and its signatures. The version in "
+        "force is the signed one with the latest `effective_from` that has passed.",
+        responses={200: serializers.AgreementOutputSerializer(many=True), 400: INVALID},
+        tags=TAGS,
+    )
+    def get(self, request):
+        page = self.paginate_queryset(selectors.agreements())
+        return self.get_paginated_response(
+            serializers.AgreementOutputSerializer(page, many=True).data
+        )
+
+    @extend_schema(
+        summary="Draft a new version",
+        description="Terms left out are copied from the latest version. Admins only.",
+        request=serializers.AgreementInputSerializer,
+        responses={201: serializers.AgreementOutputSerializer, 400: INVALID, 403: FORBIDDEN},
+        tags=TAGS,
+    )
+    def post(self, request):
+        serializer = serializers.AgreementInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            agreement = agreement_draft(actor=request.user, data=serializer.validated_data)
+        return Response(_shown(agreement.pk), status=status.HTTP_201_CREATED)
+
+
+class AgreementDetailView(WriteAccessMixin, GenericAPIView):
+    access = READ
+    write_access = DRAFT
+    filter_backends: list = []
+    pagination_class = None
+
+    @extend_schema(
+        summary="A version of the agreement",
+        responses={200: serializers.AgreementOutputSerializer, 404: NOT_FOUND},
+        tags=TAGS,
+    )
+    def get(self, request, agreement_id: int):
+        get_object_or_404(Agreement, pk=agreement_id)
+        return Response(_shown(agreement_id))
+
+    @extend_schema(
+        summary="Change a draft",
+        description="Withdraws any signature on it; a version signed by both teams is fixed "
+        "(400). Admins only.",
+        request=serializers.AgreementInputSerializer,
+        responses={
+            200: serializers.AgreementOutputSerializer,
+            400: INVALID,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+        tags=TAGS,
+    )
+    def patch(self, request, agreement_id: int):
+        agreement = get_object_or_404(Agreement, pk=agreement_id)
+        serializer = serializers.AgreementInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            agreement_update(agreement=agreement, data=serializer.validated_data)
+        return Response(_shown(agreement_id))
+
+    @extend_schema(
+        summary="Delete a draft",
+        description="A signed version stays on record (400). Admins only.",
+        responses={204: None, 400: INVALID, 403: FORBIDDEN, 404: NOT_FOUND},
+        tags=TAGS,
+    )
+    def delete(self, request, agreement_id: int):
+        agreement = get_object_or_404(Agreement, pk=agreement_id)
+        with service_errors():
+            agreement_delete(agreement=agreement)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AgreementSignView(GenericAPIView):
+    access = SIGN
+    filter_backends: list = []
+    pagination_class = None
+
+    @extend_schema(
+        summary="Sign a version for a team",
+        description="Marketing signs for marketing, a sales manager for sales. The second "
+        "signature fixes the version and puts it in force at its `effective_from` (or now, "
+        "if that has passed). Signing again changes nothing.",
+        request=serializers.SignSerializer,
+        responses={
+            200: serializers.AgreementOutputSerializer,
+            400: INVALID,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
+        tags=TAGS,
+    )
+    def post(self, request, agreement_id: int):
+        agreement = get_object_or_404(Agreement, pk=agreement_id)
+        serializer = serializers.SignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            agreement_sign(
+                agreement=agreement,
+                user=request.user,
+                function=serializer.validated_data["function"],
+            )
+        return Response(_shown(agreement_id))
+
+
+class TeamListView(GenericAPIView):
+    access = READ
+    filter_backends: list = []
+    pagination_class = None
+
+    @extend_schema(
+        summary="Teams and their business hours",
+        responses={200: serializers.TeamOutputSerializer(many=True)},
+        tags=TAGS,
+    )
+    def get(self, request):
+        teams = Team.objects.select_related("manager").prefetch_related(
+            "days_off", Prefetch("members", queryset=TeamMember.objects.select_related("user"))
+        )
+        return Response(serializers.TeamOutputSerializer(teams, many=True).data)
+
+
+class ClockListView(GenericAPIView):
+    access = READ
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ClockFilter
+    pagination_class = KeysetPagination
+    keyset_orders = {"due": ("due_at", "id"), "newest": ("-started_at", "-id")}
+    queryset = Clock.objects.none()
+
+    @extend_schema(
+        summary="SLA clocks",
+        description="Sales' promises on each MQL, timed: filter by `kind`, `status`, "
+        "`breached` (the breaches: `true`), `lead` and `owner`.",
+        responses={200: serializers.ClockOutputSerializer(many=True), 400: INVALID},
+        tags=TAGS,
+    )
+    def get(self, request):
+        clocks = self.filter_queryset(Clock.objects.select_related("owner", "agreement"))
+        page = self.paginate_queryset(clocks)
+        return self.get_paginated_response(serializers.ClockOutputSerializer(page, many=True).data)
