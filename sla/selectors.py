@@ -265,14 +265,21 @@ class ClockList:
 
 
 def clock_lists(now=None) -> dict[str, ClockList]:
-    """The clocks at risk (running, due within the hour) and those breached and still open,
-    soonest or longest overdue first, each with its lead and owner."""
+    """The clocks at risk (running, due within the hour), and the MQLs still waiting for the
+    first touch or the decision that is overdue (breached, still open), soonest or longest
+    overdue first, each with its lead and owner. (A touches clock missed stays in the figures:
+    nothing is waited for once its days are over.)"""
     now = now or timezone.now()
     base = Clock.objects.select_related("lead", "owner")
     lists = {}
     for name, queryset in (
         ("at_risk", base.filter(at_risk(now)).order_by("due_at", "id")),
-        ("breached", base.filter(status=ClockStatus.BREACHED).order_by("due_at", "id")),
+        (
+            "breached",
+            base.filter(
+                status=ClockStatus.BREACHED, kind__in=(ClockKind.FIRST_TOUCH, ClockKind.DECISION)
+            ).order_by("due_at", "id"),
+        ),
     ):
         rows = list(queryset[:CLOCK_LIST_LIMIT])
         count = len(rows) if len(rows) < CLOCK_LIST_LIMIT else queryset.count()

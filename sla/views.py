@@ -28,7 +28,11 @@ from smarketing.roles import ALL_ROLES, MARKETING_ROLES, Role, user_roles
 DRAFTERS = (Role.ADMIN,)
 CLOCK_SECTIONS = (
     ("at_risk", "At risk: due within the hour", "No clock is due within the hour."),
-    ("breached", "Breached and still open", "No open clock is past its due time."),
+    (
+        "breached",
+        "Overdue: waiting for a first touch or a decision",
+        "No MQL is waiting past its due time.",
+    ),
 )
 
 

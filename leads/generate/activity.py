@@ -136,16 +136,32 @@ NOTES = (
 
 
 def lead_touches(rng: random.Random, story: LeadStory) -> list[tuple[str, str, int]]:
-    """(kind, outcome, minutes ago) of a rep's touches since the lead was accepted."""
+    """(kind, outcome, minutes ago) of a rep's touches on a lead it accepted: the first soon
+    after the lead became an MQL (mostly within a couple of hours, sometimes a day or two
+    later), most of the others in the week after, the rest until today."""
     accepted = story.reached_sal
     if accepted is None:
         return []
     count = rng.randint(1, 4) + (1 if story.stage in SALES_STAGES else 0)
+    mql = story.reached_mql if story.reached_mql is not None else accepted
+
+    def soon_after(delay: int) -> int:
+        return max(0, mql - delay)
+
+    first = soon_after(
+        rng.randint(5, 150) if rng.random() < 0.8 else rng.randint(300, 3 * MINUTES_PER_DAY)
+    )
+    others = [
+        soon_after(rng.randint(60, 7 * MINUTES_PER_DAY))
+        if rng.random() < 0.7
+        else rng.randint(0, accepted)
+        for _ in range(count - 1)
+    ]
     return [
         (
             rng.choices(TOUCH_KINDS, TOUCH_KIND_WEIGHTS)[0],
             rng.choices(TOUCH_OUTCOMES, TOUCH_OUTCOME_WEIGHTS)[0],
-            rng.randint(0, accepted),
+            minutes_ago,
         )
-        for _ in range(count)
+        for minutes_ago in (first, *others)
     ]

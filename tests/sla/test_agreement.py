@@ -279,6 +279,11 @@ def test_the_api_drafts_signs_and_refuses_changes_to_a_signed_version(
         .status_code
         == 403
     )
+    by_admin = client_for(admin_user).post(
+        sign, {"function": "sales"}, content_type="application/json"
+    )
+    assert by_admin.status_code == 403
+    assert "a sales manager signs for sales" in str(by_admin.json())
     client_for(marketer).post(sign, {"function": "marketing"}, content_type="application/json")
     done = client_for(sales_manager).post(
         sign, {"function": "sales"}, content_type="application/json"
