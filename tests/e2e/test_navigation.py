@@ -27,6 +27,7 @@ HEADINGS = {
     "How we score": "How we score and qualify",
     "Journeys": "Journey map",
     "Content": "Content library",
+    "SLA & goals": "The service-level agreement",
 }
 
 
