@@ -458,7 +458,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Touches and content assets both have a "kind": each its own enum in the schema.
-    "ENUM_NAME_OVERRIDES": {"ContentKindEnum": "journeys.models.ContentKind.choices"},
+    "ENUM_NAME_OVERRIDES": {
+        "ContentKindEnum": "journeys.models.ContentKind.choices",
+        "ContentStatusEnum": "journeys.models.ContentStatus.choices",
+        "InsightStatusEnum": "personas.models.InsightStatus.choices",
+        "ClockStatusEnum": "sla.models.ClockStatus.choices",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "smarketing.api.schema.document_error_responses",
