@@ -128,21 +128,47 @@ def clocks_start(starts: Sequence[Start]) -> int:
             key = (team, start.at, kind, agreement.pk)
             if key not in dues:
                 dues[key] = _due(agreement, kind, calendars.of(start.owner_id), start.at)
+            needed = agreement.touches_required if kind == ClockKind.TOUCHES else 1
             rows.append(
-                Clock(
-                    lead_id=start.lead_id,
-                    kind=kind,
-                    agreement=agreement,
-                    owner_id=start.owner_id,
-                    started_at=start.at,
-                    due_at=dues[key],
-                    touches_needed=agreement.touches_required if kind == ClockKind.TOUCHES else 1,
-                )  # fmt: skip
+                (start.lead_id, kind, agreement.pk, start.owner_id, start.at, dues[key], needed)
             )
-    with transaction.atomic():
-        Clock.objects.bulk_create(rows, batch_size=1_000, ignore_conflicts=True)
+    _clocks_insert(rows)
     clocks_touched({start.lead_id for start in starts})
     return len(rows)
+
+
+INSERT_COLUMNS = ("lead_id", "kind", "agreement_id", "owner_id", "started_at", "due_at",
+                  "touches_needed")  # fmt: skip
+INSERT_TYPES = ("bigint", "text", "bigint", "integer", "timestamptz", "timestamptz", "smallint")
+INSERT_BATCH = 20_000
+
+
+def _clocks_insert(rows: list[tuple]) -> None:
+    """Insert running clocks (``INSERT_COLUMNS``), keeping those already there: on PostgreSQL
+    one ``INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING`` a batch, its columns passed
+    as arrays; elsewhere ``bulk_create``."""
+    if not rows:
+        return
+    with transaction.atomic():
+        if connection.vendor != "postgresql":
+            Clock.objects.bulk_create(
+                [Clock(**dict(zip(INSERT_COLUMNS, row, strict=True))) for row in rows],
+                batch_size=1_000,
+                ignore_conflicts=True,
+            )
+            return
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(name) for name in (*INSERT_COLUMNS, "status", "touches_done"))
+        arrays = ", ".join(f"%s::{kind}[]" for kind in INSERT_TYPES)
+        statement = (
+            f"INSERT INTO {quote(Clock._meta.db_table)} ({columns}) "  # noqa: S608 - our names
+            f"SELECT *, %s, 0 FROM unnest({arrays}) ON CONFLICT DO NOTHING"
+        )
+        with connection.cursor() as cursor:
+            for offset in range(0, len(rows), INSERT_BATCH):
+                batch = rows[offset : offset + INSERT_BATCH]
+                columns_of = [list(column) for column in zip(*batch, strict=True)]
+                cursor.execute(statement, [ClockStatus.RUNNING.value, *columns_of])
 
 
 def _due(agreement: Agreement, kind: str, calendar: Calendar, at: datetime) -> datetime:
