@@ -34,7 +34,8 @@ def _agreement(now) -> Agreement:
     agreement = Agreement.objects.create(
         version=(Agreement.objects.order_by("-version").values_list("version", flat=True).first()
                  or 0) + 1,
-        effective_from=now - timedelta(days=1), signed_at=now - timedelta(days=1),
+        # In force from now: the sweep's repairs find no MQL of the generated data to start.
+        effective_from=now, signed_at=now,
         mqls_per_month=5_000, min_accepted_percent=60, first_touch_hours=Decimal(4),
         touches_required=4, touches_within_days=7, decision_hours=Decimal(16),
     )  # fmt: skip

@@ -133,7 +133,17 @@ def clocks_start(starts: Sequence[Start]) -> int:
                 (start.lead_id, kind, agreement.pk, start.owner_id, start.at, dues[key], needed)
             )
     _clocks_insert(rows)
-    clocks_touched({start.lead_id for start in starts})
+    # Only leads touched since they became MQLs (a repair, a backfill) have touches to count.
+    earliest = min(start.at for start in starts)
+    lead_ids = [start.lead_id for start in starts]
+    touched: set[int] = set()
+    for offset in range(0, len(lead_ids), BATCH):
+        touched.update(
+            _touch_model()
+            .objects.filter(lead_id__in=lead_ids[offset : offset + BATCH], at__gte=earliest)
+            .values_list("lead_id", flat=True)
+        )
+    clocks_touched(touched)
     return len(rows)
 
 
@@ -299,11 +309,14 @@ def stage_changes_written(changes) -> None:
         clocks_stop(stops)
     entered = [c for c in changes if c.to_stage == MQL]
     if entered:
-        owners = dict(
-            _lead_model()
-            .objects.filter(pk__in=[c.lead_id for c in entered])
-            .values_list("pk", "owner_id")
-        )
+        ids = [c.lead_id for c in entered]
+        owners: dict[int, int | None] = {}
+        for offset in range(0, len(ids), BATCH):
+            owners.update(
+                _lead_model()
+                .objects.filter(pk__in=ids[offset : offset + BATCH])
+                .values_list("pk", "owner_id")
+            )
         clocks_start([Start(c.lead_id, c.at, owners.get(c.lead_id)) for c in entered])
 
 
