@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin, messages
 from django.utils.translation import ngettext
 
-from leads.models import Campaign, Company, Event, Lead, Note, StageTransition, Touch
+from leads.models import (
+    Campaign,
+    Company,
+    Event,
+    Lead,
+    Note,
+    RejectionReason,
+    StageTransition,
+    Touch,
+)
 from leads.services import company_save, leads_recycle
 
 
@@ -49,18 +60,37 @@ class LeadAdmin(admin.ModelAdmin):
         "stage", "stage_changed_at", "fit_score", "engagement_score", "total_score",
         "temperature", "grade", "scored_at", "created_at", "updated_at",
     ]  # fmt: skip
-    actions = ["recycle"]
 
-    @admin.action(description="Recycle selected leads (reason: “Recycled by revenue ops”)")
-    def recycle(self, request, queryset) -> None:
+    def get_actions(self, request):
+        """Besides the defaults, "Recycle selected leads: <reason>" for each active reason code."""
+        actions = super().get_actions(request)
+        for reason in RejectionReason.objects.filter(active=True):
+            name = f"recycle_{reason.code}"
+            description = f"Recycle selected leads: {reason.label}"
+            actions[name] = (partial(LeadAdmin._recycle, reason=reason), name, description)
+        return actions
+
+    def _recycle(self, request, queryset, *, reason: RejectionReason) -> None:
         moved, refusals = leads_recycle(
-            leads=queryset, actor=request.user, reason="Recycled by revenue ops"
+            leads=queryset,
+            actor=request.user,
+            rejection_reason=reason,
+            reason="Recycled by revenue ops",
         )
         self.message_user(
             request, ngettext("%d lead recycled.", "%d leads recycled.", moved) % moved
         )
         for refusal in refusals[:10]:
             self.message_user(request, refusal, messages.WARNING)
+
+
+@admin.register(RejectionReason)
+class RejectionReasonAdmin(admin.ModelAdmin):
+    """The reason codes reps choose from. One in use cannot be deleted: retire it instead."""
+
+    list_display = ["label", "code", "active", "note_required", "position"]
+    list_editable = ["active", "position"]
+    prepopulated_fields = {"code": ["label"]}
 
 
 @admin.register(Event)
@@ -73,8 +103,8 @@ class EventAdmin(ReadOnlyAdmin):
 
 @admin.register(StageTransition)
 class StageTransitionAdmin(ReadOnlyAdmin):
-    list_display = ["lead", "from_stage", "to_stage", "at", "actor", "rule"]
-    list_filter = ["to_stage"]
+    list_display = ["lead", "from_stage", "to_stage", "at", "actor", "rule", "rejection_reason"]
+    list_filter = ["to_stage", "rejection_reason"]
     raw_id_fields = ["lead"]
     show_full_result_count = False
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from leads import generate
 from leads.lifecycle import StageChange, stage_changes_write
-from leads.models import Company, Event, Lead, Note, Stage, Touch
+from leads.models import Company, Event, Lead, Note, RejectionReason, Stage, Touch
 from leads.search import leads_search_write
 from leads.services import unsubscribes_apply
 
@@ -128,10 +128,12 @@ def _transitions(rng, now, leads, stories) -> None:
     """Each lead's path through the funnel, as its history (the leads already hold the stage
     they reached), written by the lifecycle like every stage change."""
     history = []
+    reasons = dict(RejectionReason.objects.values_list("code", "id"))
     for lead, story in zip(leads, stories, strict=True):
         previous = ""
         for step, (stage, minutes_ago) in enumerate(zip(story.path, story.times, strict=True)):
             by_rule = step == 0 or stage in generate.MARKETING_RULES
+            code, words = generate.transition_rejection(rng, stage, step)
             history.append(
                 StageChange(
                     lead_id=lead.pk,
@@ -144,7 +146,8 @@ def _transitions(rng, now, leads, stories) -> None:
                         if by_rule
                         else ""
                     ),
-                    reason=generate.transition_reason(rng, stage, step),
+                    reason=words,
+                    rejection_reason_id=reasons.get(code) if not by_rule else None,
                     scores=story.snapshot(step),
                 )
             )

@@ -31,7 +31,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from psycopg.types.json import Jsonb
 
-from leads.models import FUNNEL, Lead, Stage, StageTransition
+# A person who takes a lead out of the funnel (a side exit) gives a reason code.
+from leads.models import FUNNEL, SIDE_EXITS, Lead, RejectionReason, Stage, StageTransition
 from smarketing.roles import ALL_ROLES, MARKETING_ROLES, SALES_ROLES, Role, user_roles
 
 MANAGERS = frozenset({Role.SALES_MANAGER, Role.MARKETING_MANAGER})
@@ -115,8 +116,32 @@ def _is_backwards(source: str, target: str) -> bool:
     return source in FUNNEL and target in FUNNEL and FUNNEL.index(target) < FUNNEL.index(source)
 
 
-def move_refusal(lead: Lead, target: str, user, reason: str = "") -> str | None:
-    """Why ``user`` may not move ``lead`` to ``target`` now, or None if they may."""
+def rejection_refusal(
+    target: str, rejection_reason: RejectionReason | None, note: str
+) -> str | None:
+    """Why a person's move to ``target`` may not be made with this reason code and note."""
+    if target not in SIDE_EXITS:
+        return None
+    if rejection_reason is None:
+        return f"Choose a reason to move a lead to {Stage(target).label}."
+    if not rejection_reason.active:
+        return f"“{rejection_reason.label}” is no longer a reason to choose; pick another."
+    if rejection_reason.note_required and not note.strip():
+        return f"Say more in the note when the reason is “{rejection_reason.label}”."
+    return None
+
+
+def move_refusal(
+    lead: Lead,
+    target: str,
+    user,
+    reason: str = "",
+    rejection_reason: RejectionReason | None = None,
+) -> str | None:
+    """Why ``user`` may not move ``lead`` to ``target`` now, or None if they may.
+
+    ``reason`` is the user's words; a move to a side exit (recycled, disqualified) also needs
+    a ``rejection_reason`` code, and then the words are its note."""
     if target not in STAGE_VALUES:
         return f"“{target}” is not a lifecycle stage."
     if lead.stage == target:
@@ -124,9 +149,9 @@ def move_refusal(lead: Lead, target: str, user, reason: str = "") -> str | None:
     roles = user_roles(user)
     if Role.ADMIN in roles:
         # Revenue ops may correct any stage; going backwards needs a reason for the audit.
-        if (
-            _is_backwards(lead.stage, target) or target in (Stage.RECYCLED, Stage.DISQUALIFIED)
-        ) and not reason.strip():
+        if target in SIDE_EXITS:
+            return rejection_refusal(target, rejection_reason, reason)
+        if _is_backwards(lead.stage, target) and not reason.strip():
             return "A reason is required for this move."
         return None
     move = _find_move(lead.stage, target, roles)
@@ -141,6 +166,8 @@ def move_refusal(lead: Lead, target: str, user, reason: str = "") -> str | None:
         and lead.owner_id not in (None, user.pk)
     ):
         return "This lead belongs to another rep."
+    if target in SIDE_EXITS:
+        return rejection_refusal(target, rejection_reason, reason)
     if move.reason_required and not reason.strip():
         return f"A reason is required to move a lead to {Stage(target).label}."
     if target == Stage.SQL:
@@ -157,10 +184,12 @@ def move_refusal(lead: Lead, target: str, user, reason: str = "") -> str | None:
 
 def allowed_targets(lead: Lead, user) -> list[Stage]:
     """The stages this user may move this lead to (reasons aside), for menus."""
+    any_reason = RejectionReason(label="·")
     return [
         stage
         for stage in Stage
-        if stage != lead.stage and move_refusal(lead, stage, user, reason="·") is None
+        if stage != lead.stage
+        and move_refusal(lead, stage, user, reason="·", rejection_reason=any_reason) is None
     ]
 
 
@@ -173,6 +202,7 @@ class StageChange:
 
     ``from_stage`` is the stage the lead is expected to be in ("" for a lead entering the
     funnel); ``actor_id`` is the user who made it, or ``rule`` names the rule that did;
+    ``rejection_reason_id`` is the reason code of a side exit made by a person;
     ``transition_id`` is its transition's, once written (unknown for transitions copied in)."""
 
     lead_id: int
@@ -182,6 +212,7 @@ class StageChange:
     actor_id: int | None = None
     rule: str = ""
     reason: str = ""
+    rejection_reason_id: int | None = None
     scores: dict = field(default_factory=dict, compare=False)
     transition_id: int | None = field(default=None, compare=False)
 
@@ -190,20 +221,21 @@ class StageChange:
         return StageTransition(
             id=self.transition_id, lead_id=self.lead_id, from_stage=self.from_stage,
             to_stage=self.to_stage, at=self.at, actor_id=self.actor_id, rule=self.rule,
-            reason=self.reason, scores=self.scores,
+            reason=self.reason, rejection_reason_id=self.rejection_reason_id, scores=self.scores,
         )  # fmt: skip
 
     def row(self) -> tuple:
         """Its transition's columns, in the order of ``TRANSITION_COLUMNS``."""
         return (self.lead_id, self.from_stage, self.to_stage, self.at, self.actor_id, self.rule,
-                self.reason, Jsonb(self.scores))  # fmt: skip
+                self.reason, self.rejection_reason_id, Jsonb(self.scores))  # fmt: skip
 
 
 # From this many transitions on, PostgreSQL copies them in (COPY, without model instances),
 # and their ids are not read back.
 COPY_FROM = 200
 TRANSITION_COLUMNS = (
-    "lead_id", "from_stage", "to_stage", "at", "actor_id", "rule", "reason", "scores",
+    "lead_id", "from_stage", "to_stage", "at", "actor_id", "rule", "reason", "rejection_reason_id",
+    "scores",
 )  # fmt: skip
 
 
@@ -299,17 +331,19 @@ def lead_move_stage(
     actor=None,
     rule: str = "",
     reason: str = "",
+    rejection_reason: RejectionReason | None = None,
     at: datetime | None = None,
 ) -> StageTransition:
     """Move ``lead`` to ``to_stage`` as ``actor`` (a user) or ``rule`` (a named rule).
 
     ``lead.stage`` is the stage the caller saw; if the lead has moved since, the move is
-    refused. Raises ``StageMoveRefused`` with the reason. A rep who accepts an unowned MQL
-    becomes its owner.
+    refused. Raises ``StageMoveRefused`` with the reason. A person who recycles or disqualifies
+    gives a ``rejection_reason`` code (``reason`` is then its note). A rep who accepts an
+    unowned MQL becomes its owner.
     """
     expected = lead.stage
     if actor is not None:
-        refusal = move_refusal(lead, to_stage, actor, reason)
+        refusal = move_refusal(lead, to_stage, actor, reason, rejection_reason)
         if refusal:
             raise StageMoveRefused(refusal)
     elif not rule:
@@ -321,6 +355,7 @@ def lead_move_stage(
     change = StageChange(
         lead_id=lead.pk, from_stage=expected, to_stage=to_stage, at=at,
         actor_id=actor.pk if actor is not None else None, rule=rule, reason=reason.strip(),
+        rejection_reason_id=rejection_reason.pk if rejection_reason is not None else None,
         scores=lead.score_snapshot(),
     )  # fmt: skip
     written = stage_changes_write([change])
@@ -337,4 +372,5 @@ def lead_move_stage(
         lead.owner = actor
     transition = written[0].transition()
     transition.lead, transition.actor = lead, actor
+    transition.rejection_reason = rejection_reason
     return transition

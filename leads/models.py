@@ -472,8 +472,35 @@ class Event(models.Model):
         return event_type.icon if event_type else "dot"
 
 
+class RejectionReason(models.Model):
+    """Why sales sent a lead back to nurture (recycled) or ruled it out (disqualified): one of a
+    short list the admins keep, so marketing can count sales' reasons by source, campaign and
+    persona. A reason in use is retired (``active`` off), never deleted."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=80, unique=True)
+    description = models.CharField(
+        max_length=200, blank=True, help_text="When a rep should choose it, in a sentence."
+    )
+    note_required = models.BooleanField(
+        default=False, help_text="The rep must say more in a note (for “Other”)."
+    )
+    active = models.BooleanField(default=True, help_text="Offered to reps when they reject.")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Its place in the list.")
+
+    class Meta:
+        ordering = ["position", "label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 class StageTransition(models.Model):
-    """One change of a lead's stage: funnels, velocity and audit are computed from these."""
+    """One change of a lead's stage: funnels, velocity and audit are computed from these.
+
+    A move by a person out of the open funnel (recycled, disqualified) carries a reason code,
+    and ``reason`` is then the rep's note; a move from MQL to SAL is sales' acceptance. These
+    are sales' feedback on the leads marketing hands over."""
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="transitions")
     from_stage = models.CharField(max_length=20, choices=Stage.choices, blank=True)
@@ -488,12 +515,26 @@ class StageTransition(models.Model):
     )
     rule = models.CharField(max_length=200, blank=True, help_text="The rule that moved it")
     reason = models.TextField(blank=True)
+    rejection_reason = models.ForeignKey(
+        RejectionReason,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="transitions",
+        db_index=False,
+    )
     scores = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["lead", "at"], name="transition_lead_time"),
             models.Index(fields=["to_stage", "at"], name="transition_stage_time"),
+            # The rejections alone, by reason and time: the few among millions of moves.
+            models.Index(
+                fields=["rejection_reason", "at"],
+                name="transition_rejection_time",
+                condition=models.Q(rejection_reason__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,7 +18,7 @@ from psycopg.types.json import Jsonb
 
 from leads.events import UnknownLeads, unknown_leads
 from leads.lifecycle import StageChange, lead_move_stage, stage_changes_write
-from leads.models import Company, Consent, Event, Lead, Note, Stage, Touch
+from leads.models import Company, Consent, Event, Lead, Note, RejectionReason, Stage, Touch
 from leads.permissions import lead_change_refusal, owner_change
 from leads.scoring.incremental import scoring_enqueue
 from leads.search import leads_search_write
@@ -145,12 +145,21 @@ def leads_assign(*, lead_ids: Iterable[int], owner, actor=None) -> Assigned:
     return Assigned(changed, refusals)
 
 
-def leads_recycle(*, leads: Iterable[Lead], actor, reason: str) -> tuple[int, list[str]]:
-    """Recycle each lead through the lifecycle; returns how many moved and why others did not."""
+def leads_recycle(
+    *, leads: Iterable[Lead], actor, rejection_reason: RejectionReason | None, reason: str = ""
+) -> tuple[int, list[str]]:
+    """Recycle each lead through the lifecycle, for this reason code and note; returns how many
+    moved and why others did not."""
     moved, refusals = 0, []
     for lead in leads:
         try:
-            lead_move_stage(lead=lead, to_stage=Stage.RECYCLED, actor=actor, reason=reason)
+            lead_move_stage(
+                lead=lead,
+                to_stage=Stage.RECYCLED,
+                actor=actor,
+                reason=reason,
+                rejection_reason=rejection_reason,
+            )
         except ValidationError as refusal:
             refusals.append(f"{lead}: {' '.join(refusal.messages)}")
         else:

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, TextField
 from django.db.models.functions import Coalesce
 
 from personas.models import InsightStatus, Persona, PersonaInsight
@@ -212,16 +212,18 @@ class RejectionReason:
 
 
 def persona_rejection_reasons(persona: Persona) -> list[RejectionReason]:
-    """The reasons most often given when its leads were recycled or disqualified, top first."""
+    """The reasons most often given when its leads were recycled or disqualified, top first:
+    the reason code's label, or the words of a rejection made before reasons had codes."""
     rows = (
         _transition_model()
         .objects.filter(lead__persona=persona, to_stage__in=REJECTION_STAGES)
-        .exclude(reason="")
-        .values("reason")
+        .annotate(said=Coalesce("rejection_reason__label", "reason", output_field=TextField()))
+        .exclude(said="")
+        .values("said")
         .annotate(count=Count("id"))
-        .order_by("-count", "reason")[:REJECTION_REASON_LIMIT]
+        .order_by("-count", "said")[:REJECTION_REASON_LIMIT]
     )
-    return [RejectionReason(row["reason"], row["count"]) for row in rows]
+    return [RejectionReason(row["said"], row["count"]) for row in rows]
 
 
 # --- shared insights ---------------------------------------------------------------------------

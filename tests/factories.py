@@ -79,3 +79,32 @@ class EventFactory(factory.django.DjangoModelFactory):
     type = "page_view"
     occurred_at = factory.LazyFunction(timezone.now)
     properties = factory.LazyFunction(lambda: {"url": "https://example.com/blog"})
+
+
+def _seeded_reasons() -> dict[str, tuple]:
+    from importlib import import_module
+
+    migration = import_module("leads.migrations.0028_rejection_reasons")
+    return {row[0]: (position, *row) for position, row in enumerate(migration.REASONS, start=1)}
+
+
+def rejection_reason(code: str = "no-budget"):
+    """One of the seeded rejection reasons (written again if a flush removed the seed)."""
+    from leads.models import RejectionReason
+
+    position, _code, label, description, note_required = _seeded_reasons()[code]
+    reason, _ = RejectionReason.objects.get_or_create(
+        code=code,
+        defaults={
+            "label": label,
+            "description": description,
+            "note_required": note_required,
+            "position": position * 10,
+        },
+    )
+    return reason
+
+
+def rejection_reasons_seed() -> list:
+    """Every seeded rejection reason, for tests whose database a flush emptied."""
+    return [rejection_reason(code) for code in _seeded_reasons()]

@@ -63,6 +63,7 @@ from leads.generate.funnel import (
     scores,
     temperature_for,
     transition_reason,
+    transition_rejection,
 )
 from leads.generate.people import CompanySpec, companies, job_title
 
@@ -115,5 +116,6 @@ __all__ = [
     "scores",
     "temperature_for",
     "transition_reason",
+    "transition_rejection",
     "utm_for",
 ]

@@ -62,17 +62,18 @@ MARKETING_RULES = _plain(
         Stage.MQL: "MQL criteria met",
     }
 )
+# A rep's rejection: its reason code (the seeded list of leads.migrations.0028) and note.
 RECYCLE_REASONS = (
-    "No budget this quarter",
-    "Not the decision maker; nurture",
-    "Timing: revisit next quarter",
-    "Went quiet after two meetings",
+    ("no-budget", "No budget this quarter"),
+    ("not-decision-maker", "Not the decision maker; nurture"),
+    ("other", "Timing: revisit next quarter"),
+    ("no-response", "Went quiet after two meetings"),
 )
 DISQUALIFY_REASONS = (
-    "Student, not a buyer",
-    "Competitor",
-    "Outside our territories",
-    "Company too small for the product",
+    ("wrong-persona", "Student, not a buyer"),
+    ("competitor", "Works for a competitor"),
+    ("other", "Outside our territories"),
+    ("wrong-persona", "Company too small for the product"),
 )
 CHANNELS = _plain((
     Channel.ORGANIC_SEARCH, Channel.PAID_SEARCH, Channel.SOCIAL, Channel.PAID_SOCIAL,
@@ -266,11 +267,17 @@ def email_for(story: LeadStory, domain: str, serial: int) -> str:
     return f"{local}.{serial}@{domain}"
 
 
-def transition_reason(rng: random.Random, stage: str, step: int) -> str:
+def transition_rejection(rng: random.Random, stage: str, step: int) -> tuple[str, str]:
+    """A transition's reason code (for a side exit) and words."""
     if step == 0:
-        return "Created"
+        return "", "Created"
     if stage == Stage.RECYCLED:
         return rng.choice(RECYCLE_REASONS)
     if stage == Stage.DISQUALIFIED:
         return rng.choice(DISQUALIFY_REASONS)
-    return ""
+    return "", ""
+
+
+def transition_reason(rng: random.Random, stage: str, step: int) -> str:
+    """A transition's words (``transition_rejection`` without the code)."""
+    return transition_rejection(rng, stage, step)[1]

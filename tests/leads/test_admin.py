@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from leads.models import LeadSearch, Stage, StageTransition
-from tests.factories import CompanyFactory, LeadFactory
+from tests.factories import CompanyFactory, LeadFactory, rejection_reason
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def test_the_recycle_action_goes_through_the_lifecycle(client_for, admin_user):
     subscriber = LeadFactory(stage=Stage.SUBSCRIBER)
     response = client_for(admin_user).post(
         reverse("admin:leads_lead_changelist"),
-        {"action": "recycle", "_selected_action": [open_lead.pk, subscriber.pk]},
+        {"action": "recycle_no-budget", "_selected_action": [open_lead.pk, subscriber.pk]},
         follow=True,
     )
     assert "2 leads recycled." in response.content.decode()
@@ -27,6 +27,16 @@ def test_the_recycle_action_goes_through_the_lifecycle(client_for, admin_user):
     assert (transition.to_stage, transition.actor, transition.reason) == (
         "recycled", admin_user, "Recycled by revenue ops",
     )  # fmt: skip
+    assert transition.rejection_reason.label == "No budget"
+
+
+def test_the_admin_offers_a_recycle_action_per_active_reason(client_for, admin_user):
+    retired = rejection_reason("competitor")
+    retired.active = False
+    retired.save()
+    page = client_for(admin_user).get(reverse("admin:leads_lead_changelist")).content.decode()
+    assert "Recycle selected leads: No budget" in page
+    assert "Recycle selected leads: Competitor" not in page
 
 
 def test_events_and_transitions_are_read_only_in_the_admin(client_for, admin_user):

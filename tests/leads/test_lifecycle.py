@@ -7,7 +7,7 @@ import pytest
 from leads.lifecycle import StageMoveRefused, allowed_targets, lead_move_stage, move_refusal
 from leads.models import Lead, Stage, StageTransition
 from smarketing.roles import Role
-from tests.factories import LeadFactory, UserFactory
+from tests.factories import LeadFactory, UserFactory, rejection_reason
 from tests.helpers import in_threads
 
 pytestmark = pytest.mark.django_db
@@ -70,14 +70,53 @@ def test_a_sales_manager_may_move_any_reps_lead(sales_manager, other_rep):
 
 
 @pytest.mark.parametrize("target", [Stage.RECYCLED, Stage.DISQUALIFIED])
-def test_recycle_and_disqualify_need_a_reason(rep, target):
+def test_recycle_and_disqualify_need_a_reason_code(rep, target):
     lead = LeadFactory(stage=Stage.MQL)
-    with pytest.raises(StageMoveRefused, match="A reason is required"):
-        lead_move_stage(lead=lead, to_stage=target, actor=rep, reason="  ")
+    with pytest.raises(StageMoveRefused, match=f"Choose a reason to move a lead to {target.label}"):
+        lead_move_stage(lead=lead, to_stage=target, actor=rep, reason="No budget this year")
     transition = lead_move_stage(
-        lead=lead, to_stage=target, actor=rep, reason="No budget this year"
+        lead=lead,
+        to_stage=target,
+        actor=rep,
+        reason="Not this year",
+        rejection_reason=rejection_reason("no-budget"),
     )
-    assert transition.reason == "No budget this year"
+    transition.refresh_from_db()
+    assert (transition.rejection_reason.label, transition.reason) == ("No budget", "Not this year")
+    assert not Lead.objects.filter(pk=lead.pk).exclude(stage=target).exists()
+
+
+def test_other_needs_a_note_and_a_retired_reason_is_refused(rep):
+    lead = LeadFactory(stage=Stage.MQL)
+    with pytest.raises(StageMoveRefused, match="Say more in the note when the reason is “Other”"):
+        lead_move_stage(
+            lead=lead,
+            to_stage=Stage.RECYCLED,
+            actor=rep,
+            rejection_reason=rejection_reason("other"),
+        )
+    retired = rejection_reason("competitor")
+    retired.active = False
+    retired.save()
+    with pytest.raises(StageMoveRefused, match="“Competitor” is no longer a reason to choose"):
+        lead_move_stage(lead=lead, to_stage=Stage.RECYCLED, actor=rep, rejection_reason=retired)
+    lead.refresh_from_db()
+    assert lead.stage == Stage.MQL
+    assert not StageTransition.objects.filter(lead=lead).exists()
+
+
+def test_an_admin_also_gives_a_reason_code_to_recycle(admin_user):
+    lead = LeadFactory(stage=Stage.SQL)
+    with pytest.raises(StageMoveRefused, match="Choose a reason"):
+        lead_move_stage(lead=lead, to_stage=Stage.RECYCLED, actor=admin_user, reason="Cleanup")
+    lead_move_stage(
+        lead=lead,
+        to_stage=Stage.RECYCLED,
+        actor=admin_user,
+        reason="Cleanup",
+        rejection_reason=rejection_reason("bad-contact-data"),
+    )
+    assert StageTransition.objects.get(lead=lead).rejection_reason.code == "bad-contact-data"
 
 
 def test_marketers_cannot_recycle_or_disqualify(marketer):

@@ -17,7 +17,7 @@ from leads.lifecycle import StageChange, stage_changes_write
 from leads.models import Lead, Stage, StageTransition
 from leads.scoring.qualification import criteria_defaults, leads_qualify
 from leads.services import lead_create
-from tests.factories import LeadFactory
+from tests.factories import LeadFactory, rejection_reason
 
 pytestmark = pytest.mark.django_db
 
@@ -132,12 +132,14 @@ def test_a_move_through_the_api_is_handed_over(
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(rep).post(
             f"/api/leads/{lead.pk}/stage/",
-            {"stage": "recycled", "reason": "No budget"},
+            {"stage": "recycled", "rejection_reason": "no-budget", "reason": "Q3"},
             content_type="application/json",
         )
     assert response.status_code == 200, response.content
+    assert response.json()["transition"]["rejection_reason"] == "no-budget"
     assert moves(subscribed) == [(lead.pk, Stage.MQL, Stage.RECYCLED)]
-    assert subscribed[0][0].reason == "No budget"
+    change = subscribed[0][0]
+    assert (change.reason, change.rejection_reason_id) == ("Q3", rejection_reason("no-budget").pk)
 
 
 def test_a_refused_move_hands_over_nothing(

@@ -30,7 +30,7 @@ from sla.models import (
     TeamMember,
 )
 from sla.services import agreement_draft, agreement_sign, team_save
-from tests.factories import LeadFactory
+from tests.factories import LeadFactory, rejection_reason
 from tests.helpers import in_threads
 
 # Monday 7 December 2026, 09:00 in London (UTC in winter).
@@ -134,7 +134,8 @@ def test_a_rejection_stops_the_open_clocks_and_a_return_to_mql_starts_new_ones(
     lead = LeadFactory(stage=Stage.LEAD, owner=rep)
     to_mql(lead, MONDAY, hooks)
     with hooks():
-        lead_move_stage(lead=lead, to_stage=Stage.RECYCLED, actor=rep, reason="No budget",
+        lead_move_stage(lead=lead, to_stage=Stage.RECYCLED, actor=rep,
+                        rejection_reason=rejection_reason("no-budget"),
                         at=MONDAY + timedelta(hours=1))  # fmt: skip
     clocks = clocks_of(lead)
     assert clocks["decision"].status == ClockStatus.MET  # the rejection is the decision

@@ -12,7 +12,7 @@ from leads.api.serializers.common import (
     UserSummarySerializer,
 )
 from leads.api.serializers.companies import CompanyReferenceField
-from leads.models import Lead, Stage
+from leads.models import Lead, RejectionReason, Stage
 from leads.permissions import owner_candidates
 from leads.services import LEAD_EDITABLE_FIELDS
 
@@ -120,11 +120,21 @@ class LeadCreateInputSerializer(LeadUpdateInputSerializer):
 
 class StageChangeInputSerializer(serializers.Serializer):
     stage = StageField(help_text="The stage to move to.")
+    rejection_reason = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=RejectionReason.objects.filter(active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Required to recycle or disqualify: the code of one of the active rejection "
+        "reasons (`/api/rejection-reasons/`).",
+    )
     reason = serializers.CharField(
         required=False,
         allow_blank=True,
         default="",
-        help_text="Required to recycle, disqualify or move backwards.",
+        help_text="Required to move backwards; with a rejection reason, its note (required "
+        "when the reason asks for one).",
     )
     expected_stage = StageField(
         required=False,
@@ -140,6 +150,10 @@ class TransitionOutputSerializer(serializers.Serializer):
     actor = UserSummarySerializer(read_only=True, allow_null=True)
     rule = serializers.CharField(read_only=True)
     reason = serializers.CharField(read_only=True)
+    rejection_reason = serializers.CharField(
+        source="rejection_reason.code", read_only=True, allow_null=True,
+        help_text="Its reason code, if any.",
+    )  # fmt: skip
     scores = serializers.DictField(read_only=True, help_text="The lead's scores at the move.")
 
 

@@ -240,7 +240,8 @@ class LeadStageView(GenericAPIView):
                 request_only=True,
                 value={
                     "stage": "recycled",
-                    "reason": "No budget until Q3",
+                    "rejection_reason": "no-budget",
+                    "reason": "Revisit in Q3",
                     "expected_stage": "mql",
                 },
             ),
@@ -263,7 +264,11 @@ class LeadStageView(GenericAPIView):
             lead.stage = data["expected_stage"]
         try:
             transition = lead_move_stage(
-                lead=lead, to_stage=data["stage"], actor=request.user, reason=data["reason"]
+                lead=lead,
+                to_stage=data["stage"],
+                actor=request.user,
+                reason=data["reason"],
+                rejection_reason=data["rejection_reason"],
             )
         except StageMoveRefused as refusal:
             raise Conflict({"stage": refusal.messages}) from refusal
