@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django import forms
 
 from journeys.models import JourneyStage
-from leads.models import Stage, Touch
+from leads.models import RejectionReason, Stage, Touch
 from leads.permissions import Change, may_recycle_some_leads, owner_candidates, role_may
 from leads.scoring.matching import AUTOMATIC
 from leads.scoring.models import SQL_CHECKLIST_ITEMS
@@ -15,15 +15,33 @@ from leads.services import NOTE_MAX_LENGTH
 from personas.models import Persona
 
 
+def rejection_reason_field(**options) -> forms.ModelChoiceField:
+    """The reason codes a rep may choose, posted by code."""
+    options.setdefault("required", False)
+    options["error_messages"] = {
+        "invalid_choice": "That is not one of the reasons to choose.",
+        **options.get("error_messages", {}),
+    }
+    return forms.ModelChoiceField(
+        queryset=RejectionReason.objects.filter(active=True),
+        to_field_name="code",
+        empty_label="Reason…",
+        label="Reason",
+        **options,
+    )
+
+
 class MoveForm(forms.Form):
     to_stage = forms.ChoiceField(choices=Stage.choices, label="Move to")
     expected_stage = forms.ChoiceField(
         choices=Stage.choices, required=False, widget=forms.HiddenInput
     )
+    # Required to recycle or disqualify; the lifecycle says so when it is missing.
+    rejection_reason = rejection_reason_field()
     reason = forms.CharField(
         required=False,
         max_length=1000,
-        widget=forms.TextInput(attrs={"placeholder": "Why (required to recycle or disqualify)"}),
+        widget=forms.TextInput(attrs={"placeholder": "Note (for marketing)"}),
     )
 
 
@@ -55,14 +73,24 @@ class NoteForm(forms.Form):
     )
 
 
-class RecycleForm(forms.Form):
-    """Recycle one lead from the queue: back to nurture, with the reason marketing will read."""
+class RejectForm(forms.Form):
+    """Reject one MQL: back to marketing's nurture (recycled) or out of the funnel
+    (disqualified), with a reason code and a note marketing will read."""
 
-    reason = forms.CharField(
-        max_length=1000,
-        label="Why",
-        error_messages={"required": "Say why the lead goes back to marketing."},
+    OUTCOMES = [
+        (Stage.RECYCLED.value, "Recycle to nurture"),
+        (Stage.DISQUALIFIED.value, "Disqualify"),
+    ]
+
+    # Recycled unless the rep says otherwise.
+    outcome = forms.ChoiceField(choices=OUTCOMES, required=False, label="Then")
+    rejection_reason = rejection_reason_field(
+        required=True, error_messages={"required": "Choose a reason to reject the lead."}
     )
+    reason = forms.CharField(max_length=1000, required=False, label="Note")
+
+    def clean_outcome(self) -> str:
+        return self.cleaned_data["outcome"] or Stage.RECYCLED.value
 
 
 class BulkActionForm(forms.Form):
@@ -80,6 +108,11 @@ class BulkActionForm(forms.Form):
         required=False,
         empty_label="Nobody (unassign)",
         widget=forms.Select(attrs={"class": "form-select form-select-sm", "aria-label": "Owner"}),
+    )
+    rejection_reason = rejection_reason_field(
+        widget=forms.Select(
+            attrs={"class": "form-select form-select-sm", "aria-label": "Reason (to recycle)"}
+        )
     )
     reason = forms.CharField(required=False, max_length=1000)
 
@@ -114,12 +147,16 @@ class BulkActionForm(forms.Form):
     def offers_assign(self) -> bool:
         return any(value == self.ASSIGN for value, _ in self.fields["action"].choices)
 
+    @property
+    def offers_recycle(self) -> bool:
+        return any(value == self.RECYCLE for value, _ in self.fields["action"].choices)
+
     def clean(self):
         data = super().clean()
         if len(data.get("leads") or []) > self.MAX_LEADS:
             raise forms.ValidationError(f"Select at most {self.MAX_LEADS} leads at a time.")
-        if data.get("action") == self.RECYCLE and not (data.get("reason") or "").strip():
-            self.add_error("reason", "A reason is required to recycle leads.")
+        if data.get("action") == self.RECYCLE and not data.get("rejection_reason"):
+            self.add_error("rejection_reason", "Choose a reason to recycle leads.")
         return data
 
 

@@ -32,6 +32,7 @@ from leads.models import (
     Event,
     Lead,
     Note,
+    RejectionReason,
     Stage,
     StageTransition,
     Touch,
@@ -262,7 +263,9 @@ def lead_timeline(lead: Lead, *, limit: int = TIMELINE_LIMIT) -> list[TimelineIt
         Event.objects.filter(lead=lead).select_related("campaign").order_by("-occurred_at")[:limit]
     )
     transitions = (
-        StageTransition.objects.filter(lead=lead).select_related("actor").order_by("-at")[:limit]
+        StageTransition.objects.filter(lead=lead)
+        .select_related("actor", "rejection_reason")
+        .order_by("-at")[:limit]
     )
     touches = Touch.objects.filter(lead=lead).select_related("by").order_by("-at")[:limit]
     notes = Note.objects.filter(lead=lead).select_related("author").order_by("-created_at")[:limit]
@@ -332,6 +335,12 @@ def company_leads_page(
 
 
 # --- my queue ----------------------------------------------------------------------------------
+
+
+def rejection_reasons_offered() -> list[RejectionReason]:
+    """The reason codes a rep chooses from when rejecting, in the admins' order."""
+    return list(RejectionReason.objects.filter(active=True))
+
 
 QUEUE_MINE = "mine"
 QUEUE_UNASSIGNED = "unassigned"

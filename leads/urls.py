@@ -25,6 +25,6 @@ urlpatterns = [
     path("companies/<int:pk>/", views.company, name="company"),
     path("queue/", views.queue, name="queue"),
     path("queue/<int:pk>/accept/", views.queue_accept, name="queue_accept"),
-    path("queue/<int:pk>/recycle/", views.queue_recycle, name="queue_recycle"),
+    path("queue/<int:pk>/reject/", views.queue_reject, name="queue_reject"),
     path("leads/import/", include("leads.imports.urls")),
 ]

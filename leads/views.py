@@ -23,14 +23,14 @@ from leads.forms import (
     LeadMatchingForm,
     MoveForm,
     NoteForm,
-    RecycleForm,
+    RejectForm,
     SqlChecklistForm,
     TouchForm,
 )
 from leads.imports.views import import_start
 from leads.lifecycle import allowed_targets, lead_move_stage
-from leads.models import Company, Lead, Stage, StageTransition
-from leads.permissions import RULES, Change, change_refusals, role_may
+from leads.models import SIDE_EXITS, Company, Lead, Stage, StageTransition
+from leads.permissions import RULES, Change, change_refusals, may_recycle_some_leads, role_may
 from leads.scoring.explain import (
     HistoryPoint,
     qualifying_transition,
@@ -93,6 +93,11 @@ def board(request: AuthenticatedHttpRequest) -> HttpResponse:
         "filter": lead_filter,
         "query": request.GET.urlencode(),
         "stage_choices": Stage.choices,
+        "rejection_reasons": (
+            selectors.rejection_reasons_offered()
+            if not request.htmx and may_recycle_some_leads(request.user)
+            else []
+        ),
     }
     template = "leads/board.html#board" if request.htmx else "leads/board.html"
     return render(request, template, context)
@@ -193,6 +198,7 @@ def move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             to_stage=form.cleaned_data["to_stage"],
             actor=request.user,
             reason=form.cleaned_data["reason"],
+            rejection_reason=form.cleaned_data["rejection_reason"],
         )
     except ValidationError as refusal:
         return _move_response(request, lead, from_stage, " ".join(refusal.messages))
@@ -254,7 +260,10 @@ def bulk_action(request: AuthenticatedHttpRequest) -> HttpResponse:
     else:
         leads = Lead.objects.select_related("owner").filter(pk__in=lead_ids)
         changed, refusals = leads_recycle(
-            leads=leads, actor=request.user, reason=form.cleaned_data["reason"]
+            leads=leads,
+            actor=request.user,
+            rejection_reason=form.cleaned_data["rejection_reason"],
+            reason=form.cleaned_data["reason"],
         )
         messages.success(request, f"{intcomma(changed)} lead(s) recycled.")
     for refusal in refusals[:10]:
@@ -293,11 +302,17 @@ def _activity_response(request, lead: Lead, *, failure: str, **forms) -> HttpRes
 @require_GET
 def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lead = selectors.lead_get_for_user(request.user, pk, leads=selectors.leads_for_page())
+    targets = allowed_targets(lead, request.user)
     context = {
         **_activity_context(request, lead),
         "move_form": MoveForm(initial={"expected_stage": lead.stage}),
-        "targets": allowed_targets(lead, request.user),
+        "targets": targets,
         "can_confirm_checklist": role_may(request.user, Change.CHECKLIST),
+        # An MQL this user may accept gets sales' decision: accept, or reject with a reason.
+        "decides": lead.stage == Stage.MQL and Stage.SAL in targets,
+        "rejection_reasons": (
+            selectors.rejection_reasons_offered() if set(SIDE_EXITS) & set(targets) else []
+        ),
     }
     return render(request, "leads/detail.html", context)
 
@@ -434,11 +449,21 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         if request.htmx and section:
             page = selectors.queue_page(request.user, section, cursor=cursor)
-            return render(request, "leads/queue.html#more", {"section": section, "page": page})
+            context = {
+                "section": section,
+                "page": page,
+                "rejection_reasons": selectors.rejection_reasons_offered(),
+            }
+            return render(request, "leads/queue.html#more", context)
         sections = selectors.queue_for(request.user, cursors={section: cursor} if section else None)
     except ValidationError as error:
         return _broken_page_link(request, error, reverse("leads:queue"))
-    return render(request, "leads/queue.html", {"sections": sections, "paged": section})
+    context = {
+        "sections": sections,
+        "paged": section,
+        "rejection_reasons": selectors.rejection_reasons_offered(),
+    }
+    return render(request, "leads/queue.html", context)
 
 
 @role_required(*QUEUE_ROLES)
@@ -446,27 +471,34 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 def queue_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Accept an MQL from the queue: it moves to SAL, and an unowned one becomes the rep's."""
     lead = selectors.lead_get_for_user(request.user, pk, leads=selectors.leads_for_cards())
-    return _queue_move(request, lead, Stage.SAL, reason="")
+    return _queue_move(request, lead, Stage.SAL)
 
 
 @role_required(*QUEUE_ROLES)
 @require_POST
-def queue_recycle(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Recycle an MQL from the queue, back to marketing's nurture, with the reason."""
+def queue_reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Reject an MQL from the queue with a reason code and a note: recycled to marketing's
+    nurture, or disqualified."""
     lead = selectors.lead_get_for_user(request.user, pk, leads=selectors.leads_for_cards())
-    form = RecycleForm(request.POST)
+    form = RejectForm(request.POST)
     if not form.is_valid():
         refusal = " ".join(message for errors in form.errors.values() for message in errors)
         return _queue_response(request, lead, refusal=refusal)
-    return _queue_move(request, lead, Stage.RECYCLED, reason=form.cleaned_data["reason"])
+    return _queue_move(
+        request,
+        lead,
+        Stage(form.cleaned_data["outcome"]),
+        reason=form.cleaned_data["reason"],
+        rejection_reason=form.cleaned_data["rejection_reason"],
+    )
 
 
-def _queue_move(request, lead: Lead, to_stage: Stage, *, reason: str) -> HttpResponse:
+def _queue_move(request, lead: Lead, to_stage: Stage, **rejection) -> HttpResponse:
     if lead.stage != Stage.MQL:
         refusal = f"{lead} is no longer an MQL: it moved to {lead.get_stage_display()}."
         return _queue_response(request, lead, refusal=refusal)
     try:
-        lead_move_stage(lead=lead, to_stage=to_stage, actor=request.user, reason=reason)
+        lead_move_stage(lead=lead, to_stage=to_stage, actor=request.user, **rejection)
     except ValidationError as refused:
         # Read it again: whatever refused the move (another rep, another stage) shows.
         lead = selectors.lead_get_for_user(request.user, lead.pk, leads=selectors.leads_for_cards())
@@ -474,7 +506,8 @@ def _queue_move(request, lead: Lead, to_stage: Stage, *, reason: str) -> HttpRes
     if to_stage == Stage.SAL:
         done = f"Accepted {lead}: in SAL now, owned by {_owner_name(lead, request.user)}."
     else:
-        done = f"Recycled {lead}: back to marketing, with your reason."
+        verb = "Recycled" if to_stage == Stage.RECYCLED else "Disqualified"
+        done = f"{verb} {lead}: “{rejection['rejection_reason'].label}” goes to marketing."
     return _queue_response(request, lead, done=done)
 
 
@@ -485,7 +518,7 @@ def _owner_name(lead: Lead, user) -> str:
 
 
 def _queue_response(request, lead: Lead, *, done: str = "", refusal: str = "") -> HttpResponse:
-    """After accepting or recycling from the queue. With HTMX: the row again if the lead is
+    """After accepting or rejecting from the queue. With HTMX: the row again if the lead is
     still in the section it was shown in (with the refusal beside it), else nothing, which
     removes it; both counts out of band, and the message as a toast, seen wherever the page is
     scrolled. Without: back, with the message."""
@@ -502,6 +535,7 @@ def _queue_response(request, lead: Lead, *, done: str = "", refusal: str = "") -
         "keep": selectors.queue_section_of(lead, request.user) == shown_in,
         "row_refusal": refusal,
         "counts": selectors.queue_counts(request.user),
+        "rejection_reasons": selectors.rejection_reasons_offered(),
     }
     response = render(request, "leads/queue.html#acted", context)
     message = {"message": refusal or done, "kind": "danger" if refusal else "success"}

@@ -5,6 +5,7 @@
   "use strict";
 
   const SIDE_EXITS = { recycled: "Why recycle this lead?", disqualified: "Why disqualify this lead?" };
+  const NO_REASON = { code: "", note: "" };
   const pending = new Map(); // lead id -> where a dragged card came from
   const fromMenu = new Set(); // leads moved with the menu, whose new card then takes the focus
 
@@ -16,10 +17,25 @@
     return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
   }
 
+  // A side exit asks for the reason code and a note in the board's dialog; resolves to them,
+  // or to null when the user cancels. Other moves need none.
   function askReason(stage) {
-    if (!(stage in SIDE_EXITS)) return "";
-    const reason = window.prompt(SIDE_EXITS[stage]);
-    return reason && reason.trim() ? reason.trim() : null;
+    const dialog = document.getElementById("reject-dialog");
+    if (!(stage in SIDE_EXITS) || !dialog) return Promise.resolve(NO_REASON);
+    const form = dialog.querySelector("form");
+    form.reset();
+    dialog.querySelector("[data-dialog-title]").textContent = SIDE_EXITS[stage];
+    return new Promise((resolve) => {
+      dialog.addEventListener("close", () => {
+        if (dialog.returnValue !== "move") {
+          resolve(null);
+          return;
+        }
+        resolve({ code: form.elements.rejection_reason.value, note: form.elements.reason.value.trim() });
+      }, { once: true });
+      dialog.returnValue = "";
+      dialog.showModal();
+    });
   }
 
   function putBack(leadId) {
@@ -36,7 +52,13 @@
       source: card,
       swap: "none",
       headers: { "X-CSRFToken": csrfToken() },
-      values: { to_stage: toStage, expected_stage: card.dataset.stage, reason: reason, filters: window.location.search },
+      values: {
+        to_stage: toStage,
+        expected_stage: card.dataset.stage,
+        rejection_reason: reason.code,
+        reason: reason.note,
+        filters: window.location.search,
+      },
     });
   }
 
@@ -61,12 +83,10 @@
           const card = event.item;
           const origin = { card: card, list: event.from, index: event.oldIndex };
           pending.set(leadOf(card), origin);
-          const reason = askReason(event.to.dataset.stage);
-          if (reason === null) {
-            putBack(leadOf(card));
-            return;
-          }
-          move(card, event.to.dataset.stage, reason);
+          askReason(event.to.dataset.stage).then((reason) => {
+            if (reason === null) putBack(leadOf(card));
+            else move(card, event.to.dataset.stage, reason);
+          });
         },
       });
     });
@@ -129,13 +149,14 @@
     closeMenu(true);
     const card = button && button.closest(".sm-card");
     if (!card || !card.isConnected) return;
-    const reason = askReason(item.dataset.moveTo);
-    if (reason === null) {
-      button.focus();
-      return;
-    }
-    fromMenu.add(leadOf(card));
-    move(card, item.dataset.moveTo, reason);
+    askReason(item.dataset.moveTo).then((reason) => {
+      if (reason === null) {
+        button.focus();
+        return;
+      }
+      fromMenu.add(leadOf(card));
+      move(card, item.dataset.moveTo, reason);
+    });
   }
 
   document.addEventListener("click", (event) => {

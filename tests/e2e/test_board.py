@@ -6,11 +6,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from leads.models import Lead, Stage
+from leads.models import Lead, Stage, StageTransition
 from leads.selectors import COLUMN_SIZE
 from smarketing.accounts import DEMO_PASSWORD, demo_users_ensure
 from tests.e2e.axe import axe_violations
-from tests.factories import LeadFactory
+from tests.factories import LeadFactory, rejection_reasons_seed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -66,6 +66,30 @@ def test_a_card_dragged_to_mql_moves_and_a_refused_drag_goes_back(page):
     expect(page.locator(f".sm-cards[data-stage='mql'] #card-{first.pk}")).to_be_visible()
     expect(page.locator("#count-sal")).to_have_text("0")
     assert Lead.objects.get(pk=first.pk).stage == Stage.MQL
+
+
+def test_a_rep_recycles_a_card_with_a_reason_from_the_dialog_or_cancels(page):
+    demo_users_ensure()
+    rejection_reasons_seed()
+    lead = LeadFactory(stage=Stage.MQL, first_name="Alan", last_name="Turing")
+    log_in(page, "sales", "/pipeline/")
+    card = page.locator(f"#card-{lead.pk}")
+    card.get_by_role("button", name="Move Alan Turing").click()
+    page.get_by_role("menuitem", name="Recycled").click()
+    dialog = page.get_by_role("dialog", name="Why recycle this lead?")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator(f".sm-cards[data-stage='mql'] #card-{lead.pk}")).to_be_visible()
+
+    card.get_by_role("button", name="Move Alan Turing").click()
+    page.get_by_role("menuitem", name="Recycled").click()
+    dialog.get_by_label("Reason").select_option(label="No budget")
+    dialog.get_by_label("Note for marketing").fill("Back in Q3")
+    dialog.get_by_role("button", name="Move").click()
+    expect(page.locator(f".sm-cards[data-stage='recycled'] #card-{lead.pk}")).to_be_visible()
+    transition = StageTransition.objects.get(lead=lead)
+    assert (transition.rejection_reason.label, transition.reason) == ("No budget", "Back in Q3")
 
 
 def test_filters_are_kept_in_the_url(page):

@@ -1,4 +1,4 @@
-"""A rep's queue in a real browser: accept and recycle in place, counts that follow, refusals
+"""A rep's queue in a real browser: accept and reject in place, counts that follow, refusals
 that say why, and "load more" down to the last MQL."""
 
 import re
@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from leads.models import Lead, Stage, StageTransition
 from smarketing.accounts import DEMO_PASSWORD, demo_users_ensure
-from tests.factories import LeadFactory
+from tests.factories import LeadFactory, rejection_reasons_seed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -22,8 +22,9 @@ def log_in(page, username: str, path: str) -> None:
     page.wait_for_url(f"**{path}")
 
 
-def test_a_rep_accepts_one_mql_and_recycles_another_in_place(page):
+def test_a_rep_accepts_one_mql_and_rejects_another_in_place(page):
     demo_users_ensure()
+    rejection_reasons_seed()
     accepted = LeadFactory(stage=Stage.MQL, first_name="Grace", last_name="Hopper", total_score=90)
     recycled = LeadFactory(stage=Stage.MQL, first_name="Alan", last_name="Turing", total_score=80)
     LeadFactory(stage=Stage.MQL, first_name="Edsger", last_name="Dijkstra", total_score=70)
@@ -38,13 +39,17 @@ def test_a_rep_accepts_one_mql_and_recycles_another_in_place(page):
     assert (accepted.stage, accepted.owner.username) == (Stage.SAL, "sales")
 
     row = page.locator(f"#row-{recycled.pk}")
-    row.get_by_text("Recycle…").click()
-    row.get_by_label("Why recycle Alan Turing").fill("A student, no budget")
-    row.get_by_role("button", name="Recycle", exact=True).click()
+    row.get_by_text("Reject…").click()
+    row.get_by_label("Why reject Alan Turing").select_option(label="Wrong persona")
+    row.get_by_label("Note on rejecting Alan Turing").fill("A student")
+    row.get_by_role("button", name="Reject", exact=True).click()
     expect(row).to_have_count(0)
     expect(page.get_by_test_id("queue-count-unassigned")).to_have_text("1 unassigned MQL")
+    expect(
+        page.get_by_role("status").filter(has_text="“Wrong persona” goes to marketing")
+    ).to_be_visible()
     transition = StageTransition.objects.get(lead=recycled, to_stage=Stage.RECYCLED)
-    assert transition.reason == "A student, no budget"
+    assert (transition.rejection_reason.label, transition.reason) == ("Wrong persona", "A student")
 
 
 def test_an_mql_another_rep_took_meanwhile_is_refused_with_the_reason(page):

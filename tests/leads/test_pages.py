@@ -299,11 +299,19 @@ def test_bulk_assign_and_recycle(client_for, sales_manager, rep):
     response = client.post(
         reverse("leads:bulk"), {"action": "recycle", "leads": [leads[0].pk]}, follow=True
     )
-    assert "A reason is required to recycle leads." in response.content.decode()
+    assert "Choose a reason to recycle leads." in response.content.decode()
     client.post(
-        reverse("leads:bulk"), {"action": "recycle", "leads": [leads[0].pk], "reason": "Student"}
+        reverse("leads:bulk"),
+        {
+            "action": "recycle",
+            "leads": [leads[0].pk],
+            "rejection_reason": "wrong-persona",
+            "reason": "Student",
+        },
     )
     assert Lead.objects.get(pk=leads[0].pk).stage == Stage.RECYCLED
+    transition = StageTransition.objects.get(lead=leads[0], to_stage=Stage.RECYCLED)
+    assert (transition.rejection_reason.label, transition.reason) == ("Wrong persona", "Student")
 
 
 def test_the_lead_page_shows_profile_scores_and_one_timeline(client_for, rep):
@@ -418,9 +426,9 @@ def test_board_query_count_does_not_grow_with_cards(
         LeadFactory.create_batch(rows // 3 + 1, stage=stage, owner=rep)
     client = client_for(rep)
     per_stage = rows // 3 + 1
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(19):
         board = client.get(reverse("leads:board"))
-    with django_assert_max_num_queries(27):
+    with django_assert_max_num_queries(28):
         mine = client.get(reverse("leads:board"), {"owner": "me"})
     for response in (board, mine):
         assert response.status_code == 200
@@ -439,7 +447,8 @@ def test_list_query_count_does_not_grow_with_rows(
 ):
     LeadFactory.create_batch(rows, owner=rep)
     client = client_for(rep)
-    with django_assert_max_num_queries(8):
+    # … and the reason codes of the bulk recycle.
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("leads:list"), {"temperature": "", "owner": "me"})
     assert response.status_code == 200
     assert len(response.context["page"].items) == min(rows, 50)
@@ -455,7 +464,8 @@ def test_lead_page_query_count_does_not_grow_with_its_timeline(
     lead = LeadFactory(first_name="Tess", last_name="Timeline")
     EventFactory.create_batch(rows, lead=lead)
     client = client_for(rep)
-    with django_assert_max_num_queries(10):
+    # … and the reason codes a rep may recycle it with.
+    with django_assert_max_num_queries(11):
         response = client.get(lead.get_absolute_url())
     assert response.status_code == 200
     page = response.content.decode()
@@ -657,8 +667,8 @@ def test_queue_query_count_does_not_grow_with_its_mqls(
     _mqls(rows, prefix="mine", owner=rep)
     client = client_for(rep)
     # The session, its user, the user's roles; the two sections' counts (index only) and
-    # their pages (each with company, owner and persona joined).
-    with django_assert_max_num_queries(7):
+    # their pages (each with company, owner and persona joined); the reason codes to reject.
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("leads:queue"))
     assert response.status_code == 200
     page = " ".join(response.content.decode().split())
@@ -703,27 +713,53 @@ def test_accepting_without_javascript_comes_back_with_a_message(client_for, rep)
 def test_the_queue_does_not_send_anyone_to_another_site(client_for, rep):
     (lead,) = _mqls(1)
     response = client_for(rep).post(
-        reverse("leads:queue_recycle", args=[lead.pk]),
-        {"section": "unassigned", "reason": "Student", "next": "https://evil.example/"},
+        reverse("leads:queue_reject", args=[lead.pk]),
+        {
+            "section": "unassigned",
+            "rejection_reason": "wrong-persona",
+            "next": "https://evil.example/",
+        },
     )
     assert response["Location"] == reverse("leads:queue")
 
 
-def test_recycling_from_the_queue_needs_a_reason(client_for, rep):
+def test_rejecting_from_the_queue_needs_a_reason_code(client_for, rep):
     (lead,) = _mqls(1, owner=rep)
     client = client_for(rep)
-    url = reverse("leads:queue_recycle", args=[lead.pk])
-    refused = client.post(url, {"section": "mine", "reason": " "}, headers={"HX-Request": "true"})
+    url = reverse("leads:queue_reject", args=[lead.pk])
+    refused = client.post(
+        url, {"section": "mine", "reason": "A student"}, headers={"HX-Request": "true"}
+    )
     page = refused.content.decode()
-    assert f'id="row-{lead.pk}"' in page and "Say why the lead goes back to marketing." in page
+    assert f'id="row-{lead.pk}"' in page and "Choose a reason to reject the lead." in page
     assert json.loads(refused["HX-Trigger"])["showMessage"]["kind"] == "danger"
     assert Lead.objects.get(pk=lead.pk).stage == Stage.MQL
     done = client.post(
-        url, {"section": "mine", "reason": "A student"}, headers={"HX-Request": "true"}
+        url,
+        {"section": "mine", "rejection_reason": "wrong-persona", "reason": "A student"},
+        headers={"HX-Request": "true"},
     )
     assert f'id="row-{lead.pk}"' not in done.content.decode()
+    message = json.loads(done["HX-Trigger"])["showMessage"]["message"]
+    assert message == f"Recycled {lead}: “Wrong persona” goes to marketing."
     transition = StageTransition.objects.get(lead=lead, to_stage=Stage.RECYCLED)
-    assert (transition.reason, transition.actor) == ("A student", rep)
+    assert (transition.rejection_reason.code, transition.reason, transition.actor) == (
+        "wrong-persona", "A student", rep,
+    )  # fmt: skip
+
+
+def test_a_rep_may_disqualify_from_the_queue_and_other_needs_a_note(client_for, rep):
+    (lead,) = _mqls(1, owner=rep)
+    client = client_for(rep)
+    url = reverse("leads:queue_reject", args=[lead.pk])
+    other = {"section": "mine", "rejection_reason": "other", "outcome": "disqualified"}
+    refused = client.post(url, other, headers={"HX-Request": "true"})
+    assert "Say more in the note when the reason is “Other”." in refused.content.decode()
+    client.post(url, {**other, "reason": "A duplicate of an old lead"})
+    transition = StageTransition.objects.get(lead=lead)
+    assert (transition.to_stage, transition.rejection_reason.code) == (
+        Stage.DISQUALIFIED, "other",
+    )  # fmt: skip
 
 
 def test_accepting_an_mql_another_rep_took_meanwhile_says_why_and_drops_the_row(
@@ -750,8 +786,8 @@ def test_an_mql_accepted_elsewhere_meanwhile_leaves_the_queue_with_a_message(cli
     (lead,) = _mqls(1, owner=rep)
     Lead.objects.filter(pk=lead.pk).update(stage=Stage.SAL)
     response = client_for(rep).post(
-        reverse("leads:queue_recycle", args=[lead.pk]),
-        {"section": "mine", "reason": "Student"},
+        reverse("leads:queue_reject", args=[lead.pk]),
+        {"section": "mine", "rejection_reason": "wrong-persona"},
         headers={"HX-Request": "true"},
     )
     message = json.loads(response["HX-Trigger"])["showMessage"]["message"]
