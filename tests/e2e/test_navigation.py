@@ -1,6 +1,7 @@
 """Each demo user logs in through the real login page and walks the navigation."""
 
 import pytest
+from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from smarketing.accounts import DEMO_PASSWORD, DEMO_USERS, demo_users_ensure
@@ -67,9 +68,13 @@ def test_demo_user_logs_in_and_walks_the_navigation(page, demo):
     page.wait_for_url("**/accounts/login/")
 
 
-@pytest.mark.parametrize("width", [1200, 1366, 1600])
+@pytest.mark.parametrize("width", [1200, 1366, 1440, 1600, 1920])
 def test_the_admins_navigation_keeps_to_one_line_on_a_laptop(page, width):
     demo_users_ensure()
+    # A name longer than the user menu shows: the menu at its widest.
+    User.objects.filter(username="admin").update(
+        first_name="Maximiliana-Josephine", last_name="Papadopoulou-Vanderberg"
+    )
     page.set_viewport_size({"width": width, "height": 768})
     _log_in(page, "admin")
     navigation = page.get_by_role("navigation", name="Main navigation")
@@ -80,3 +85,9 @@ def test_the_admins_navigation_keeps_to_one_line_on_a_laptop(page, width):
     middles = {round(box["y"] + box["height"] / 2) for box in boxes}
     assert max(middles) - min(middles) <= 2, f"the navigation wraps at {width} px"
     assert all(box["height"] < 48 for box in boxes), "a label wraps onto two lines"
+    assert page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    ), f"the page scrolls sideways at {width} px"
+    expect(page.get_by_test_id("user-menu")).to_have_accessible_name(
+        "Maximiliana-Josephine Papadopoulou-Vanderberg"
+    )
