@@ -15,13 +15,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import chain
 from typing import TYPE_CHECKING
 
+from django.apps import apps
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.cache import cache
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, DateTimeField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -39,6 +41,7 @@ from leads.models import (
 )
 from leads.permissions import Change, lead_change_check
 from smarketing.keyset import KeysetPage, keyset_page
+from smarketing.roles import Role, user_roles
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -344,10 +347,13 @@ def rejection_reasons_offered() -> list[RejectionReason]:
 
 QUEUE_MINE = "mine"
 QUEUE_UNASSIGNED = "unassigned"
-QUEUE_SECTIONS = (QUEUE_MINE, QUEUE_UNASSIGNED)
-# DESIGN.md orders the queue by SLA due time, then score. Until MQLs carry an SLA clock the
-# score leads; the clock's due time comes first once it exists (with an index to match).
-QUEUE_ORDER = ("-total_score", "-id")
+QUEUE_TEAM = "team"
+QUEUE_SECTIONS = (QUEUE_MINE, QUEUE_UNASSIGNED, QUEUE_TEAM)
+# A lead without an open SLA clock sorts after every due time.
+NO_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+# The queue's order (DESIGN.md): the next SLA due time, then the score.
+QUEUE_ORDER = ("sla_due", "-total_score", "-id")
+QUEUE_STAGES = (Stage.MQL, Stage.SAL)
 
 
 @dataclass(frozen=True)
@@ -357,57 +363,118 @@ class QueueSection:
     page: KeysetPage
 
 
+def _clock_model():
+    # The SLA sits on top of leads; the queue reads its clocks without importing it.
+    return apps.get_model("sla", "Clock")
+
+
+def queue_leads() -> QuerySet[Lead]:
+    """Leads as queue rows: a card's fields, with ``sla_due`` (the due time of the lead's next
+    open SLA clock, ``NO_DUE`` without one) and ``sla_due_kind`` (that clock's kind).
+
+    Each is a subquery on ``clock_lead`` (lead, kind) per row of the section, which is read
+    whole and sorted: a section holds one rep's open leads, or the unowned MQLs."""
+    # Open: running, or breached and still waiting for its touch or decision.
+    running = (
+        _clock_model()
+        .objects.filter(lead=OuterRef("pk"), status__in=("running", "breached"))
+        .order_by("due_at", "id")
+    )
+    return leads_for_cards().annotate(
+        sla_due=Coalesce(
+            Subquery(running.values("due_at")[:1]), Value(NO_DUE), output_field=DateTimeField()
+        ),
+        sla_due_kind=Subquery(running.values("kind")[:1]),
+    )
+
+
+def team_members_managed(user: AbstractBaseUser) -> list[int]:
+    """The ids of the reps in the sales teams ``user`` manages (not ``user``), read once per
+    request and kept on the user object."""
+    cached = getattr(user, "_smarketing_team", None)
+    if cached is None:
+        member = apps.get_model("sla", "TeamMember")
+        cached = sorted(
+            member.objects.filter(team__manager=user, team__function="sales")
+            .exclude(user=user)
+            .values_list("user_id", flat=True)
+            .distinct()
+        )
+        user._smarketing_team = cached
+    return cached
+
+
+def queue_sections_for(user: AbstractBaseUser) -> tuple[str, ...]:
+    """The sections of ``user``'s queue: a manager of a sales team also sees the team's."""
+    if user_roles(user) & {Role.SALES_MANAGER, Role.ADMIN} and team_members_managed(user):
+        return QUEUE_SECTIONS
+    return (QUEUE_MINE, QUEUE_UNASSIGNED)
+
+
 def _queue_condition(user: AbstractBaseUser, section: str) -> Q:
-    """The open MQLs of one section of ``user``'s queue: theirs, or nobody's."""
-    owner = Q(owner=user) if section == QUEUE_MINE else Q(owner__isnull=True)
-    return Q(stage=Stage.MQL) & owner
+    """The leads of one section of ``user``'s queue: their open MQLs and SALs, the MQLs
+    nobody owns, or the open MQLs and SALs of the team they manage."""
+    if section == QUEUE_MINE:
+        return Q(owner=user, stage__in=QUEUE_STAGES)
+    if section == QUEUE_UNASSIGNED:
+        return Q(owner__isnull=True, stage=Stage.MQL)
+    return Q(owner__in=team_members_managed(user), stage__in=QUEUE_STAGES)
 
 
 def queue_counts(user: AbstractBaseUser) -> dict[str, StageCount]:
     """Each section's exact count, from an index alone.
 
-    "owner_id = <rep> AND stage = 'mql'" and "owner_id IS NULL AND stage = 'mql'" are each one
-    range of ``lead_owner_stage`` (owner, stage, score, id), so a count reads only the entries
-    it counts, never the table. EXPLAIN at a million leads: index-only scans with no heap
-    fetch, 1 ms for a rep's 6,861 MQLs and 5 ms for 35,975 unassigned ones."""
+    "owner_id = <rep> AND stage IN ('mql', 'sal')" and "owner_id IS NULL AND stage = 'mql'"
+    are ranges of ``lead_owner_stage`` (owner, stage, score, id), so a count reads only the
+    entries it counts, never the table."""
     return {
         section: StageCount(Lead.objects.filter(_queue_condition(user, section)).count())
-        for section in QUEUE_SECTIONS
+        for section in queue_sections_for(user)
     }
 
 
 def queue_page(
     user: AbstractBaseUser, section: str, *, cursor: str | None = None, size: int = QUEUE_PAGE_SIZE
 ) -> KeysetPage:
-    """A page of one section after ``cursor``. Raises ValidationError for a broken cursor.
-
-    The page walks an index in the queue's order from the cursor and stops after one page
-    (``lead_owner_stage`` for a rep's MQLs; for the unassigned ones the planner may prefer
-    ``lead_stage_score``, stepping over the owned MQLs between them): under 1 ms at a million
-    leads, on the first page as at the last."""
-    leads = leads_for_cards().filter(_queue_condition(user, section))
+    """A page of one section after ``cursor``, soonest due first, then best score. Raises
+    ValidationError for a broken cursor."""
+    leads = queue_leads().filter(_queue_condition(user, section))
     return keyset_page(leads, order=QUEUE_ORDER, cursor=cursor, size=size)
 
 
 def queue_for(
     user: AbstractBaseUser, *, cursors: dict[str, str | None] | None = None
 ) -> list[QueueSection]:
-    """A rep's open MQLs, then the MQLs nobody owns yet, each counted and paged (a section
-    starts after its cursor in ``cursors``). Raises ValidationError for a broken cursor."""
+    """A rep's open MQLs and SALs, the MQLs nobody owns yet and, for a manager, the team's,
+    each counted and paged (a section starts after its cursor in ``cursors``). Raises
+    ValidationError for a broken cursor."""
     cursors = cursors or {}
     counts = queue_counts(user)
     return [
-        QueueSection(
-            section, counts[section], queue_page(user, section, cursor=cursors.get(section))
-        )
-        for section in QUEUE_SECTIONS
+        QueueSection(section, count, queue_page(user, section, cursor=cursors.get(section)))
+        for section, count in counts.items()
     ]
+
+
+def queue_due(user: AbstractBaseUser, lead_ids: Sequence[int]) -> list[Lead]:
+    """These leads' next SLA due times (for the queue's countdowns), as far as they are open
+    MQLs or SALs."""
+    return list(queue_leads().filter(pk__in=list(lead_ids)[:QUEUE_DUE_MAX], stage__in=QUEUE_STAGES))
+
+
+# The most rows one countdown refresh reads: the queue shows fewer at once unless "load more"
+# was pressed many times, and those beyond keep their last countdown.
+QUEUE_DUE_MAX = 500
 
 
 def queue_section_of(lead: Lead, user: AbstractBaseUser) -> str | None:
     """The section of ``user``'s queue that ``lead`` is in now, if any."""
-    if lead.stage != Stage.MQL:
+    if lead.stage not in QUEUE_STAGES:
         return None
     if lead.owner_id is None:
-        return QUEUE_UNASSIGNED
-    return QUEUE_MINE if lead.owner_id == user.pk else None
+        return QUEUE_UNASSIGNED if lead.stage == Stage.MQL else None
+    if lead.owner_id == user.pk:
+        return QUEUE_MINE
+    if QUEUE_TEAM in queue_sections_for(user) and lead.owner_id in team_members_managed(user):
+        return QUEUE_TEAM
+    return None

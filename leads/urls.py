@@ -26,5 +26,8 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("queue/<int:pk>/accept/", views.queue_accept, name="queue_accept"),
     path("queue/<int:pk>/reject/", views.queue_reject, name="queue_reject"),
+    path("queue/<int:pk>/touch/", views.queue_touch, name="queue_touch"),
+    path("queue/<int:pk>/assign/", views.queue_assign, name="queue_assign"),
+    path("queue/due/", views.queue_due, name="queue_due"),
     path("leads/import/", include("leads.imports.urls")),
 ]

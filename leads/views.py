@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
@@ -30,7 +31,15 @@ from leads.forms import (
 from leads.imports.views import import_start
 from leads.lifecycle import allowed_targets, lead_move_stage
 from leads.models import SIDE_EXITS, Company, Lead, Stage, StageTransition
-from leads.permissions import RULES, Change, change_refusals, may_recycle_some_leads, role_may
+from leads.permissions import (
+    RULES,
+    Change,
+    change_refusals,
+    lead_change_refusal,
+    may_recycle_some_leads,
+    owner_candidates,
+    role_may,
+)
 from leads.scoring.explain import (
     HistoryPoint,
     qualifying_transition,
@@ -449,11 +458,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         if request.htmx and section:
             page = selectors.queue_page(request.user, section, cursor=cursor)
-            context = {
-                "section": section,
-                "page": page,
-                "rejection_reasons": selectors.rejection_reasons_offered(),
-            }
+            context = {"section": section, "page": page, **_queue_row_context(request.user)}
             return render(request, "leads/queue.html#more", context)
         sections = selectors.queue_for(request.user, cursors={section: cursor} if section else None)
     except ValidationError as error:
@@ -461,9 +466,74 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "sections": sections,
         "paged": section,
-        "rejection_reasons": selectors.rejection_reasons_offered(),
+        **_queue_row_context(request.user),
     }
     return render(request, "leads/queue.html", context)
+
+
+def _queue_row_context(user) -> dict:
+    """What a queue row's actions offer: the reason codes, the kinds of touch and, to a
+    manager of a team, the reps a lead may be given to."""
+    team_reps = []
+    if selectors.QUEUE_TEAM in selectors.queue_sections_for(user):
+        team = [user.pk, *selectors.team_members_managed(user)]
+        team_reps = list(
+            owner_candidates().filter(pk__in=team).order_by("first_name", "last_name", "username")
+        )
+    return {
+        "rejection_reasons": selectors.rejection_reasons_offered(),
+        "touch_kinds": TouchForm.base_fields["kind"].choices,
+        "touch_outcomes": TouchForm.base_fields["outcome"].choices,
+        "team_reps": team_reps,
+        "now": timezone.now(),
+    }
+
+
+@role_required(*QUEUE_ROLES)
+@require_GET
+def queue_due(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The countdowns of the queue rows on screen (``?lead=…`` repeated), swapped in place."""
+    try:
+        ids = [int(value) for value in request.GET.getlist("lead")]
+    except ValueError:
+        return HttpResponse("The rows to refresh are lead ids.", status=400)
+    context = {"leads": selectors.queue_due(request.user, ids), "now": timezone.now()}
+    return render(request, "leads/queue.html#countdowns", context)
+
+
+@role_required(*QUEUE_ROLES)
+@require_POST
+def queue_touch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Log a touch from the queue (its SLA clocks count it), answered with the row again."""
+    lead = selectors.lead_get_for_user(request.user, pk, leads=selectors.leads_for_cards())
+    form = TouchForm(request.POST)
+    if not form.is_valid():
+        refusal = " ".join(message for errors in form.errors.values() for message in errors)
+        return _queue_response(request, lead, refusal=f"The touch was not logged: {refusal}")
+    refusal = lead_change_refusal(lead, request.user, Change.TOUCH)
+    if refusal:
+        return _queue_response(request, lead, refusal=refusal)
+    touch_log(lead=lead, by=request.user, **form.cleaned_data)
+    kind = dict(form.fields["kind"].choices)[form.cleaned_data["kind"]]
+    return _queue_response(request, lead, done=f"{kind} logged on {lead}.")
+
+
+@role_required(Role.SALES_MANAGER, Role.ADMIN)
+@require_POST
+def queue_assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A manager gives a lead of the team's queue to another rep of the team."""
+    lead = selectors.lead_get_for_user(request.user, pk, leads=selectors.leads_for_cards())
+    team = [request.user.pk, *selectors.team_members_managed(request.user)]
+    owner = owner_candidates().filter(pk__in=team, pk=request.POST.get("owner") or None).first()
+    if owner is None:
+        return _queue_response(request, lead, refusal="Choose a rep of your team.")
+    assigned = leads_assign(lead_ids=[lead.pk], owner=owner, actor=request.user)
+    lead = selectors.lead_get_for_user(request.user, pk, leads=selectors.leads_for_cards())
+    if assigned.refusals:
+        return _queue_response(request, lead, refusal=" ".join(assigned.refusals))
+    return _queue_response(
+        request, lead, done=f"{lead} is {_owner_name(lead, request.user)}'s now."
+    )
 
 
 @role_required(*QUEUE_ROLES)
@@ -518,7 +588,7 @@ def _owner_name(lead: Lead, user) -> str:
 
 
 def _queue_response(request, lead: Lead, *, done: str = "", refusal: str = "") -> HttpResponse:
-    """After accepting or rejecting from the queue. With HTMX: the row again if the lead is
+    """After an action on a row of the queue. With HTMX: the row again if the lead is
     still in the section it was shown in (with the refusal beside it), else nothing, which
     removes it; both counts out of band, and the message as a toast, seen wherever the page is
     scrolled. Without: back, with the message."""
@@ -529,13 +599,15 @@ def _queue_response(request, lead: Lead, *, done: str = "", refusal: str = "") -
             messages.success(request, done)
         return redirect(_next_or(request, reverse("leads:queue")))
     shown_in = request.POST.get("section")
+    # Read again with its countdown, which the action may have changed.
+    lead = selectors.queue_leads().filter(pk=lead.pk).first() or lead
     context = {
         "lead": lead,
         "queue_section": shown_in,
         "keep": selectors.queue_section_of(lead, request.user) == shown_in,
         "row_refusal": refusal,
         "counts": selectors.queue_counts(request.user),
-        "rejection_reasons": selectors.rejection_reasons_offered(),
+        **_queue_row_context(request.user),
     }
     response = render(request, "leads/queue.html#acted", context)
     message = {"message": refusal or done, "kind": "danger" if refusal else "success"}

@@ -26,7 +26,7 @@ def cursor_for(values: list) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str, fields: list, model) -> list:
+def _decode(cursor: str, fields: list, model, annotations: dict) -> list:
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError) as error:
@@ -35,7 +35,9 @@ def _decode(cursor: str, fields: list, model) -> list:
         raise ValidationError("This page link is no longer valid.")
     values = []
     for name, value in zip(fields, raw, strict=True):
-        field = model._meta.get_field(name)
+        field = (
+            annotations[name].output_field if name in annotations else model._meta.get_field(name)
+        )
         try:
             values.append(field.to_python(value))
         except ValidationError as error:
@@ -76,7 +78,7 @@ def keyset_page(
 ) -> KeysetPage:
     """The page of ``size`` rows after ``cursor`` in ``order`` (whose last field is unique).
 
-    Fields must not be null. Raises ValidationError for a cursor that does not decode.
+    Fields (model fields or annotations) must not be null. Raises ValidationError for a cursor that does not decode.
 
     ``split`` (a column and all its values) reads the page as one slice per value, merged:
     the order is then served by the indexes that lead with that column, and needs no index of
@@ -86,7 +88,11 @@ def keyset_page(
     descending = [name.startswith("-") for name in order]
     if cursor:
         queryset = queryset.filter(
-            _after(fields, descending, _decode(cursor, fields, queryset.model))
+            _after(
+                fields,
+                descending,
+                _decode(cursor, fields, queryset.model, queryset.query.annotations),
+            )
         )
     features = connections[queryset.db].features
     if split and features.supports_slicing_ordering_in_compound:

@@ -1,13 +1,19 @@
 """A rep's queue in a real browser: accept and reject in place, counts that follow, refusals
-that say why, and "load more" down to the last MQL."""
+that say why, "load more" down to the last MQL, and a touch that meets its SLA clock."""
 
 import re
+from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 from playwright.sync_api import expect
 
+from leads.lifecycle import lead_move_stage
 from leads.models import Lead, Stage, StageTransition
+from sla.models import Clock, ClockKind, ClockStatus, Function
+from sla.services import agreement_draft, agreement_sign
 from smarketing.accounts import DEMO_PASSWORD, demo_users_ensure
 from tests.factories import LeadFactory, rejection_reasons_seed
 
@@ -79,3 +85,42 @@ def test_load_more_reaches_the_last_mql(page):
         expect(table.locator("tr[id^=row-]")).to_have_count(shown)
     expect(table.get_by_role("link", name="Load more")).to_have_count(0)
     expect(page).to_have_url(re.compile(r"/queue/$"))
+
+
+def test_a_rep_logs_a_touch_from_the_queue_and_sees_what_is_due_next(page):
+    """The queue orders by SLA due time; a touch logged in the row meets the first-touch clock
+    and the row then counts down to the decision."""
+    demo_users_ensure()
+    marketer, rep, manager = (
+        User.objects.get(username=name) for name in ("marketing", "sales", "manager")
+    )
+    start = timezone.now() - timedelta(days=30)
+    draft = agreement_draft(actor=User.objects.get(username="admin"), data={
+        "mqls_per_month": 100, "min_accepted_percent": 60, "first_touch_hours": Decimal(2),
+        "touches_required": 3, "touches_within_days": 5, "decision_hours": Decimal(8),
+        "effective_from": start,
+    })  # fmt: skip
+    agreement_sign(agreement=draft, user=marketer, function=Function.MARKETING)
+    agreement_sign(agreement=draft, user=manager, function=Function.SALES)
+    later = LeadFactory(stage=Stage.SAL, owner=rep, first_name="Alan", last_name="Turing")
+    lead = LeadFactory(stage=Stage.LEAD, owner=rep, first_name="Grace", last_name="Hopper")
+    lead_move_stage(lead=lead, to_stage=Stage.MQL, actor=marketer)  # clocks start on commit
+    log_in(page, "sales", "/queue/")
+
+    rows = page.locator("#queue-mine tbody tr[id^=row-]")
+    expect(rows.first).to_have_id(f"row-{lead.pk}")  # due soonest, above the SAL with no clock
+    expect(page.locator(f"#row-{later.pk}")).to_be_visible()
+    due = page.get_by_test_id(f"due-{lead.pk}")
+    expect(due).to_contain_text("First touch")
+
+    page.get_by_label("Log a touch on Grace Hopper…").click()
+    row = page.locator(f"#row-{lead.pk}")
+    row.get_by_label("Kind of touch").select_option(label="Call")
+    row.get_by_label("Outcome").select_option(label="Connected")
+    row.get_by_label("What was said").fill("Intro call, demo booked")
+    row.get_by_role("button", name="Log touch").click()
+    expect(
+        page.get_by_role("status").filter(has_text="Call logged on Grace Hopper.")
+    ).to_be_visible()
+    expect(page.get_by_test_id(f"due-{lead.pk}")).to_contain_text("Decision")
+    assert Clock.objects.get(lead=lead, kind=ClockKind.FIRST_TOUCH).status == ClockStatus.MET

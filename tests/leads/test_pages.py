@@ -399,16 +399,18 @@ def test_the_company_page_sums_its_leads(client_for, rep):
     assert f'href="{company.get_absolute_url()}"' not in page
 
 
-def test_my_queue_lists_my_mqls_then_unassigned(client_for, rep, other_rep):
-    mine = LeadFactory(stage=Stage.MQL, owner=rep)
+def test_my_queue_lists_my_mqls_and_sals_then_unassigned_mqls(client_for, rep, other_rep):
+    mine = LeadFactory(stage=Stage.MQL, owner=rep, total_score=50)
     LeadFactory(stage=Stage.MQL, owner=other_rep)
-    LeadFactory(stage=Stage.SAL, owner=rep)
+    accepted = LeadFactory(stage=Stage.SAL, owner=rep, total_score=40)
+    LeadFactory(stage=Stage.SQL, owner=rep)
     free = LeadFactory(stage=Stage.MQL)
+    LeadFactory(stage=Stage.LEAD)
     response = client_for(rep).get(reverse("leads:queue"))
     sections = {section.name: section.page.items for section in response.context["sections"]}
-    assert sections == {"mine": [mine], "unassigned": [free]}
+    assert sections == {"mine": [mine, accepted], "unassigned": [free]}
     page = " ".join(response.content.decode().split())
-    assert "1 open MQL of yours" in page and "1 unassigned MQL<" in page
+    assert "2 open leads of yours" in page and "1 unassigned MQL<" in page
 
 
 # Query budgets: the same number of queries for 10 rows as for 500.
@@ -641,7 +643,7 @@ def test_a_queue_of_2500_unassigned_mqls_pages_to_its_end_with_exact_counts(clie
     client = client_for(rep)
     response = client.get(reverse("leads:queue"))
     page = " ".join(response.content.decode().split())
-    assert "2,500 unassigned MQLs" in page and "3 open MQLs of yours" in page
+    assert "2,500 unassigned MQLs" in page and "3 open leads of yours" in page
     seen = [int(pk) for pk in ROW.findall(page.split('id="queue-unassigned"')[1])]
     link = _more_link(page, "unassigned")
     # The link works without JavaScript: the page with the section moved on.
@@ -672,7 +674,7 @@ def test_queue_query_count_does_not_grow_with_its_mqls(
         response = client.get(reverse("leads:queue"))
     assert response.status_code == 200
     page = " ".join(response.content.decode().split())
-    assert f"{rows:,} unassigned MQLs" in page and f"{rows:,} open MQLs of yours" in page
+    assert f"{rows:,} unassigned MQLs" in page and f"{rows:,} open leads of yours" in page
     assert len(ROW.findall(page)) == 2 * min(rows, 50)
 
 
@@ -689,7 +691,7 @@ def test_accepting_from_the_queue_takes_the_mql_and_updates_the_counts(client_fo
         'id="queue-count-unassigned" data-testid="queue-count-unassigned" hx-swap-oob="true">1 unassigned MQL<'
         in page
     )
-    assert 'hx-swap-oob="true">0 open MQLs of yours<' in page
+    assert 'hx-swap-oob="true">1 open lead of yours<' in page  # the SAL is the rep's now
     assert json.loads(response["HX-Trigger"]) == {
         "showMessage": {"message": f"Accepted {lead}: in SAL now, owned by you.", "kind": "success"}
     }
@@ -792,7 +794,10 @@ def test_an_mql_accepted_elsewhere_meanwhile_leaves_the_queue_with_a_message(cli
     )
     message = json.loads(response["HX-Trigger"])["showMessage"]["message"]
     assert message == f"{lead} is no longer an MQL: it moved to SAL."
-    assert f'id="row-{lead.pk}"' not in response.content.decode()
+    # Still the rep's open lead, as a SAL: its row stays, without accept and reject.
+    row = response.content.decode()
+    assert f'id="row-{lead.pk}"' in row and "queue_accept" not in row
+    assert f"/queue/{lead.pk}/accept/" not in row and f"/queue/{lead.pk}/touch/" in row
     assert Lead.objects.get(pk=lead.pk).stage == Stage.SAL
 
 
