@@ -33,6 +33,8 @@ from psycopg.types.json import Jsonb
 
 # A person who takes a lead out of the funnel (a side exit) gives a reason code.
 from leads.models import FUNNEL, SIDE_EXITS, Lead, RejectionReason, Stage, StageTransition
+from leads.owners import OwnerMove, owners_write
+from smarketing.db import ids_condition
 from smarketing.roles import ALL_ROLES, MARKETING_ROLES, SALES_ROLES, Role, user_roles
 
 MANAGERS = frozenset({Role.SALES_MANAGER, Role.MARKETING_MANAGER})
@@ -287,7 +289,7 @@ def _leads_move(changes: list[StageChange]) -> set[int]:
     moved: set[int] = set()
     with connections[router.db_for_write(Lead)].cursor() as cursor:
         for (from_stage, to_stage, at), ids in groups.items():
-            for id_condition, id_params in _ids_condition(ids):
+            for id_condition, id_params in ids_condition(ids, cursor.db.vendor):
                 cursor.execute(
                     f"UPDATE {table} SET stage = %s, stage_changed_at = %s, updated_at = %s "  # noqa: S608 - the table's own name
                     f"WHERE {id_condition} AND stage = %s RETURNING id",
@@ -295,19 +297,6 @@ def _leads_move(changes: list[StageChange]) -> set[int]:
                 )
                 moved.update(row[0] for row in cursor.fetchall())
     return moved
-
-
-_SQLITE_IDS_AT_ONCE = 5_000
-
-
-def _ids_condition(ids: list[int]):
-    """``id`` among ``ids``: one array parameter on PostgreSQL, lists of bound ids elsewhere."""
-    if _vendor() == "postgresql":
-        yield "id = ANY(%s)", [ids]
-        return
-    for start in range(0, len(ids), _SQLITE_IDS_AT_ONCE):
-        part = ids[start : start + _SQLITE_IDS_AT_ONCE]
-        yield f"id IN ({', '.join(['%s'] * len(part))})", part
 
 
 def _transitions_copy(changes: list[StageChange]) -> None:
@@ -368,8 +357,9 @@ def lead_move_stage(
         )
     lead.stage, lead.stage_changed_at, lead.updated_at = to_stage, at, at
     if actor is not None and to_stage == Stage.SAL and lead.owner_id is None:
-        Lead.objects.filter(pk=lead.pk, owner__isnull=True).update(owner=actor)
-        lead.owner = actor
+        claimed = owners_write([OwnerMove(lead.pk, None, actor.pk)], actor_id=actor.pk, at=at)
+        if claimed:
+            lead.owner = actor
     transition = written[0].transition()
     transition.lead, transition.actor = lead, actor
     transition.rejection_reason = rejection_reason

@@ -549,6 +549,33 @@ class StageTransition(models.Model):
         return "system"
 
 
+class OwnerChange(models.Model):
+    """A lead given to a rep, taken from one or handed on: by a person (``actor``) or by a
+    rule (``rule`` names it, e.g. a routing rule). The lead page's timeline shows them."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="owner_changes")
+    from_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", db_index=False,
+    )  # fmt: skip
+    to_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", db_index=False,
+    )  # fmt: skip
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", db_index=False,
+    )  # fmt: skip
+    rule = models.CharField(max_length=200, blank=True, help_text="The rule that assigned it")
+
+    class Meta:
+        indexes = [models.Index(fields=["lead", "at"], name="owner_change_lead_time")]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id}: {self.from_owner_id} → {self.to_owner_id}"
+
+
 class TouchKind(models.TextChoices):
     CALL = "call", "Call"
     EMAIL = "email", "E-mail"

@@ -34,6 +34,7 @@ from leads.models import (
     Event,
     Lead,
     Note,
+    OwnerChange,
     RejectionReason,
     Stage,
     StageTransition,
@@ -255,13 +256,14 @@ def leads_for_page() -> QuerySet[Lead]:
 
 @dataclass(frozen=True)
 class TimelineItem:
-    kind: str  # "event", "transition", "touch" or "note"
+    kind: str  # "event", "transition", "touch", "note" or "owner"
     at: object
     item: object
 
 
 def lead_timeline(lead: Lead, *, limit: int = TIMELINE_LIMIT) -> list[TimelineItem]:
-    """Events, stage transitions, touches and notes of a lead, newest first."""
+    """Events, stage transitions, touches, notes and changes of owner of a lead, newest
+    first."""
     events = (
         Event.objects.filter(lead=lead).select_related("campaign").order_by("-occurred_at")[:limit]
     )
@@ -272,7 +274,13 @@ def lead_timeline(lead: Lead, *, limit: int = TIMELINE_LIMIT) -> list[TimelineIt
     )
     touches = Touch.objects.filter(lead=lead).select_related("by").order_by("-at")[:limit]
     notes = Note.objects.filter(lead=lead).select_related("author").order_by("-created_at")[:limit]
+    owners = (
+        OwnerChange.objects.filter(lead=lead)
+        .select_related("from_owner", "to_owner", "actor")
+        .order_by("-at")[:limit]
+    )
     items = chain(
+        (TimelineItem("owner", change.at, change) for change in owners),
         (TimelineItem("event", event.occurred_at, event) for event in events),
         (TimelineItem("transition", transition.at, transition) for transition in transitions),
         (TimelineItem("touch", touch.at, touch) for touch in touches),
@@ -386,6 +394,14 @@ def queue_leads() -> QuerySet[Lead]:
         ),
         sla_due_kind=Subquery(running.values("kind")[:1]),
     )
+
+
+def notifications_unread(user: AbstractBaseUser, limit: int = 5) -> tuple[list, int]:
+    """The user's newest unread notifications (``sla.Notification``: MQLs routed to them),
+    and how many are unread."""
+    unread = apps.get_model("sla", "Notification").objects.filter(user=user, read_at__isnull=True)
+    newest = list(unread[:limit])
+    return newest, (len(newest) if len(newest) < limit else unread.count())
 
 
 def team_members_managed(user: AbstractBaseUser) -> list[int]:

@@ -19,6 +19,7 @@ from psycopg.types.json import Jsonb
 from leads.events import UnknownLeads, unknown_leads
 from leads.lifecycle import StageChange, lead_move_stage, stage_changes_write
 from leads.models import Company, Consent, Event, Lead, Note, RejectionReason, Stage, Touch
+from leads.owners import OwnerMove, owners_write
 from leads.permissions import lead_change_refusal, owner_change
 from leads.scoring.incremental import scoring_enqueue
 from leads.search import leads_search_write
@@ -122,27 +123,28 @@ class Assigned:
 
 
 @transaction.atomic
-def leads_assign(*, lead_ids: Iterable[int], owner, actor=None) -> Assigned:
+def leads_assign(*, lead_ids: Iterable[int], owner, actor=None, rule: str = "") -> Assigned:
     """Give these leads to ``owner`` (None: unassign); leads that do not exist are skipped.
+    Each change is kept in the lead's owner history, by ``actor`` or by ``rule``.
 
     With ``actor`` (a person, not routing), each lead changes only if ``actor`` may make that
     change (``leads.permissions``: a rep claims only unowned leads, managers and admins assign
     any), judged on its owner as it is now: the leads are locked while they are read, so two
     reps claiming one lead at once leave it with one of them, and the other told why."""
+    owner_id = owner.pk if owner is not None else None
     leads = Lead.objects.filter(pk__in=list(lead_ids)).exclude(owner=owner)
-    if actor is None:
-        return Assigned(leads.update(owner=owner, updated_at=timezone.now()))
-    allowed, refusals = [], []
+    moves, refusals = [], []
     locked = leads.select_for_update().order_by("pk")
     for lead in locked.only("id", "owner", "email", "first_name", "last_name"):
-        change = owner_change(lead, actor, owner)
-        refusal = lead_change_refusal(lead, actor, change) if change else None
-        if refusal:
-            refusals.append(f"{lead}: {refusal}")
-        else:
-            allowed.append(lead.pk)
-    changed = Lead.objects.filter(pk__in=allowed).update(owner=owner, updated_at=timezone.now())
-    return Assigned(changed, refusals)
+        if actor is not None:
+            change = owner_change(lead, actor, owner)
+            refusal = lead_change_refusal(lead, actor, change) if change else None
+            if refusal:
+                refusals.append(f"{lead}: {refusal}")
+                continue
+        moves.append(OwnerMove(lead.pk, lead.owner_id, owner_id))
+    made = owners_write(moves, actor_id=actor.pk if actor is not None else None, rule=rule)
+    return Assigned(len(made), refusals)
 
 
 def leads_recycle(

@@ -463,9 +463,13 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         sections = selectors.queue_for(request.user, cursors={section: cursor} if section else None)
     except ValidationError as error:
         return _broken_page_link(request, error, reverse("leads:queue"))
+    notifications, unread = selectors.notifications_unread(request.user)
     context = {
         "sections": sections,
         "paged": section,
+        "notifications": notifications,
+        "unread": unread,
+        "notifications_more": unread - len(notifications),
         **_queue_row_context(request.user),
     }
     return render(request, "leads/queue.html", context)

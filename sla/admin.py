@@ -4,16 +4,17 @@ signed on the SLA page, through the same services as the API."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from sla.models import Agreement, DayOff, Signoff, Team, TeamMember
-from sla.services import team_save
+from sla.models import Agreement, DayOff, RoutingRule, Signoff, Team, TeamMember
+from sla.services import ROUTING_RULE_FIELDS, routing_rule_save, team_save, unassigned_mqls_route
 
 
 class TeamMemberInline(admin.TabularInline):
     model = TeamMember
     extra = 1
     autocomplete_fields = ["user"]
+    fields = ["user", "weight", "away_until", "max_open_mqls"]
 
 
 class DayOffInline(admin.TabularInline):
@@ -57,3 +58,39 @@ class AgreementAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    """Routing rules, saved through ``sla.services.routing_rule_save``; the action routes the
+    MQLs nobody owns yet."""
+
+    list_display = ["name", "position", "active", "team", "weighted", "countries"]
+    list_editable = ["position", "active"]
+    list_select_related = ["team"]
+    filter_horizontal = ["personas"]
+    actions = ["route_unassigned"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        data = {
+            name: form.cleaned_data[name]
+            for name in ROUTING_RULE_FIELDS
+            if name in form.cleaned_data
+        }
+        personas = form.cleaned_data.get("personas")
+        saved = routing_rule_save(rule=obj, data=data, personas=personas)
+        obj.pk = saved.pk
+
+    def save_related(self, request, form, formsets, change) -> None:
+        for formset in formsets:  # the personas were set by the service
+            self.save_formset(request, form, formset, change=change)
+
+    @admin.action(description="Route the MQLs nobody owns now")
+    def route_unassigned(self, request, queryset) -> None:
+        routed = unassigned_mqls_route()
+        self.message_user(
+            request,
+            f"{routed.assigned} MQLs routed; {routed.unmatched} matched no rule and "
+            f"{routed.no_rep} found no rep free, and stay unassigned.",
+            messages.SUCCESS,
+        )

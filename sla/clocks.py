@@ -320,6 +320,19 @@ def stage_changes_written(changes) -> None:
         clocks_start([Start(c.lead_id, c.at, owners.get(c.lead_id)) for c in entered])
 
 
+def owners_changed(moves) -> None:
+    """The owner hook (after commit): a running clock follows its lead to the new owner (a
+    breached one stays with the rep who let it pass)."""
+    by_owner: dict[int | None, list[int]] = defaultdict(list)
+    for move in moves:
+        by_owner[move.to_owner_id].append(move.lead_id)
+    for owner_id, lead_ids in by_owner.items():
+        for offset in range(0, len(lead_ids), BATCH):
+            Clock.objects.filter(
+                lead_id__in=lead_ids[offset : offset + BATCH], status=ClockStatus.RUNNING
+            ).exclude(owner_id=owner_id).update(owner_id=owner_id)
+
+
 def touches_logged(lead_ids: Iterable[int]) -> None:
     """The touch hook (after commit)."""
     clocks_touched(set(lead_ids))

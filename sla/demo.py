@@ -1,7 +1,9 @@
 """The demo's agreement and teams: a sales and a marketing team with their business hours,
 two signed versions of the SLA (the second in force for a month, with a faster first touch),
 a third drafted and signed by marketing, waiting for the sales manager, and the clocks of
-every MQL since the first version, replayed from the leads' history."""
+every MQL since the first version, replayed from the leads' history; a routing rule that shares
+new MQLs over the reps by weight, one of them at capacity, with the last days' unowned MQLs
+routed by it."""
 
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from leads.models import Lead, Stage
 from sla.clocks import clocks_replay
 from sla.models import Agreement, DayOff, Function, Signoff, TeamMember
-from sla.services import agreement_draft, agreement_sign, team_save
+from sla.routing import mqls_route
+from sla.services import agreement_draft, agreement_sign, routing_rule_save, team_save
 
 VERSIONS = (
     (150, "The first agreement: what each team can hold itself to.",
@@ -44,6 +48,9 @@ def demo_sla_load(*, admin, marketer, sales_manager, sellers) -> bool:
     })  # fmt: skip
     for user in sellers:
         TeamMember.objects.get_or_create(user=user, defaults={"team": sales})
+    # The manager takes half a rep's share and at most 150 open MQLs.
+    TeamMember.objects.filter(user=sales_manager).update(weight=1, max_open_mqls=150)
+    TeamMember.objects.filter(team=sales).exclude(user=sales_manager).update(weight=2)
     TeamMember.objects.get_or_create(user=marketer, defaults={"team": marketing})
     today = timezone.localdate()
     offsite = _next_weekday(today + timedelta(days=20))
@@ -72,6 +79,12 @@ def demo_sla_load(*, admin, marketer, sales_manager, sellers) -> bool:
     agreement_sign(agreement=draft, user=marketer, function=Function.MARKETING)
     # The clocks of every MQL since the first version, from the leads' own history.
     clocks_replay(since=now - timedelta(days=VERSIONS[0][0]), now=now)
+    routing_rule_save(data={"name": "Sales, by weight", "team": sales, "weighted": True})
+    # The MQLs of the last three days nobody owns are routed, as they would have been.
+    recent = Lead.objects.filter(
+        stage=Stage.MQL, owner__isnull=True, stage_changed_at__gte=now - timedelta(days=3)
+    ).values_list("pk", flat=True)
+    mqls_route(list(recent), at=now)
     return True
 
 

@@ -12,9 +12,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django_countries import countries
 
 from sla.business_hours import Calendar, week_parse
 
+COUNTRY_NAMES = dict(countries)
 OFFICE_HOURS = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 
 
@@ -114,11 +116,26 @@ class Team(models.Model):
 
 
 class TeamMember(models.Model):
-    """A user's place in a team: one team a user."""
+    """A user's place in a team: one team a user. For routing, a rep's share of the team's
+    MQLs (``weight``), the days they are away and the most open MQLs they take."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_membership"
+    )
+    weight = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Their share of a weighted rule's MQLs: a rep of weight 2 gets twice as many.",
+    )
+    away_until = models.DateField(
+        null=True, blank=True, help_text="Away up to and including this day: routed nothing."
+    )
+    max_open_mqls = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="At capacity with this many open MQLs: routed nothing more. Empty: no limit.",
     )
 
     class Meta:
@@ -126,6 +143,104 @@ class TeamMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team}"
+
+    def is_away(self, today=None) -> bool:
+        return self.away_until is not None and (today or timezone.localdate()) <= self.away_until
+
+
+class RoutingRule(models.Model):
+    """Who gets a new MQL that has no owner: the first active rule (by position) whose
+    conditions the lead meets hands it to the next rep of its team in turn (round robin,
+    weighted if asked), skipping reps away, at capacity or inactive. A rule without
+    conditions takes every lead."""
+
+    name = models.CharField(max_length=120, unique=True)
+    position = models.PositiveIntegerField(default=0, help_text="Lower runs first.")
+    active = models.BooleanField(default=True)
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="routing_rules")
+    weighted = models.BooleanField(
+        default=False, help_text="Share the leads by the members' weights rather than evenly."
+    )
+    countries = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Territory: leads from these countries (ISO codes; the lead's, else its "
+        "company's). Empty: any country.",
+    )
+    personas = models.ManyToManyField(
+        "personas.Persona", blank=True, related_name="routing_rules",
+        help_text="Leads of these personas. Empty: any persona.",
+    )  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        codes = self.countries if isinstance(self.countries, list) else None
+        if codes is None or not all(isinstance(code, str) for code in codes):
+            raise ValidationError({"countries": "Give the countries as a list of ISO codes."})
+        self.countries = sorted({code.strip().upper() for code in codes if code.strip()})
+        unknown = [code for code in self.countries if code not in COUNTRY_NAMES]
+        if unknown:
+            raise ValidationError(
+                {"countries": f"Not a country code: {', '.join(unknown)} (e.g. DE, FR, GB)."}
+            )
+        if self.team_id and self.team.function != Function.SALES:
+            raise ValidationError({"team": "Leads are routed to a sales team."})
+
+
+class RoutingTally(models.Model):
+    """How many leads a rule has given each rep: where the round robin stands."""
+
+    rule = models.ForeignKey(RoutingRule, on_delete=models.CASCADE, related_name="tallies")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    assigned = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["rule", "user"], name="routing_tally_once")]
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.assigned} to {self.user}"
+
+
+class NotificationKind(models.TextChoices):
+    MQLS_ASSIGNED = "mqls_assigned", "New MQLs for you"
+
+
+class Notification(models.Model):
+    """An in-app message to a user (also sent by e-mail), shown on their queue until read.
+    ``key`` makes each one once: a repeated delivery of the same news writes nothing."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=NotificationKind.choices)
+    key = models.CharField(max_length=200)
+    text = models.CharField(max_length=500)
+    url = models.CharField(max_length=300, blank=True)
+    lead_ids = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_once")]
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
 
 
 class DayOff(models.Model):
@@ -282,7 +397,7 @@ class Clock(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="sla_clocks",
-        help_text="The lead's owner when the clock started.",
+        help_text="The lead's owner: while it runs, whoever owns the lead.",
     )
     started_at = models.DateTimeField()
     due_at = models.DateTimeField()

@@ -28,6 +28,7 @@ from sla.models import (
     ClockStatus,
     DayOff,
     Function,
+    RoutingRule,
     Signoff,
     Team,
     TeamMember,
@@ -106,6 +107,60 @@ def teams_with_hours(today: date | None = None) -> list[TeamHours]:
         ]
         shown.append(TeamHours(team, days, upcoming.get(team.pk, [])))
     return shown
+
+
+# --- routing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepLoad:
+    member: TeamMember
+    open_mqls: int
+    away: bool
+    at_capacity: bool
+    routed_7_days: int
+
+
+@dataclass(frozen=True)
+class Routing:
+    rules: list[RoutingRule]
+    reps: list[RepLoad]  # the sales teams' members
+
+
+def routing_overview(now=None) -> Routing:
+    """The routing rules in the order they are tried, and each sales rep's load: open MQLs
+    against their capacity, away or not, and the MQLs routed to them in the last 7 days."""
+    now = now or timezone.now()
+    rules = list(
+        RoutingRule.objects.select_related("team")
+        .prefetch_related("personas")
+        .order_by("position", "id")
+    )
+    members = list(
+        TeamMember.objects.filter(team__function=Function.SALES)
+        .select_related("team", "user")
+        .order_by("team__name", "user__first_name", "user__username")
+    )
+    user_ids = [member.user_id for member in members]
+    lead = apps.get_model("leads", "Lead")
+    open_mqls = dict(
+        lead.objects.filter(owner_id__in=user_ids, stage="mql")
+        .values("owner_id").annotate(n=Count("id")).values_list("owner_id", "n")
+    )  # fmt: skip
+    routed = dict(
+        apps.get_model("leads", "OwnerChange").objects.filter(
+            to_owner_id__in=user_ids, rule__startswith="Routing: ", at__gte=now - timedelta(days=7)
+        ).values("to_owner_id").annotate(n=Count("id")).values_list("to_owner_id", "n")
+    )  # fmt: skip
+    today = timezone.localdate(now)
+    reps = []
+    for member in members:
+        count = open_mqls.get(member.user_id, 0)
+        full = member.max_open_mqls is not None and count >= member.max_open_mqls
+        reps.append(
+            RepLoad(member, count, member.is_away(today), full, routed.get(member.user_id, 0))
+        )
+    return Routing(rules, reps)
 
 
 FUNCTIONS = list(Function)

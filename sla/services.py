@@ -16,7 +16,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from sla.models import Agreement, Function, Signoff, Team
+from leads.models import Lead, Stage
+from sla.models import Agreement, Function, RoutingRule, Signoff, Team
+from sla.routing import Routed, mqls_route
 from smarketing.roles import MARKETING_ROLES, Role, user_roles
 
 AGREEMENT_FIELDS = (
@@ -123,3 +125,35 @@ def team_save(*, team: Team | None = None, data: Mapping[str, Any]) -> Team:
     team.full_clean()
     team.save()
     return team
+
+
+ROUTING_RULE_FIELDS = ("name", "position", "active", "team", "weighted", "countries")
+
+
+@transaction.atomic
+def routing_rule_save(
+    *, rule: RoutingRule | None = None, data: Mapping[str, Any], personas=None
+) -> RoutingRule:
+    """Create or change a routing rule (``ROUTING_RULE_FIELDS``, and its personas when given);
+    it applies to the leads that become MQLs from now on."""
+    rule = rule or RoutingRule()
+    for name, value in data.items():
+        if name in ROUTING_RULE_FIELDS:
+            setattr(rule, name, value.strip() if isinstance(value, str) else value)
+    rule.full_clean()
+    rule.save()
+    if personas is not None:
+        rule.personas.set(personas)
+    return rule
+
+
+@transaction.atomic
+def routing_rule_delete(*, rule: RoutingRule) -> None:
+    """Remove a rule; the leads it routed keep their owners and their history."""
+    rule.delete()
+
+
+def unassigned_mqls_route() -> Routed:
+    """Route every MQL without an owner now (after rules are set up, or reps come back)."""
+    ids = Lead.objects.filter(stage=Stage.MQL, owner__isnull=True).values_list("pk", flat=True)
+    return mqls_route(list(ids))

