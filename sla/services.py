@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from sla.models import Agreement, Function, Signoff, Team
+from sla.models import Agreement, Function, Goal, Signoff, Team
 from smarketing.roles import MARKETING_ROLES, Role, user_roles
 
 AGREEMENT_FIELDS = (
@@ -123,3 +123,46 @@ def team_save(*, team: Team | None = None, data: Mapping[str, Any]) -> Team:
     team.full_clean()
     team.save()
     return team
+
+
+GOAL_FIELDS = (
+    "name",
+    "metric",
+    "from_stage",
+    "to_stage",
+    "channels",
+    "campaign",
+    "persona",
+    "team",
+    "target_kind",
+    "target",
+    "starts_on",
+    "ends_on",
+)
+
+
+@transaction.atomic
+def goal_save(*, goal: Goal | None = None, data: Mapping[str, Any], actor) -> Goal:
+    """Create a shared goal, or change one: ``data`` holds the names of ``GOAL_FIELDS`` and
+    ``owner_teams`` (the teams that own it, at least one). Raises ValidationError naming each
+    field."""
+    goal = goal or Goal(created_by=actor)
+    unknown = set(data) - set(GOAL_FIELDS) - {"owner_teams"}
+    if unknown:
+        raise ValidationError(f"Not a field of a goal: {', '.join(sorted(unknown))}.")
+    for name, value in data.items():
+        if name != "owner_teams":
+            setattr(goal, name, value.strip() if isinstance(value, str) else value)
+    owners = list(data["owner_teams"]) if "owner_teams" in data else None
+    if owners is None and goal.pk is None or owners == []:
+        raise ValidationError({"owner_teams": ["Name the team or teams that own the goal."]})
+    goal.full_clean()
+    goal.save()
+    if owners is not None:
+        goal.owner_teams.set(owners)
+    return goal
+
+
+@transaction.atomic
+def goal_delete(*, goal: Goal) -> None:
+    goal.delete()
