@@ -18,4 +18,6 @@ urlpatterns = [
     ),
     path("sla/teams/", views.TeamListView.as_view(), name="sla-team-list"),
     path("sla/clocks/", views.ClockListView.as_view(), name="sla-clock-list"),
+    path("goals/", views.GoalListView.as_view(), name="goal-list"),
+    path("goals/<int:goal_id>/", views.GoalDetailView.as_view(), name="goal-detail"),
 ]
