@@ -1,9 +1,10 @@
 """The demo's agreement and teams: a sales and a marketing team with their business hours,
 two signed versions of the SLA (the second in force for a month, with a faster first touch),
-a third drafted and signed by marketing, waiting for the sales manager, and the clocks of
-every MQL since the first version, replayed from the leads' history; a routing rule that shares
-new MQLs over the reps by weight, one of them at capacity, with the last days' unowned MQLs
-routed by it."""
+a third drafted and signed by marketing, waiting for the sales manager, the clocks of every
+MQL since the first version, replayed from the leads' history; a routing rule that shares
+new MQLs over the reps by weight, with the last days' unowned MQLs routed by it; and two
+shared goals: the article's "raise the conversion of marketing-generated leads by 20 % in
+six months", owned by both teams, and marketing's MQLs this quarter."""
 
 from __future__ import annotations
 
@@ -15,9 +16,15 @@ from django.utils import timezone
 
 from leads.models import Lead, Stage
 from sla.clocks import clocks_replay
-from sla.models import Agreement, DayOff, Function, Signoff, TeamMember
+from sla.models import Agreement, DayOff, Function, GoalMetric, Signoff, TargetKind, TeamMember
 from sla.routing import mqls_route
-from sla.services import agreement_draft, agreement_sign, routing_rule_save, team_save
+from sla.services import (
+    agreement_draft,
+    agreement_sign,
+    goal_save,
+    routing_rule_save,
+    team_save,
+)
 
 VERSIONS = (
     (150, "The first agreement: what each team can hold itself to.",
@@ -27,6 +34,9 @@ VERSIONS = (
      {"mqls_per_month": 150, "min_accepted_percent": 65, "first_touch_hours": Decimal(4),
       "touches_required": 4, "touches_within_days": 7, "decision_hours": Decimal(16)}),
 )  # fmt: skip
+# The channels marketing brings leads from (not sales' outbound, partners or offline imports).
+MARKETING_CHANNELS = ["organic_search", "paid_search", "social", "paid_social", "email", "event"]
+MQLS_THIS_QUARTER = 800
 DRAFT = ("Next quarter: more MQLs, and a first touch within two business hours.",
          {"mqls_per_month": 180, "first_touch_hours": Decimal(2)})  # fmt: skip
 
@@ -85,7 +95,26 @@ def demo_sla_load(*, admin, marketer, sales_manager, sellers) -> bool:
         stage=Stage.MQL, owner__isnull=True, stage_changed_at__gte=now - timedelta(days=3)
     ).values_list("pk", flat=True)
     mqls_route(list(recent), at=now)
+    demo_goals_load(actor=marketer, marketing=marketing, sales=sales, today=today)
     return True
+
+
+def demo_goals_load(*, actor, marketing, sales, today: date) -> None:
+    goal_save(actor=actor, data={
+        "name": "Raise the conversion of marketing-generated leads by 20 % in six months",
+        "metric": GoalMetric.CONVERSION, "from_stage": "mql", "to_stage": "sql",
+        "channels": MARKETING_CHANNELS, "target_kind": TargetKind.RELATIVE,
+        "target": Decimal(20), "starts_on": today - timedelta(days=91),
+        "ends_on": today + timedelta(days=91), "owner_teams": [marketing, sales],
+    })  # fmt: skip
+    quarter = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    next_quarter = date(quarter.year + quarter.month // 10, (quarter.month + 2) % 12 + 1, 1)
+    goal_save(actor=actor, data={
+        "name": "MQLs this quarter", "metric": GoalMetric.MQLS,
+        "target_kind": TargetKind.ABSOLUTE, "target": Decimal(MQLS_THIS_QUARTER),
+        "starts_on": quarter, "ends_on": next_quarter - timedelta(days=1),
+        "owner_teams": [marketing],
+    })  # fmt: skip
 
 
 def _next_weekday(day: date) -> date:

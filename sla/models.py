@@ -445,3 +445,119 @@ class Clock(models.Model):
     @property
     def met_on_time(self) -> bool:
         return self.status == ClockStatus.MET and self.breached_at is None
+
+
+# Goals ----------------------------------------------------------------------------------------
+
+from leads.models import FUNNEL, Channel, Stage  # noqa: E402
+
+
+class GoalMetric(models.TextChoices):
+    LEADS = "leads", "Leads"
+    MQLS = "mqls", "MQLs"
+    SQLS = "sqls", "SQLs"
+    CUSTOMERS = "customers", "Customers"
+    CONVERSION = "conversion", "Conversion between two stages"
+    FIRST_TOUCH_MEDIAN = "first_touch_median", "Median time to first touch"
+    SLA_COMPLIANCE = "sla_compliance", "SLA compliance"
+
+
+class TargetKind(models.TextChoices):
+    ABSOLUTE = "absolute", "A value to reach"
+    RELATIVE = "relative", "A change (%) against the period before"
+
+
+class Goal(models.Model):
+    """A goal both teams share: a metric over the leads that pass the filters, between
+    ``starts_on`` and ``ends_on``, against a target — a value, or a change in per cent against
+    the same metric over the period of equal length just before. Its progress is computed
+    from the stage transitions and the clocks (``sla.goals``), never stored."""
+
+    name = models.CharField(max_length=120)
+    metric = models.CharField(max_length=20, choices=GoalMetric.choices)
+    from_stage = models.CharField(
+        max_length=20, choices=Stage.choices, blank=True, help_text="For a conversion."
+    )
+    to_stage = models.CharField(
+        max_length=20, choices=Stage.choices, blank=True, help_text="For a conversion."
+    )
+    channels = models.JSONField(
+        "sources",
+        default=list,
+        blank=True,
+        help_text="Leads from these sources only; empty for all.",
+    )
+    campaign = models.ForeignKey(
+        "leads.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    persona = models.ForeignKey(
+        "personas.Persona", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Leads owned by this team's members only.",
+    )
+    target_kind = models.CharField(
+        max_length=10, choices=TargetKind.choices, default=TargetKind.ABSOLUTE
+    )
+    target = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="A count, a percentage, hours (first touch) or, for a change, the per cent "
+        "(20 for +20 %, -10 for −10 %).",
+    )
+    starts_on = models.DateField("start")
+    ends_on = models.DateField("end", help_text="The last day of the goal.")
+    owner_teams = models.ManyToManyField(Team, related_name="goals", verbose_name="owned by")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["ends_on", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.starts_on and self.ends_on and self.ends_on <= self.starts_on:
+            errors["ends_on"] = "The end comes after the start."
+        if self.metric == GoalMetric.CONVERSION:
+            if not self.from_stage:
+                errors["from_stage"] = "A conversion needs the stage it starts from."
+            if not self.to_stage:
+                errors["to_stage"] = "A conversion needs the stage it reaches."
+            if self.from_stage and self.to_stage:
+                if self.from_stage not in FUNNEL or self.to_stage not in FUNNEL:
+                    errors["to_stage"] = (
+                        "Both stages are in the funnel (not recycled or disqualified)."
+                    )
+                elif FUNNEL.index(self.to_stage) <= FUNNEL.index(self.from_stage):
+                    errors["to_stage"] = "The stage reached comes after the one it starts from."
+        else:
+            self.from_stage = self.to_stage = ""
+        if not isinstance(self.channels, list) or any(
+            channel not in Channel.values for channel in self.channels
+        ):
+            errors["channels"] = 'Give a list of sources, e.g. ["email", "paid_search"].'
+        if self.target is not None and self.target_kind == TargetKind.ABSOLUTE:
+            if self.target < 0:
+                errors["target"] = "The target is zero or more."
+            elif self.is_rate and self.target > 100:
+                errors["target"] = "A percentage is at most 100."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_rate(self) -> bool:
+        return self.metric in (GoalMetric.CONVERSION, GoalMetric.SLA_COMPLIANCE)
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.metric == GoalMetric.FIRST_TOUCH_MEDIAN

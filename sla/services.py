@@ -17,7 +17,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from leads.models import Lead, Stage
-from sla.models import Agreement, Function, RoutingRule, Signoff, Team
+from sla.models import Agreement, Function, Goal, RoutingRule, Signoff, Team
 from sla.routing import Routed, mqls_route
 from smarketing.roles import MARKETING_ROLES, Role, user_roles
 
@@ -157,3 +157,46 @@ def unassigned_mqls_route() -> Routed:
     """Route every MQL without an owner now (after rules are set up, or reps come back)."""
     ids = Lead.objects.filter(stage=Stage.MQL, owner__isnull=True).values_list("pk", flat=True)
     return mqls_route(list(ids))
+
+
+GOAL_FIELDS = (
+    "name",
+    "metric",
+    "from_stage",
+    "to_stage",
+    "channels",
+    "campaign",
+    "persona",
+    "team",
+    "target_kind",
+    "target",
+    "starts_on",
+    "ends_on",
+)
+
+
+@transaction.atomic
+def goal_save(*, goal: Goal | None = None, data: Mapping[str, Any], actor) -> Goal:
+    """Create a shared goal, or change one: ``data`` holds the names of ``GOAL_FIELDS`` and
+    ``owner_teams`` (the teams that own it, at least one). Raises ValidationError naming each
+    field."""
+    goal = goal or Goal(created_by=actor)
+    unknown = set(data) - set(GOAL_FIELDS) - {"owner_teams"}
+    if unknown:
+        raise ValidationError(f"Not a field of a goal: {', '.join(sorted(unknown))}.")
+    for name, value in data.items():
+        if name != "owner_teams":
+            setattr(goal, name, value.strip() if isinstance(value, str) else value)
+    owners = list(data["owner_teams"]) if "owner_teams" in data else None
+    if owners is None and goal.pk is None or owners == []:
+        raise ValidationError({"owner_teams": ["Name the team or teams that own the goal."]})
+    goal.full_clean()
+    goal.save()
+    if owners is not None:
+        goal.owner_teams.set(owners)
+    return goal
+
+
+@transaction.atomic
+def goal_delete(*, goal: Goal) -> None:
+    goal.delete()

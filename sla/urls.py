@@ -11,4 +11,7 @@ urlpatterns = [
     path("sla/agreements/<int:pk>/sign/", views.agreement_sign_view, name="agreement_sign"),
     path("sla/agreements/<int:pk>/delete/", views.agreement_delete_view, name="agreement_delete"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("sla/goals/new/", views.goal_new, name="goal_new"),
+    path("sla/goals/<int:pk>/edit/", views.goal_edit, name="goal_edit"),
+    path("sla/goals/<int:pk>/delete/", views.goal_delete_view, name="goal_delete"),
 ]

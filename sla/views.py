@@ -7,18 +7,22 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sla import routing, selectors
-from sla.forms import AgreementForm
-from sla.models import Agreement, Function
+from sla.forms import AgreementForm, GoalForm
+from sla.goals import goal_cards
+from sla.models import Agreement, Function, Goal
 from sla.services import (
     AGREEMENT_FIELDS,
     agreement_delete,
     agreement_draft,
     agreement_sign,
     agreement_update,
+    goal_delete,
+    goal_save,
     may_sign,
 )
 from smarketing.access import role_required
@@ -26,6 +30,7 @@ from smarketing.http import AuthenticatedHttpRequest
 from smarketing.roles import ALL_ROLES, MARKETING_ROLES, Role, user_roles
 
 DRAFTERS = (Role.ADMIN,)
+GOAL_SETTERS = (Role.ADMIN, Role.MARKETING_MANAGER, Role.SALES_MANAGER)
 CLOCK_SECTIONS = (
     ("at_risk", "At risk: due within the hour", "No clock is due within the hour."),
     (
@@ -51,6 +56,8 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
         "signs_for": [f.value for f in Function if may_sign(request.user, f)],
         "functions": Function.choices,
         "clock_sections": CLOCK_SECTIONS,
+        "goals": goal_cards(now=now),
+        "may_set_goals": bool(set(GOAL_SETTERS) & user_roles(request.user)),
         "now": now,
     }
     return render(request, "sla/index.html", context)
@@ -156,3 +163,50 @@ def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
         return HttpResponse(status=200)
     messages.success(request, f"{read} notification{'s' if read != 1 else ''} marked read.")
     return redirect("leads:queue")
+
+
+# --- goals -------------------------------------------------------------------------------------
+
+
+def _goal_page(request, form: GoalForm, goal: Goal | None) -> HttpResponse:
+    status = 400 if form.is_bound else 200
+    return render(request, "sla/goal_form.html", {"form": form, "goal": goal}, status=status)
+
+
+def _goal_submit(request, goal: Goal | None) -> HttpResponse:
+    form = GoalForm(request.POST, instance=goal)
+    if form.is_valid():
+        try:
+            saved = goal_save(goal=goal, data=form.cleaned_data, actor=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Goal “{saved}” saved.")
+            return redirect(f"{reverse('sla:index')}#goals")
+    return _goal_page(request, form, goal)
+
+
+@role_required(*GOAL_SETTERS)
+@require_http_methods(["GET", "POST"])
+def goal_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _goal_page(request, GoalForm(), None)
+    return _goal_submit(request, None)
+
+
+@role_required(*GOAL_SETTERS)
+@require_http_methods(["GET", "POST"])
+def goal_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    goal = get_object_or_404(Goal, pk=pk)
+    if request.method == "GET":
+        return _goal_page(request, GoalForm(instance=goal), goal)
+    return _goal_submit(request, goal)
+
+
+@role_required(*GOAL_SETTERS)
+@require_POST
+def goal_delete_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    goal = get_object_or_404(Goal, pk=pk)
+    goal_delete(goal=goal)
+    messages.success(request, f"Goal “{goal}” deleted.")
+    return redirect(f"{reverse('sla:index')}#goals")

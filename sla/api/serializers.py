@@ -3,13 +3,25 @@ teams with their business hours."""
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from leads.models import Channel
 from personas.api.serializers import OwnerSerializer
 from personas.models import Persona
 from sla.business_hours import WEEKDAYS
-from sla.models import Agreement, Clock, DayOff, Function, RoutingRule, Signoff, Team
-from sla.services import AGREEMENT_FIELDS
+from sla.goals import STATUS_LABELS
+from sla.models import (
+    Agreement,
+    Clock,
+    DayOff,
+    Function,
+    Goal,
+    RoutingRule,
+    Signoff,
+    Team,
+)
+from sla.services import AGREEMENT_FIELDS, GOAL_FIELDS
 
 
 class SignoffSerializer(serializers.ModelSerializer):
@@ -114,3 +126,44 @@ class RoutingRuleInputSerializer(serializers.Serializer):
     personas = serializers.PrimaryKeyRelatedField(
         queryset=Persona.objects.all(), many=True, required=False, help_text="Persona ids."
     )
+
+
+class GoalProgressSerializer(serializers.Serializer):
+    value = serializers.FloatField(allow_null=True, help_text="So far: a count, a % or hours.")
+    baseline = serializers.FloatField(
+        allow_null=True, help_text="The same metric over the period before (a change only)."
+    )
+    target = serializers.FloatField(allow_null=True, help_text="The target as a value.")
+    elapsed = serializers.FloatField(help_text="The share of the period gone, 0–1.")
+    projected = serializers.FloatField(allow_null=True, help_text="Expected at the end.")
+    status = serializers.ChoiceField(choices=list(STATUS_LABELS))
+    lower_is_better = serializers.BooleanField()
+    unit = serializers.CharField()
+    sentence = serializers.CharField()
+
+
+class GoalOutputSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Goal
+        fields = ["id", *GOAL_FIELDS, "owner_teams", "created_by", "created_at", "progress"]
+        read_only_fields = fields
+
+    @extend_schema_field(GoalProgressSerializer)
+    def get_progress(self, goal: Goal) -> dict:
+        progress = self.context["progress"][goal.pk]
+        return GoalProgressSerializer(progress).data
+
+
+class GoalInputSerializer(serializers.ModelSerializer):
+    """A goal's fields; ``sla.services.goal_save`` validates them together."""
+
+    channels = serializers.ListField(
+        child=serializers.ChoiceField(choices=Channel.choices), required=False
+    )
+
+    class Meta:
+        model = Goal
+        fields = [*GOAL_FIELDS, "owner_teams"]
+        extra_kwargs = {"owner_teams": {"required": False}}

@@ -24,4 +24,6 @@ urlpatterns = [
         views.RoutingRuleDetailView.as_view(),
         name="sla-routing-rule-detail",
     ),
+    path("goals/", views.GoalListView.as_view(), name="goal-list"),
+    path("goals/<int:goal_id>/", views.GoalDetailView.as_view(), name="goal-detail"),
 ]

@@ -15,12 +15,15 @@ from rest_framework.response import Response
 from sla import selectors
 from sla.api import serializers
 from sla.filters import ClockFilter
-from sla.models import Agreement, Clock, RoutingRule, Team, TeamMember
+from sla.goals import goals_listed, goals_progress
+from sla.models import Agreement, Clock, Goal, RoutingRule, Team, TeamMember
 from sla.services import (
     agreement_delete,
     agreement_draft,
     agreement_sign,
     agreement_update,
+    goal_delete,
+    goal_save,
     routing_rule_delete,
     routing_rule_save,
 )
@@ -287,4 +290,91 @@ class RoutingRuleDetailView(WriteAccessMixin, GenericAPIView):
     def delete(self, request, rule_id: int):
         rule = get_object_or_404(RoutingRule, pk=rule_id)
         routing_rule_delete(rule=rule)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- goals -------------------------------------------------------------------------------------
+
+GOAL_SETTERS = roles(Role.ADMIN, Role.MARKETING_MANAGER, Role.SALES_MANAGER)
+GOAL_NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such goal.")
+GOAL_INVALID = OpenApiResponse(ErrorSerializer, description="Field errors.")
+
+
+def _goals_shown(goals) -> list:
+    goals = list(goals)
+    context = {"progress": goals_progress(goals)}
+    return serializers.GoalOutputSerializer(goals, many=True, context=context).data
+
+
+class GoalListView(WriteAccessMixin, GenericAPIView):
+    access = READ
+    write_access = GOAL_SETTERS
+    filter_backends: list = []
+    pagination_class = None
+
+    @extend_schema(
+        summary="The shared goals",
+        description="Each with its progress, computed now from the stage changes and the SLA "
+        "clocks, and its projection to the end of its period.",
+        responses={200: serializers.GoalOutputSerializer(many=True)},
+        tags=TAGS,
+    )
+    def get(self, request):
+        return Response(_goals_shown(goals_listed()))
+
+    @extend_schema(
+        summary="Set a shared goal",
+        description="Admins and the managers of either team.",
+        request=serializers.GoalInputSerializer,
+        responses={201: serializers.GoalOutputSerializer, 400: GOAL_INVALID, 403: FORBIDDEN},
+        tags=TAGS,
+    )
+    def post(self, request):
+        serializer = serializers.GoalInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            goal = goal_save(data=serializer.validated_data, actor=request.user)
+        return Response(_goals_shown(goals_listed().filter(pk=goal.pk))[0], status=201)
+
+
+class GoalDetailView(WriteAccessMixin, GenericAPIView):
+    access = READ
+    write_access = GOAL_SETTERS
+    filter_backends: list = []
+    pagination_class = None
+
+    @extend_schema(
+        summary="A shared goal",
+        responses={200: serializers.GoalOutputSerializer, 404: GOAL_NOT_FOUND},
+        tags=TAGS,
+    )
+    def get(self, request, goal_id: int):
+        return Response(_goals_shown([get_object_or_404(goals_listed(), pk=goal_id)])[0])
+
+    @extend_schema(
+        summary="Change a shared goal",
+        request=serializers.GoalInputSerializer,
+        responses={
+            200: serializers.GoalOutputSerializer,
+            400: GOAL_INVALID,
+            403: FORBIDDEN,
+            404: GOAL_NOT_FOUND,
+        },
+        tags=TAGS,
+    )
+    def patch(self, request, goal_id: int):
+        goal = get_object_or_404(Goal, pk=goal_id)
+        serializer = serializers.GoalInputSerializer(goal, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        with service_errors():
+            goal_save(goal=goal, data=serializer.validated_data, actor=request.user)
+        return Response(_goals_shown([get_object_or_404(goals_listed(), pk=goal_id)])[0])
+
+    @extend_schema(
+        summary="Delete a shared goal",
+        responses={204: None, 403: FORBIDDEN, 404: GOAL_NOT_FOUND},
+        tags=TAGS,
+    )
+    def delete(self, request, goal_id: int):
+        goal_delete(goal=get_object_or_404(Goal, pk=goal_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
