@@ -486,6 +486,7 @@ SPECTACULAR_SETTINGS = {
         "ContentStatusEnum": "journeys.models.ContentStatus.choices",
         "InsightStatusEnum": "personas.models.InsightStatus.choices",
         "ClockStatusEnum": "sla.models.ClockStatus.choices",
+        "StageEnum": "leads.models.Stage.choices",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
