@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -75,7 +76,10 @@ def _rules() -> list[RoutingRule]:
     """The active rules, locked for the pass: two passes at once take turns, so neither gives
     a rep a turn the other gave too."""
     rules = list(
-        RoutingRule.objects.select_for_update().filter(active=True).order_by("position", "id")
+        RoutingRule.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .filter(active=True)
+        .order_by("position", "id")
     )
     personas = defaultdict(set)
     through = RoutingRule.personas.through.objects.filter(routingrule__in=rules)
@@ -93,8 +97,10 @@ def _matches(rule: RoutingRule, country: str, persona_id: int | None) -> bool:
     return not rule.persona_ids or persona_id in rule.persona_ids
 
 
-def _seats(rule: RoutingRule, today) -> list[_Seat]:
-    """The reps of the rule's team who can take leads now, with where each stands."""
+def _seats(rule: RoutingRule, at: datetime) -> list[_Seat]:
+    """The reps of the rule's team who can take leads at ``at``, with where each stands; a
+    rep is away through ``away_until`` in the team's time zone."""
+    today = timezone.localdate(at, ZoneInfo(rule.team.time_zone))
     members = [
         member
         for member in TeamMember.objects.filter(team_id=rule.team_id, user__is_active=True)
@@ -179,14 +185,13 @@ def mqls_route(lead_ids: Iterable[int], *, at: datetime | None = None) -> Routed
             unmatched += 1
         else:
             by_rule[rule.pk].append(lead_id)
-    today = timezone.localdate(at)
     given: dict[int, list[int]] = defaultdict(list)
     no_rep = 0
     for rule in rules:
         leads = by_rule.get(rule.pk)
         if not leads:
             continue
-        seats = _seats(rule, today)
+        seats = _seats(rule, at)
         turns = _deal(seats, len(leads))
         no_rep += len(leads) - len(turns)
         moves = [OwnerMove(lead, None, rep) for lead, rep in zip(leads, turns, strict=False)]
@@ -275,6 +280,6 @@ def notifications_read(user) -> int:
 
 def stage_changes_written(changes: Sequence) -> None:
     """The lifecycle's hook (after commit): route the leads that became MQLs."""
-    entered = [change.lead_id for change in changes if change.to_stage == Stage.MQL]
+    entered = [change for change in changes if change.to_stage == Stage.MQL]
     if entered:
-        mqls_route(entered, at=max(change.at for change in changes if change.to_stage == Stage.MQL))
+        mqls_route([c.lead_id for c in entered], at=max(c.at for c in entered))
