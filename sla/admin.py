@@ -1,13 +1,26 @@
 """Django admin of the sla app: the teams with their members and days off (saved through
 ``sla.services.team_save``), and the agreement's versions, read-only: they are drafted and
-signed on the SLA page, through the same services as the API."""
+signed on the SLA page, through the same services as the API; the webhooks told of breaches,
+and their deliveries, read-only, with a retry."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from sla.models import Agreement, DayOff, RoutingRule, Signoff, Team, TeamMember
+from sla.alerts import deliveries_retry
+from sla.models import (
+    Agreement,
+    DayOff,
+    RoutingRule,
+    Signoff,
+    Team,
+    TeamMember,
+    Webhook,
+    WebhookDelivery,
+)
 from sla.services import ROUTING_RULE_FIELDS, routing_rule_save, team_save, unassigned_mqls_route
+from sla.tasks import webhooks_deliver_task
+from smarketing.queueing import task_send_on_commit
 
 
 class TeamMemberInline(admin.TabularInline):
@@ -92,5 +105,44 @@ class RoutingRuleAdmin(admin.ModelAdmin):
             request,
             f"{routed.assigned} MQLs routed; {routed.unmatched} matched no rule and "
             f"{routed.no_rep} found no rep free, and stay unassigned.",
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ["name", "url", "active", "created_at"]
+    list_editable = ["active"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """What was sent to each webhook, and what it answered; failed ones can be sent again."""
+
+    list_display = [
+        "created_at", "webhook", "event", "key", "status", "attempts", "response_status",
+        "next_attempt_at",
+    ]  # fmt: skip
+    list_filter = ["status", "webhook", "event"]
+    list_select_related = ["webhook"]
+    search_fields = ["key"]
+    readonly_fields = [field.name for field in WebhookDelivery._meta.fields]
+    actions = ["retry"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Send the selected deliveries again")
+    def retry(self, request, queryset) -> None:
+        retried = deliveries_retry(queryset)
+        task_send_on_commit(webhooks_deliver_task)
+        self.message_user(
+            request,
+            f"{retried} {'delivery' if retried == 1 else 'deliveries'} will be sent again; "
+            "those sent already were left alone.",
             messages.SUCCESS,
         )

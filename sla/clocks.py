@@ -22,15 +22,18 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, When, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
+from sla.alerts import Breach, breaches_announce
 from sla.business_hours import Calendar, week_parse
 from sla.models import (
     OFFICE_HOURS,
@@ -50,6 +53,8 @@ MQL, RECYCLED, DISQUALIFIED = "mql", "recycled", "disqualified"
 REJECTED = (RECYCLED, DISQUALIFIED)
 BATCH = 5_000
 AT_RISK_WITHIN = timedelta(hours=1)
+DEFAULT_PACE = timedelta(minutes=15)
+LOAD_LIMIT = 500
 
 
 def _lead_model():
@@ -72,6 +77,7 @@ class Calendars:
         self._calendars = {
             pk: team.calendar([day.on for day in team.days_off.all()]) for pk, team in teams.items()
         }
+        self._paces = {pk: timedelta(minutes=team.minutes_per_touch) for pk, team in teams.items()}
         self._team_of = dict(
             TeamMember.objects.filter(
                 user_id__in={pk for pk in owner_ids if pk}, team__function=Function.SALES
@@ -87,6 +93,18 @@ class Calendars:
     def of(self, owner_id: int | None) -> Calendar:
         team = self.key(owner_id)
         return self._calendars[team] if team is not None else self._fallback
+
+    def pace(self, owner_id: int | None) -> timedelta:
+        """The working time a first touch takes the owner's team."""
+        team = self.key(owner_id)
+        return self._paces[team] if team is not None else DEFAULT_PACE
+
+
+def _datetime(value) -> datetime:
+    """A timestamp a raw cursor returned: SQLite's come back as text, in UTC."""
+    if isinstance(value, str):
+        return timezone.make_aware(parse_datetime(value), UTC)
+    return value
 
 
 def _hours(value: Decimal) -> timedelta:
@@ -416,16 +434,23 @@ def clocks_sweep(now: datetime | None = None) -> Sweep:
 
 def clocks_breach(now: datetime) -> list[int]:
     """Mark the running clocks whose due time has passed as breached (at their due time), each
-    once: the update is guarded by the status it changes, so a second sweep — or one running
-    beside it — finds nothing left to mark. Returns the ids it marked."""
+    once, and announce them in the same transaction (``sla.alerts``): the update is guarded by
+    the status it changes, so a second sweep — or one running beside it — finds nothing left
+    to mark or to announce. Returns the ids it marked."""
     table = connection.ops.quote_name(Clock._meta.db_table)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET status = %s, breached_at = due_at "  # noqa: S608 - our table
-            "WHERE status = %s AND due_at <= %s RETURNING id",
+            "WHERE status = %s AND due_at <= %s "
+            "RETURNING id, lead_id, kind, owner_id, started_at, due_at",
             [ClockStatus.BREACHED, ClockStatus.RUNNING, now],
         )
-        return sorted(row[0] for row in cursor.fetchall())
+        breaches = [
+            Breach(pk, lead, kind, owner, _datetime(started), _datetime(due))
+            for pk, lead, kind, owner, started, due in cursor.fetchall()
+        ]
+        breaches_announce(breaches, now)
+    return sorted(breach.clock_id for breach in breaches)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -435,6 +460,69 @@ def at_risk(now: datetime | None = None) -> Q:
     """Running clocks due within ``AT_RISK_WITHIN`` of now."""
     now = now or timezone.now()
     return Q(status=ClockStatus.RUNNING, due_at__gt=now, due_at__lte=now + AT_RISK_WITHIN)
+
+
+@dataclass(frozen=True)
+class Overload:
+    """A rep with more untouched MQLs than their working hours can reach in time: at their
+    team's pace, ``late`` of the ``waiting`` would be touched after their first-touch clock is
+    due (``first_late`` the soonest of them), however they are ordered."""
+
+    owner: object
+    waiting: int
+    late: int
+    pace: timedelta
+    first_late: Clock
+    cut_off: bool
+
+    @property
+    def pace_minutes(self) -> int:
+        return _minutes(self.pace)
+
+
+def reps_overloaded(now: datetime | None = None, owner_ids=None) -> list[Overload]:
+    """The reps (of ``owner_ids``, else all) whose running first-touch clocks cannot all be met:
+    touching them soonest due first, one after another at the team's minutes a touch, within
+    the team's business hours, skipping any that would finish late (which leaves the most met
+    on time when every touch takes as long). Reads each rep's ``LOAD_LIMIT`` soonest clocks;
+    ``cut_off`` says a rep has more. Most loaded first."""
+    now = now or timezone.now()
+    clocks = Clock.objects.filter(
+        kind=ClockKind.FIRST_TOUCH, status=ClockStatus.RUNNING, due_at__gt=now, owner__isnull=False
+    )
+    if owner_ids is not None:
+        clocks = clocks.filter(owner_id__in=list(owner_ids))
+    ranked = clocks.annotate(
+        place=Window(RowNumber(), partition_by=[F("owner_id")], order_by=[F("due_at"), F("id")]),
+        waiting=Window(Count("id"), partition_by=[F("owner_id")]),
+    ).filter(place__lte=LOAD_LIMIT)
+    by_owner: dict[int, list[Clock]] = defaultdict(list)
+    for clock in ranked.select_related("lead", "owner").order_by("owner_id", "due_at", "id"):
+        by_owner[clock.owner_id].append(clock)
+    if not by_owner:
+        return []
+    calendars = Calendars(by_owner)
+    overloads = []
+    for owner_id, owned in by_owner.items():
+        calendar, pace = calendars.of(owner_id), calendars.pace(owner_id)
+        cursor, late = now, []
+        try:
+            for place, clock in enumerate(owned):
+                if calendar.add(cursor, pace * (len(owned) - place)) <= clock.due_at:
+                    break  # the rest, each due no sooner, all fit one after another
+                finish = calendar.add(cursor, pace)
+                if finish <= clock.due_at:
+                    cursor = finish
+                else:
+                    late.append(clock)
+        except ValueError:  # a calendar closed for good: nothing can be planned in it
+            continue
+        if late:
+            waiting = owned[0].waiting
+            overloads.append(
+                Overload(owned[0].owner, waiting, len(late), pace, late[0], waiting > len(owned))
+            )
+    return sorted(overloads, key=lambda o: (-o.late, o.first_late.due_at))
 
 
 # --- replaying a history -----------------------------------------------------------------------

@@ -3,6 +3,7 @@ between marketing and sales, in versions both teams sign."""
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 from zoneinfo import available_timezones
 
@@ -72,6 +73,12 @@ class Team(models.Model):
         default=office_hours,
         validators=[validate_week],
         help_text="Opening hours per weekday, local time.",
+    )
+    minutes_per_touch = models.PositiveSmallIntegerField(
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(480)],
+        help_text="Working minutes a first touch takes a rep: a rep whose untouched MQLs "
+        "cannot all be touched in time at this pace is flagged at risk.",
     )
 
     class Meta:
@@ -210,6 +217,7 @@ class RoutingTally(models.Model):
 
 class NotificationKind(models.TextChoices):
     MQLS_ASSIGNED = "mqls_assigned", "New MQLs for you"
+    CLOCKS_BREACHED = "clocks_breached", "SLA breached"
 
 
 class Notification(models.Model):
@@ -241,6 +249,77 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+def webhook_secret() -> str:
+    return secrets.token_hex(32)
+
+
+class Webhook(models.Model):
+    """An address told of each SLA breach: a JSON ``POST`` signed with the webhook's secret
+    (``Smarketing-Signature: t=<unix time>,v1=<HMAC-SHA256 of "<t>.<body>">``), retried with
+    backoff until it answers 2xx."""
+
+    name = models.CharField(max_length=80)
+    url = models.URLField(max_length=500, help_text="https:// address that receives the POSTs.")
+    secret = models.CharField(
+        max_length=128,
+        default=webhook_secret,
+        help_text="Shared with the receiver, who checks each request's signature with it.",
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(models.Model):
+    """One event for one webhook, written in the transaction that records the event (``key``
+    makes it once), then sent by a worker: claimed for a while before each attempt so two
+    workers never send it at once, retried with backoff, given up after ``MAX_ATTEMPTS``."""
+
+    MAX_ATTEMPTS = 8
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["webhook", "key"], name="webhook_delivery_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="webhook_delivery_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.webhook}: {self.get_status_display()}"
 
 
 class DayOff(models.Model):

@@ -256,7 +256,7 @@ def notifications_email(*, older_than=None) -> int:
         try:
             send_mail(
                 subject=f"Smarketing: {notification.get_kind_display()}",
-                message=f"{notification.text}\n\nYour queue: {settings.PORTAL_URL}{notification.url}\n",
+                message=f"{notification.text}\n\nOpen: {settings.PORTAL_URL}{notification.url}\n",
                 from_email=None,
                 recipient_list=[notification.user.email],
             )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from sla.alerts import webhooks_deliver
 from sla.clocks import clocks_sweep
 from sla.routing import notifications_email
 
@@ -25,3 +26,10 @@ def notifications_email_task() -> int:
     """E-mail the notifications not sent yet (after a routing pass, and each minute for those a
     lost task left); returns how many were sent."""
     return notifications_email()
+
+
+@shared_task(**RETRY)
+def webhooks_deliver_task() -> int:
+    """Send the webhook deliveries due (after a sweep that recorded breaches, and each minute
+    for retries); returns how many were sent."""
+    return webhooks_deliver()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sla import routing, selectors
+from sla.clocks import reps_overloaded
 from sla.forms import AgreementForm, GoalForm
 from sla.goals import goal_cards
 from sla.models import Agreement, Function, Goal
@@ -50,6 +51,7 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
         "versions": versions,
         "compliance": selectors.this_week_and_month(versions.in_force, now=now),
         "clocks": selectors.clock_lists(now=now),
+        "overloads": reps_overloaded(now=now),
         "teams": selectors.teams_with_hours(),
         "routing": selectors.routing_overview(now=now),
         "may_draft": Role.ADMIN in user_roles(request.user),

@@ -416,6 +416,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "sla.tasks.notifications_email_task",
         "schedule": timedelta(minutes=1),
     },
+    # Breaches' webhook deliveries are sent after the sweep commits; retries (backoff) and
+    # any a lost task left are sent by this. The check reads a partial index of pending ones.
+    "sla-webhooks-deliver": {
+        "task": "sla.tasks.webhooks_deliver_task",
+        "schedule": timedelta(minutes=1),
+    },
     "imports-resume-stalled": {
         "task": "leads.imports.tasks.import_jobs_resume_stalled_task",
         "schedule": timedelta(minutes=1),

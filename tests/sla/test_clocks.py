@@ -29,47 +29,14 @@ from sla.models import (
 from sla.services import team_save
 from tests.factories import LeadFactory, rejection_reason, signed_agreement
 from tests.helpers import in_threads
+from tests.sla.conftest import MONDAY, to_mql
 
-# Monday 7 December 2026, 09:00 in London (UTC in winter).
-MONDAY = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
 FIELDS = ("kind", "status", "started_at", "due_at", "met_at", "breached_at", "stopped_at",
           "touches_done", "met_after_minutes")  # fmt: skip
 
 
-@pytest.fixture
-def agreement(db, admin_user, marketer, sales_manager):
-    return signed_agreement(
-        admin=admin_user, marketer=marketer, sales_manager=sales_manager,
-        effective_from=MONDAY - timedelta(days=30),
-    )  # fmt: skip
-
-
-@pytest.fixture
-def london(db, rep):
-    team = team_save(data={"name": "Sales", "function": "sales", "time_zone": "Europe/London",
-                           "holiday_country": "GB", "holiday_region": "ENG"})  # fmt: skip
-    TeamMember.objects.create(team=team, user=rep)
-    return team
-
-
-@pytest.fixture
-def hooks(django_capture_on_commit_callbacks):
-    """Run the after-commit hooks of each block, as a committed request would."""
-
-    def run():
-        return django_capture_on_commit_callbacks(execute=True)
-
-    return run
-
-
 def clocks_of(lead) -> dict[str, Clock]:
     return {clock.kind: clock for clock in Clock.objects.filter(lead=lead).order_by("id")}
-
-
-def to_mql(lead, at, hooks):
-    with hooks():
-        lead_move_stage(lead=lead, to_stage=Stage.MQL, rule="MQL", at=at)
-    lead.refresh_from_db()
 
 
 def test_an_mql_starts_three_clocks_due_in_its_owners_business_hours(agreement, london, rep, hooks):
