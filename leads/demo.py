@@ -179,7 +179,11 @@ def _events(rng, now, leads, stories) -> None:
 def _sales_activity(rng, now, leads, stories) -> None:
     touches, notes = [], []
     for lead, story in zip(leads, stories, strict=True):
-        if lead.owner is None or story.reached_sal is None:
+        # Worked by its owner since it was accepted, or since it became the MQL it still is.
+        worked = story.reached_sal
+        if worked is None and story.stage == Stage.MQL:
+            worked = story.reached_mql
+        if lead.owner is None or worked is None:
             continue
         for kind, outcome, minutes_ago in generate.lead_touches(rng, story):
             touches.append(
@@ -193,7 +197,7 @@ def _sales_activity(rng, now, leads, stories) -> None:
                     lead=lead,
                     body=rng.choice(generate.NOTES),
                     author=lead.owner,
-                    created_at=_at(now, rng.randint(0, story.reached_sal)),
+                    created_at=_at(now, rng.randint(0, worked)),
                 )
             )
     Touch.objects.bulk_create(touches, batch_size=BATCH_SIZE)

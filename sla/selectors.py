@@ -233,9 +233,12 @@ def _kind_counts() -> dict:
     )
 
 
-def compliance(label: str, start, end, *, agreement: Agreement | None, now=None) -> Compliance:
+def compliance(
+    label: str, start, end, *, agreement: Agreement | None, weekly: bool = False, now=None
+) -> Compliance:
     """Both sides' figures for clocks started and MQLs made in ``[start, end)``: marketing's
-    MQLs against the monthly target (prorated for a week) and the share sales accepted; sales'
+    MQLs against the monthly target (a week's share of it for a ``weekly`` period, however
+    much of the week has passed) and the share sales accepted; sales'
     share of each promise kept on time, overall and per rep, and the median and 90th
     percentile of the business time to a first touch."""
     now = now or timezone.now()
@@ -285,8 +288,8 @@ def compliance(label: str, start, end, *, agreement: Agreement | None, now=None)
     )
     target = None
     if agreement is not None:
-        days = (end - start).days
-        target = agreement.mqls_per_month if days > 7 else round(agreement.mqls_per_month * 7 / 30)
+        monthly = agreement.mqls_per_month
+        target = round(monthly * 7 / 30) if weekly else monthly
     return Compliance(
         label=label, start=start, end=end, mqls=mqls, target=target, accepted=accepted,
         rejected=rejected,
@@ -303,7 +306,7 @@ def this_week_and_month(agreement: Agreement | None, now=None) -> list[Complianc
     week = midnight - timedelta(days=local.weekday())
     month = midnight.replace(day=1)
     return [
-        compliance("This week", week, now, agreement=agreement, now=now),
+        compliance("This week", week, now, agreement=agreement, weekly=True, now=now),
         compliance("This month", month, now, agreement=agreement, now=now),
     ]
 

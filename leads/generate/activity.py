@@ -136,17 +136,23 @@ NOTES = (
 
 
 def lead_touches(rng: random.Random, story: LeadStory) -> list[tuple[str, str, int]]:
-    """(kind, outcome, minutes ago) of a rep's touches on a lead it accepted: the first soon
-    after the lead became an MQL (mostly within a couple of hours, sometimes a day or two
-    later), most of the others in the week after, the rest until today."""
+    """(kind, outcome, minutes ago) of a rep's touches on a lead it accepted or owns as an MQL
+    still to decide: the first soon after the lead became an MQL (mostly within a couple of
+    hours, sometimes a day or two later), most of the others in the week after, the rest until
+    today. None lies in the future: an MQL of the last hour may have no touch yet."""
     accepted = story.reached_sal
     if accepted is None:
-        return []
-    count = rng.randint(1, 4) + (1 if story.stage in SALES_STAGES else 0)
+        if story.stage != Stage.MQL or story.reached_mql is None:
+            return []
+        accepted = 0  # still deciding: its touches may run until now
+    if story.stage == Stage.MQL:
+        count = rng.randint(1, 2)
+    else:
+        count = rng.randint(1, 4) + (1 if story.stage in SALES_STAGES else 0)
     mql = story.reached_mql if story.reached_mql is not None else accepted
 
     def soon_after(delay: int) -> int:
-        return max(0, mql - delay)
+        return mql - delay
 
     first = soon_after(
         rng.randint(5, 150) if rng.random() < 0.8 else rng.randint(300, 3 * MINUTES_PER_DAY)
@@ -164,4 +170,5 @@ def lead_touches(rng: random.Random, story: LeadStory) -> list[tuple[str, str, i
             minutes_ago,
         )
         for minutes_ago in (first, *others)
+        if minutes_ago >= 0
     ]

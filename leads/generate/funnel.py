@@ -136,6 +136,15 @@ def scores(fit: int, engagement: int) -> dict:
 
 
 SUBSCRIBER, LEAD, MQL, SAL, SQL, OPPORTUNITY, CUSTOMER, EVANGELIST, RECYCLED, DISQUALIFIED = STAGES
+# Sales decides on an MQL within days and works a SAL for weeks: a walk that reached one of
+# them longer ago than this many days went on, to the stage the decision took it to.
+DECIDED_AFTER_DAYS = {MQL: 4, SAL: 21}
+_decided = {
+    MQL: _picker((SAL, RECYCLED, DISQUALIFIED), (65, 25, 10)),
+    SAL: _picker((SQL, RECYCLED, DISQUALIFIED), (50, 40, 10)),
+}
+# Days from an open stage to the decision that left it.
+DECISION_DAYS = {MQL: (0.05, 2), SAL: (3, 20)}
 _recycled_from = _picker((LEAD, MQL, SAL, SQL), (15, 45, 30, 10))
 _disqualified_from = _picker((LEAD, MQL, SAL), (50, 30, 20))
 
@@ -215,8 +224,6 @@ def lead_story(rng: random.Random, *, size_index: int, industry: str) -> LeadSto
     if department in _SELLING_DEPARTMENTS:
         fit += 4
     fit = min(50, fit)
-    low, high = ENGAGEMENT_RANGE[stage]
-    engagement = low + int(draw() * (high - low + 1))
     # A walk needs time: deeper stages were created earlier in the window.
     steps = len(path)
     earliest = max(60, min(HISTORY_MINUTES // 2, (steps - 1) * 6 * MINUTES_PER_DAY))
@@ -232,6 +239,10 @@ def lead_story(rng: random.Random, *, size_index: int, industry: str) -> LeadSto
         scale = room / total_gap if total_gap > room else 1.0
         for gap in gaps:
             times.append(max(0, int(times[-1] - gap * scale)))
+    _decisions_walk(draw, path, times)
+    stage = path[-1]
+    low, high = ENGAGEMENT_RANGE[stage]
+    engagement = low + int(draw() * (high - low + 1))
     owned = (
         SAL in path
         or (stage == MQL and draw() < 0.6)
@@ -253,6 +264,16 @@ def lead_story(rng: random.Random, *, size_index: int, industry: str) -> LeadSto
         sql_checklist=SQL in path,
         unsubscribed=stage == DISQUALIFIED and draw() < 0.2,
     )
+
+
+def _decisions_walk(draw, path: list[str], times: list[int]) -> None:
+    """Walk a lead left long in MQL or SAL on through sales' decisions, in place."""
+    while path[-1] in DECIDED_AFTER_DAYS and times[-1] > (
+        DECIDED_AFTER_DAYS[path[-1]] * MINUTES_PER_DAY
+    ):
+        low, high = DECISION_DAYS[path[-1]]
+        times.append(int(times[-1] - (low + draw() * (high - low)) * MINUTES_PER_DAY))
+        path.append(_decided[path[-1]](draw()))
 
 
 _EMAIL_LOCAL: dict[tuple[str, str], str] = {}

@@ -341,3 +341,10 @@ def test_the_api_lists_the_clocks_and_the_breaches(agreement, london, rep, clien
     assert [(row["kind"], row["agreement_version"]) for row in breaches] == [("first_touch", 1)]
     refused = client_for(rep).get(url, {"status": "exploded"})
     assert refused.status_code == 400
+
+
+def test_the_month_is_held_to_the_monthly_promise_from_its_first_days(agreement):
+    # Three days into December: the month keeps its whole promise, the week a week's share.
+    week, month = selectors.this_week_and_month(agreement, now=MONDAY - timedelta(days=4))
+    assert (week.label, week.target) == ("This week", round(agreement.mqls_per_month * 7 / 30))
+    assert (month.label, month.target) == ("This month", agreement.mqls_per_month)
