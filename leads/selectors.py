@@ -397,7 +397,8 @@ def queue_leads() -> QuerySet[Lead]:
 
 
 def notifications_unread(user: AbstractBaseUser, limit: int = 5) -> tuple[list, int]:
-    """The user's newest unread notifications (``sla.Notification``: MQLs routed to them),
+    """The user's newest unread notifications (``sla.Notification``: MQLs routed to them,
+    SLA clocks breached on their or their team's MQLs),
     and how many are unread."""
     unread = apps.get_model("sla", "Notification").objects.filter(user=user, read_at__isnull=True)
     newest = list(unread[:limit])

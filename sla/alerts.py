@@ -126,11 +126,15 @@ def _notify(breaches: Sequence[Breach], at: datetime) -> None:
         if owner_id in owners:
             rows.append(_notification(owner_id, owned, at, queue, whose="your MQLs"))
     for manager, owned in for_manager.items():
-        names = sorted({str(owners[b.owner_id]) if b.owner_id in owners else "nobody"
+        names = sorted({_name(owners[b.owner_id]) if b.owner_id in owners else "nobody"
                         for b in owned})  # fmt: skip
         whose = "MQLs of " + ", ".join(names[:3]) + (" and others" if len(names) > 3 else "")
         rows.append(_notification(manager, owned, at, queue, whose=whose))
     Notification.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.username
 
 
 def _notification(user_id: int, owned: list[Breach], at: datetime, url: str, whose: str):

@@ -85,7 +85,7 @@ def test_a_breach_is_told_once_to_the_rep_the_manager_and_the_webhook(
     notes = {n.user.username: n for n in Notification.objects.filter(kind="clocks_breached")}
     assert set(notes) == {rep.username, sales_manager.username}
     assert notes[rep.username].text == "1 SLA clock breached on your MQLs: 1 first touch."
-    assert rep.get_full_name() or rep.username in notes[sales_manager.username].text
+    assert f"on MQLs of {rep.get_full_name()}: 1 first touch." in notes[sales_manager.username].text
     assert notes[rep.username].lead_ids == [lead.pk]
     breach_mails = [m for m in mail.outbox if m.subject == "Smarketing: SLA breached"]
     assert sorted(m.to[0] for m in breach_mails) == sorted([rep.email, sales_manager.email])
