@@ -1,0 +1,268 @@
+"""Closed-loop lead quality by source, campaign or persona: how many leads each brought in, how
+many became MQLs, what sales made of them (accepted, rejected and why), how many went on to
+SQL and to customer, and — for a campaign with a budget — what each cost. Everything is read
+from the leads' stage transitions and sales' decisions (``leads.feedback.selectors``), never
+from counters kept on the side.
+
+Two sets of leads are counted in a period:
+
+- **leads**: the leads created in it (``Lead.created_at``), whatever became of them;
+- **the MQL cohort**: the leads that became MQLs in it (their first entry to MQL there),
+  followed from that entry up to ``now``: sales' decisions on them (an acceptance is a move
+  from MQL to SAL by a person, a rejection a side exit with a reason code; a lead rejected,
+  recycled and accepted later counts each decision), and whether they reached SQL and
+  customer. So the rates are those of one set of leads, as in the funnel's cohort
+  (``reports.funnel.cohort``), and a lead counts as an MQL or an SQL because a transition
+  says so: under the definition in force when it happened, not under today's.
+
+A lead belongs to its own source (``original_channel``), campaign or persona; the leads with
+none are a group of their own ("No campaign"). A campaign's cost per MQL, SQL and customer is
+its whole budget over the cohort's count of each: it reads best over a period that covers the
+campaign.
+
+Cost contract, whatever the table's size: three queries — the leads created (through the
+``lead_created`` index), the cohort's figures and the cohort's rejection reasons. The cohort is
+found through ``transition_stage_time`` (MQL, time), each cohort lead's later transitions
+through ``transition_lead_time``; the counts are made in the database.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+
+from leads.feedback.selectors import ACCEPTED, REJECTED
+from leads.models import SIDE_EXITS, Channel, Lead, Stage, StageTransition
+from reports.filters import Filters, Period
+
+# Each grouping: the lead's field that keys a group, the field that names it, and the name of
+# the leads with none.
+GROUPS = {
+    "source": ("original_channel", None, "No source"),
+    "campaign": ("campaign_id", "campaign__name", "No campaign"),
+    "persona": ("persona_id", "persona__name", "No persona"),
+}
+GROUP_LABELS = {"source": "Source", "campaign": "Campaign", "persona": "Persona"}
+REASONS_SHOWN = 3
+REJECTION = REJECTED & Q(to_stage__in=SIDE_EXITS)
+CENT = Decimal("0.01")
+COHORT_FIGURES = ("mqls", "accepted", "rejected", "sqls", "customers")
+
+
+def _percent(count: int, total: int) -> float | None:
+    """``count`` of ``total`` in per cent, to one decimal; None of nothing."""
+    return round(100 * count / total, 1) if total else None
+
+
+def _cost(budget: Decimal | None, count: int) -> Decimal | None:
+    """``budget`` over ``count``, to the cent; None without a budget or a count."""
+    return (budget / count).quantize(CENT) if budget is not None and count else None
+
+
+@dataclass(frozen=True)
+class QualityRow:
+    """One source, campaign or persona (``key`` is the channel, the campaign's or the persona's
+    id; None or "" for the leads with none). ``reasons`` are the cohort's rejection reasons,
+    (label, count), most frequent first; ``budget`` and the costs are a campaign's, None
+    without a budget."""
+
+    key: str | int | None
+    name: str
+    leads: int
+    mqls: int
+    accepted: int
+    rejected: int
+    sqls: int
+    customers: int
+    reasons: tuple[tuple[str, int], ...]
+    budget: Decimal | None
+    cost_per_mql: Decimal | None
+    cost_per_sql: Decimal | None
+    cost_per_customer: Decimal | None
+
+    @property
+    def decided(self) -> int:
+        return self.accepted + self.rejected
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        """Of sales' decisions on the cohort, the acceptances, in per cent to one decimal."""
+        return _percent(self.accepted, self.decided)
+
+    @property
+    def mql_to_sql(self) -> float | None:
+        return _percent(self.sqls, self.mqls)
+
+    @property
+    def sql_to_customer(self) -> float | None:
+        return _percent(self.customers, self.sqls)
+
+    @property
+    def top_reasons(self) -> tuple[tuple[str, int], ...]:
+        return self.reasons[:REASONS_SHOWN]
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """The quality of ``period``'s leads for ``filters``, grouped ``by``: the groups with the
+    most MQLs first, and ``total`` over them all (its costs over the campaigns with a budget)."""
+
+    period: Period
+    filters: Filters
+    by: str
+    now: datetime | None
+    rows: tuple[QualityRow, ...]
+    total: QualityRow
+
+    def row(self, key: str | int | None) -> QualityRow:
+        return next(row for row in self.rows if row.key == key)
+
+
+def _cohort_transitions(period: Period, filters: Filters, now: datetime | None) -> QuerySet:
+    """The transitions of the period's MQL cohort from each lead's entry on (the entry
+    included), up to ``now``: the leads that became MQLs in the period, from their first
+    entry to MQL there."""
+    entries = StageTransition.objects.filter(
+        to_stage=Stage.MQL, at__gte=period.start, at__lt=period.end
+    )
+    entry = Subquery(entries.filter(lead_id=OuterRef("lead_id")).order_by("at").values("at")[:1])
+    transitions = (
+        StageTransition.objects.filter(filters.q("lead__"), lead_id__in=entries.values("lead_id"))
+        .alias(entry=entry)
+        .filter(at__gte=F("entry"))
+    )
+    return transitions.filter(at__lte=now) if now is not None else transitions
+
+
+def _fields(by: str, prefix: str) -> list[str]:
+    key, name, _none = GROUPS[by]
+    fields = [f"{prefix}{key}"] + ([f"{prefix}{name}"] if name else [])
+    return fields + ([f"{prefix}campaign__budget"] if by == "campaign" else [])
+
+
+def quality_report(
+    period: Period, filters: Filters, by: str, *, now: datetime | None = None
+) -> QualityReport:
+    """The leads created in ``period`` and the period's MQL cohort followed up to ``now``
+    (everything recorded when None), by ``by`` ("source", "campaign" or "persona"). Three
+    queries: the leads created, the cohort's figures, its rejection reasons."""
+    if by not in GROUPS:
+        raise ValueError(f"Not a grouping of the quality report: {by!r}")
+    key_field, name_field, no_name = GROUPS[by]
+    channel_names = dict(Channel.choices)
+    groups: dict = {}
+
+    def group(row: dict, prefix: str) -> dict:
+        key = row[f"{prefix}{key_field}"]
+        if by == "source":
+            name = channel_names.get(key, key) if key else no_name
+        else:
+            name = row[f"{prefix}{name_field}"] if key is not None else no_name
+        budget = row.get(f"{prefix}campaign__budget")
+        return groups.setdefault(
+            key, {"key": key, "name": name, "budget": budget, "leads": 0, "reasons": Counter()}
+        )
+
+    created = (
+        Lead.objects.filter(filters.q(), created_at__gte=period.start, created_at__lt=period.end)
+        .values(*_fields(by, ""))
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    for row in created:
+        group(row, "")["leads"] = row["count"]
+
+    cohort = _cohort_transitions(period, filters, now)
+    figures = (
+        cohort.values(*_fields(by, "lead__"))
+        .annotate(
+            mqls=Count("lead_id", distinct=True, filter=Q(to_stage=Stage.MQL)),
+            accepted=Count("id", filter=ACCEPTED),
+            rejected=Count("id", filter=REJECTION),
+            sqls=Count("lead_id", distinct=True, filter=Q(to_stage=Stage.SQL)),
+            customers=Count("lead_id", distinct=True, filter=Q(to_stage=Stage.CUSTOMER)),
+        )
+        .order_by()
+    )
+    for row in figures:
+        group(row, "lead__").update({figure: row[figure] for figure in COHORT_FIGURES})
+
+    reasons = (
+        cohort.filter(REJECTION)
+        .values(f"lead__{key_field}", "rejection_reason__label")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    for row in reasons:
+        groups[row[f"lead__{key_field}"]]["reasons"][row["rejection_reason__label"]] = row["count"]
+
+    rows = sorted(
+        (_row(**values) for values in groups.values()),
+        key=lambda row: (-row.mqls, -row.leads, row.name),
+    )
+    return QualityReport(
+        period=period, filters=filters, by=by, now=now, rows=tuple(rows), total=_total(rows)
+    )
+
+
+def _ordered(reasons: Counter) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(reasons.items(), key=lambda reason: (-reason[1], reason[0])))
+
+
+def _row(
+    *,
+    key: str | int | None,
+    name: str,
+    budget: Decimal | None,
+    leads: int,
+    reasons: Counter,
+    mqls: int = 0,
+    accepted: int = 0,
+    rejected: int = 0,
+    sqls: int = 0,
+    customers: int = 0,
+) -> QualityRow:
+    return QualityRow(
+        key=key,
+        name=name,
+        leads=leads,
+        mqls=mqls,
+        accepted=accepted,
+        rejected=rejected,
+        sqls=sqls,
+        customers=customers,
+        reasons=_ordered(reasons),
+        budget=budget,
+        cost_per_mql=_cost(budget, mqls),
+        cost_per_sql=_cost(budget, sqls),
+        cost_per_customer=_cost(budget, customers),
+    )
+
+
+def _total(rows: list[QualityRow]) -> QualityRow:
+    """Every group's counts added up (a lead is in one group only); the costs over the groups
+    with a budget, each budget against its own campaign's counts."""
+    budgeted = [row for row in rows if row.budget is not None]
+    budget = sum((row.budget for row in budgeted), Decimal(0)) if budgeted else None
+    reasons: Counter = Counter()
+    for row in rows:
+        reasons.update(dict(row.reasons))
+    return QualityRow(
+        key=None,
+        name="Total",
+        leads=sum(row.leads for row in rows),
+        mqls=sum(row.mqls for row in rows),
+        accepted=sum(row.accepted for row in rows),
+        rejected=sum(row.rejected for row in rows),
+        sqls=sum(row.sqls for row in rows),
+        customers=sum(row.customers for row in rows),
+        reasons=_ordered(reasons),
+        budget=budget,
+        cost_per_mql=_cost(budget, sum(row.mqls for row in budgeted)),
+        cost_per_sql=_cost(budget, sum(row.sqls for row in budgeted)),
+        cost_per_customer=_cost(budget, sum(row.customers for row in budgeted)),
+    )
