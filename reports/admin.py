@@ -1,1 +1,62 @@
-"""Django admin of the reports app."""
+"""Django admin of the reports app: the meetings' records and action items, to read; they are
+kept on the meeting screen, through ``reports.services``."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from reports.models import ActionItem, DigestOptOut, DigestSend, Meeting
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    extra = 0
+    fields = ["text", "owner", "due_on", "done_at", "done_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ReadOnly):
+    list_display = ["week_of", "created_by", "updated_at"]
+    readonly_fields = ["week_of", "attendees", "notes", "decisions", "created_by", "created_at"]
+    inlines = [ActionItemInline]
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(ReadOnly):
+    list_display = ["text", "owner", "due_on", "meeting", "done_at"]
+    list_filter = ["done_at", "owner"]
+    list_select_related = ["owner", "meeting"]
+    search_fields = ["text"]
+
+
+@admin.register(DigestSend)
+class DigestSendAdmin(ReadOnly):
+    """Who got which week's digest, and why a send failed (it is tried again on Monday)."""
+
+    list_display = ["week_of", "user", "sent_at", "attempts", "last_error"]
+    list_filter = ["week_of", ("sent_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "user__email"]
+
+
+@admin.register(DigestOptOut)
+class DigestOptOutAdmin(ReadOnly):
+    """Who asked not to get the digest; each user opts in again from the digest page."""
+
+    list_display = ["user", "at"]
+    list_select_related = ["user"]

@@ -1,1 +1,127 @@
-"""Models of the reports app: Funnel, source and campaign quality, SLA compliance, goals and the weekly meeting screen."""
+"""Models of the reports app: the weekly smarketing meeting's record — who came, what was
+noted and decided, and the action items that come back to every meeting until they are done.
+
+The figures the meeting looks at are computed from the leads' transitions, events, clocks and
+feedback (``reports.funnel``, ``reports.quality``, ``reports.attribution``), never kept here."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Theme(models.TextChoices):
+    """The agenda's theme, by the week of the month the meeting falls in."""
+
+    PERSONAS = "personas", "Persona development and shared insights"
+    PROMOTIONS = "promotions", "Upcoming promotional deals"
+    CUSTOMERS = "customers", "Customer expectations"
+    STRATEGY = "strategy", "Sales and marketing strategy"
+
+
+THEMES_BY_WEEK = (Theme.PERSONAS, Theme.PROMOTIONS, Theme.CUSTOMERS, Theme.STRATEGY)
+
+
+class Meeting(models.Model):
+    """One weekly meeting, held in the week that starts on ``week_of`` (a Monday)."""
+
+    week_of = models.DateField(unique=True)
+    attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="meetings_attended"
+    )
+    notes = models.TextField(blank=True)
+    decisions = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-week_of"]
+
+    def __str__(self) -> str:
+        return f"Meeting of the week of {self.week_of:%-d %b %Y}"
+
+    @property
+    def theme(self) -> Theme:
+        """Week 1 of the month (its days 1–7) looks at personas, week 2 at promotions, week 3 at
+        customers, week 4 and any fifth at strategy — counted from the meeting's Monday."""
+        return THEMES_BY_WEEK[min(3, (self.week_of.day - 1) // 7)]
+
+
+class ActionItem(models.Model):
+    """Something a person will do before a later meeting: raised at ``meeting``, shown at every
+    meeting after it until done."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="action_items")
+    text = models.CharField(max_length=300)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="action_items"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["done_at", "due_on", "id"]
+        indexes = [
+            models.Index(
+                fields=["meeting"], condition=models.Q(done_at__isnull=True), name="action_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def done(self) -> bool:
+        return self.done_at is not None
+
+
+# --- the weekly digest -------------------------------------------------------------------------
+
+
+class DigestOptOut(models.Model):
+    """A user who asked not to receive the weekly digest e-mail; without a row, they do."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_opt_out"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.user} opted out of the weekly digest"
+
+
+class DigestSend(models.Model):
+    """The weekly digest of the meeting of the week of ``week_of`` (a Monday) to one user: one
+    row each, claimed before it is sent, so it goes out once; a send the mail server refused is
+    given back (``claimed_at`` cleared, the error kept) for the next run."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_sends"
+    )
+    week_of = models.DateField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "week_of"], name="digest_send_once")]
+        indexes = [
+            models.Index(
+                fields=["week_of"], condition=models.Q(sent_at__isnull=True), name="digest_unsent"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest of {self.week_of:%-d %b %Y} to {self.user}"

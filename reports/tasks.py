@@ -1,1 +1,27 @@
-"""Celery tasks of the reports app: ids in, then a service call."""
+"""Celery tasks of the reports app (queue ``reports``, routed by module path): ids in, then a
+service call. The digest is idempotent: a second run, or one beside it, e-mails no one twice."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+
+from reports.digest import digest_send
+from reports.services import week_start
+
+# A lost or busy database is worth another try soon; a refused e-mail is not retried here but
+# given back to its row for the next run (see ``reports.digest``).
+RETRY = {"autoretry_for": (OperationalError, InterfaceError), "max_retries": 5,
+         "retry_backoff": True}  # fmt: skip
+
+
+@shared_task(**RETRY)
+def digest_send_task(week_of: str | None = None) -> int:
+    """E-mail the weekly digest of this week's meeting (or of the week of ``week_of``, an ISO
+    date) to everyone who has not had it (beat: Monday at 07:00, then each quarter hour of the
+    day for those the mail server refused); returns how many were sent."""
+    day = date.fromisoformat(week_of) if week_of else timezone.localdate()
+    return digest_send(week_of=week_start(day))

@@ -17,6 +17,7 @@ def demo_load() -> list[DemoUser]:
     from leads.scoring.demo import demo_scoring_load
     from personas.demo import demo_insights_load, demo_personas_load
     from personas.matching_demo import demo_persona_rules_load
+    from reports.demo import demo_meetings_load
     from sla.demo import demo_sla_load
 
     users = demo_users_ensure()
@@ -41,6 +42,7 @@ def demo_load() -> list[DemoUser]:
         sales_manager=User.objects.filter(username="manager").first(),
         sellers=list(User.objects.filter(username__in=sellers)),
     )
+    demo_meetings_load()
     return users
 
 

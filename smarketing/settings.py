@@ -437,6 +437,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.scoring.tasks.score_history_prune_task",
         "schedule": crontab(hour=4, minute=0),
     },
+    # The weekly digest reaches both teams at 07:00 on Monday (CELERY_TIMEZONE), before the
+    # day's work and the meeting. Re-runs each quarter hour of that day send only what the mail
+    # server refused or a lost task left (each user's row is claimed once), then stop: by Tuesday
+    # the numbers are stale.
+    "reports-digest-send": {
+        "task": "reports.tasks.digest_send_task",
+        "schedule": crontab(day_of_week="mon", hour="7-20", minute="*/15"),
+    },
 }
 
 # ---------------------------------------------------------------------------------------------

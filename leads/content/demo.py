@@ -265,4 +265,5 @@ def _sends(rng: random.Random, assets: list[ContentAsset], senders: list) -> Non
         if rng.random() < 0.7:
             useful = rng.random() < (0.8 if assets.index(asset) % 3 else 0.45)
             notes = NOTES_USEFUL if useful else NOTES_NOT_USEFUL
-            content_rate(send=send, by=lead.owner, useful=useful, note=rng.choice(notes))
+            rated = min(now, at + timedelta(days=rng.randint(1, 5)))
+            content_rate(send=send, by=lead.owner, useful=useful, note=rng.choice(notes), at=rated)

@@ -70,8 +70,11 @@ def _stage_at(lead: Lead, at: datetime | None) -> str:
 
 
 @transaction.atomic
-def content_rate(*, send: ContentSend, by, useful: bool, note: str = "") -> ContentRating:
-    """The sender's verdict on a send (an admin may give it too); rating again replaces it."""
+def content_rate(
+    *, send: ContentSend, by, useful: bool, note: str = "", at: datetime | None = None
+) -> ContentRating:
+    """The sender's verdict on a send (an admin may give it too); rating again replaces it.
+    ``at`` is when it was given (now unless a history is being loaded)."""
     if send.by_id != by.pk and Role.ADMIN not in user_roles(by):
         raise PermissionDenied("Only the rep who sent this content rates how useful it was.")
     note = note.strip()
@@ -80,6 +83,6 @@ def content_rate(*, send: ContentSend, by, useful: bool, note: str = "") -> Cont
             {"note": f"A note holds at most {RATING_NOTE_MAX_LENGTH:,} characters."}
         )
     rating, _ = ContentRating.objects.update_or_create(
-        send=send, defaults={"by": by, "useful": useful, "note": note, "at": timezone.now()}
+        send=send, defaults={"by": by, "useful": useful, "note": note, "at": at or timezone.now()}
     )
     return rating

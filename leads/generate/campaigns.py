@@ -27,6 +27,9 @@ CAMPAIGNS = (
     CampaignSpec("Funnel benchmark report 2025", Channel.EMAIL, 110, 30, 6000),
     CampaignSpec("SaaStr booth and meetings", Channel.EVENT, 75, 72, 30000),
     CampaignSpec("Partner referral programme", Channel.PARTNER, 90, 0, 12000),
+    # Campaigns still to come (negative days ago): they have brought no lead yet.
+    CampaignSpec("Spring pipeline webinar", Channel.EVENT, -12, -40, 15000),
+    CampaignSpec("LinkedIn: operations leaders", Channel.PAID_SOCIAL, -20, -80, 20000),
 )
 
 
@@ -35,7 +38,7 @@ def campaign_for(rng: random.Random, channel: str, campaigns: list) -> object | 
     matching = [
         campaign
         for spec, campaign in zip(CAMPAIGNS, campaigns, strict=True)
-        if spec.channel == channel
+        if spec.channel == channel and spec.starts_days_ago > 0
     ]
     if matching and rng.random() < 0.7:
         return rng.choice(matching)

@@ -71,9 +71,11 @@ def test_hsts_is_left_to_production(client):
 
 
 def test_no_template_has_inline_scripts_styles_or_event_handlers():
+    # E-mails are read in mail clients, never served under the policy: they carry their style.
     found = [
         f"{path.relative_to(TEMPLATES)}:{number}: {match.group(0).strip()}"
         for path in sorted(TEMPLATES.rglob("*.html"))
+        if "email" not in path.relative_to(TEMPLATES).parts
         for number, line in enumerate(path.read_text().splitlines(), start=1)
         for match in INLINE_CODE.finditer(line)
     ]

@@ -1,0 +1,391 @@
+"""What the weekly meeting looks at, read live from the leads' transitions, the SLA clocks and
+the reps' feedback: the week under review (the full week before the meeting's Monday) against
+the week before it and against the average of the four weeks before it; the feedback of the
+week; the agenda theme of the week of the month; and the record — who came, what was noted
+and decided, and the action items still open from earlier meetings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from reports.filters import Filters, Period
+from reports.funnel import funnel_report, stage_volumes
+from reports.models import ActionItem, Meeting, Theme
+from reports.services import week_start
+
+# The steps the meeting counts, and the conversions between them.
+STEPS = (
+    ("lead", "Leads"),
+    ("mql", "MQLs"),
+    ("sal", "SALs"),
+    ("sql", "SQLs"),
+    ("customer", "Customers"),
+)
+AVERAGE_WEEKS = 4
+LIST_LIMIT = 10
+PROMOTION_DAYS = 30
+RECENT_CUSTOMER_DAYS = 30
+
+
+def _model(label: str):
+    return apps.get_model(*label.split("."))
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The first ``limit`` of some rows, and whether there were more."""
+
+    items: list
+    cut_off: bool
+    limit: int = LIST_LIMIT
+
+    @classmethod
+    def of(cls, rows: list, limit: int = LIST_LIMIT) -> Listing:
+        """From ``limit + 1`` rows read."""
+        return cls(rows[:limit], len(rows) > limit, limit)
+
+
+def week_period(monday: date, label: str = "") -> Period:
+    return Period.days(monday, monday + timedelta(days=6), label)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number of the week under review, against the week before and the 4-week average."""
+
+    key: str
+    label: str
+    value: float | None
+    previous: float | None
+    average: float | None
+    unit: str = ""  # "" for a count, "%" for a share in per cent
+
+    @property
+    def change(self) -> float | None:
+        """Against the week before: per cent for a count, points for a share."""
+        if self.value is None or self.previous is None:
+            return None
+        if self.unit == "%":
+            return round(self.value - self.previous, 1)
+        if not self.previous:
+            return None
+        return round(100 * (self.value - self.previous) / self.previous)
+
+    @property
+    def direction(self) -> str:
+        change = self.change
+        if change is None or change == 0:
+            return "flat"
+        return "up" if change > 0 else "down"
+
+    @property
+    def sentence(self) -> str:
+        """``MQLs up 18 %`` or ``Acceptance down 6 points``."""
+        change = self.change
+        if change is None:
+            if self.value is None:
+                return f"{self.label}: nothing to compare yet"
+            return f"{self.label}: nothing the week before to compare with"
+        if change == 0:
+            return f"{self.label} unchanged"
+        amount = f"{abs(change):g} {'points' if self.unit == '%' else '%'}"
+        return f"{self.label} {self.direction} {amount}"
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _week_values(period: Period) -> dict[str, float | None]:
+    """The counts of the steps, the conversions between them, and both sides of the SLA."""
+    from sla.models import Agreement
+    from sla.selectors import compliance
+
+    volumes = stage_volumes(period, Filters())
+    values: dict[str, float | None] = {stage: volumes.get(stage, 0) for stage, _ in STEPS}
+    for (before, _), (after, _) in zip(STEPS, STEPS[1:], strict=False):
+        values[f"{before}_{after}"] = _share(volumes.get(after, 0), volumes.get(before, 0))
+    figures = compliance(
+        period.label, period.start, period.end, agreement=Agreement.objects.in_force(period.end),
+        weekly=True, now=period.end,
+    )  # fmt: skip
+    values["accepted"] = figures.accepted_percent
+    values["mqls_promised"] = figures.target
+    for kind in figures.kinds:
+        values[f"sla_{kind.kind}"] = kind.percent
+    return values
+
+
+@dataclass(frozen=True)
+class WeekNumbers:
+    review: Period
+    before: Period
+    figures: list[Figure]
+    mqls_promised: int | None
+
+    @property
+    def headlines(self) -> list[str]:
+        """The sentences of the moves that matter most: the counts, then acceptance."""
+        keys = ("mql", "sql", "customer", "accepted", "sla_first_touch")
+        return [figure.sentence for figure in self.figures if figure.key in keys]
+
+
+FIGURE_LABELS = (
+    *STEPS,
+    ("lead_mql", "Lead → MQL"),
+    ("mql_sal", "MQL → SAL"),
+    ("sal_sql", "SAL → SQL"),
+    ("sql_customer", "SQL → customer"),
+    ("accepted", "Acceptance"),
+    ("sla_first_touch", "First touch on time"),
+    ("sla_touches", "Touches on time"),
+    ("sla_decision", "Decisions on time"),
+)
+
+
+def week_numbers(meeting_week: date) -> WeekNumbers:
+    """The week before ``meeting_week``'s Monday against the week before it and against the
+    average of the four weeks before it."""
+    monday = week_start(meeting_week) - timedelta(days=7)
+    review = week_period(monday, "Week under review")
+    before = week_period(monday - timedelta(days=7), "The week before")
+    earlier = [
+        _week_values(week_period(monday - timedelta(days=7 * back)))
+        for back in range(1, AVERAGE_WEEKS + 1)
+    ]
+    now_values = _week_values(review)
+    figures = []
+    for key, label in FIGURE_LABELS:
+        seen = [week[key] for week in earlier if week[key] is not None]
+        average = round(sum(seen) / len(seen), 1) if seen else None
+        unit = "" if key in dict(STEPS) else "%"
+        figures.append(Figure(key, label, now_values[key], earlier[0][key], average, unit))
+    return WeekNumbers(review, before, figures, now_values["mqls_promised"])
+
+
+# --- feedback ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Feedback:
+    reasons: list[tuple[str, int]]
+    rejected: int
+    best_content: list
+    worst_content: list
+    breaches: list
+    breached: int
+
+
+def week_feedback(period: Period) -> Feedback:
+    """Why sales rejected MQLs in the period, the content rated most and least useful, and the
+    SLA clocks breached."""
+    Transition = _model("leads.StageTransition")
+    Asset = _model("journeys.ContentAsset")
+    Clock = _model("sla.Clock")
+    reasons = list(
+        Transition.objects.filter(
+            at__gte=period.start, at__lt=period.end, rejection_reason__isnull=False
+        )
+        .values_list("rejection_reason__label")
+        .annotate(n=Count("id"))
+        .order_by("-n", "rejection_reason__label")
+    )
+    rated = (
+        Asset.objects.filter(sends__rating__at__gte=period.start, sends__rating__at__lt=period.end)
+        .annotate(
+            ratings=Count("sends__rating", distinct=True),
+            useful=Count("sends__rating", filter=Q(sends__rating__useful=True), distinct=True),
+        )
+        .order_by()
+    )
+    rated = list(rated)
+    for asset in rated:
+        asset.useful_percent = round(100 * asset.useful / asset.ratings)
+    best = sorted(rated, key=lambda a: (-a.useful_percent, -a.ratings, a.pk))[:3]
+    worst = [a for a in sorted(rated, key=lambda a: (a.useful_percent, -a.ratings, a.pk))
+             if a not in best][:3]  # fmt: skip
+    breached = Clock.objects.filter(breached_at__gte=period.start, breached_at__lt=period.end)
+    return Feedback(
+        reasons=[(label, count) for label, count in reasons],
+        rejected=sum(count for _label, count in reasons),
+        best_content=best,
+        worst_content=worst,
+        breaches=list(
+            breached.select_related("lead", "owner").order_by("-breached_at")[:LIST_LIMIT]
+        ),
+        breached=breached.count(),
+    )
+
+
+# --- the theme of the week ---------------------------------------------------------------------
+
+
+PERSONA_LIMIT = 6
+
+
+@dataclass(frozen=True)
+class PersonaRow:
+    persona: object
+    steps: list
+    reasons: list
+    insights: list
+
+
+@dataclass(frozen=True)
+class PersonaTheme:
+    rows: list[PersonaRow]
+    cut_off: bool
+    limit: int = PERSONA_LIMIT
+
+
+def theme_personas() -> PersonaTheme:
+    """Each persona's funnel, why sales rejected its leads, and its newest shared insights."""
+    from personas.selectors import (
+        persona_funnel,
+        persona_insights,
+        persona_rejection_reasons,
+        personas_with_counts,
+    )
+
+    personas = list(personas_with_counts()[: PERSONA_LIMIT + 1])
+    rows = [
+        PersonaRow(
+            persona,
+            persona_funnel(persona),
+            persona_rejection_reasons(persona)[:3],
+            persona_insights(persona, limit=2).insights,
+        )  # fmt: skip
+        for persona in personas[:PERSONA_LIMIT]
+    ]
+    return PersonaTheme(rows, cut_off=len(personas) > PERSONA_LIMIT)
+
+
+@dataclass(frozen=True)
+class Promotion:
+    campaign: object
+    expected_mqls: int | None
+    basis: int  # how many past campaigns of its channel the expectation reads
+
+
+def theme_promotions(meeting_week: date) -> Listing:
+    """The campaigns starting in the 30 days from the meeting's Monday, each with the MQLs the
+    campaigns of its channel that have ended brought on average."""
+    Campaign = _model("leads.Campaign")
+    monday = week_start(meeting_week)
+    coming = list(
+        Campaign.objects.filter(
+            starts_on__gte=monday, starts_on__lte=monday + timedelta(days=PROMOTION_DAYS)
+        )
+        .select_related("target_persona")
+        .order_by("starts_on", "name")[: LIST_LIMIT + 1]
+    )
+    past = (
+        Campaign.objects.filter(ends_on__lt=monday, channel__in={c.channel for c in coming})
+        .annotate(
+            mqls=Count("leads", filter=Q(leads__transitions__to_stage="mql"), distinct=True)
+        )  # fmt: skip
+        .values_list("channel", "mqls")
+    )
+    by_channel: dict[str, list[int]] = {}
+    for channel, mqls in past:
+        by_channel.setdefault(channel, []).append(mqls)
+    promotions = []
+    for campaign in coming:
+        seen = by_channel.get(campaign.channel, [])
+        expected = round(sum(seen) / len(seen)) if seen else None
+        promotions.append(Promotion(campaign, expected, len(seen)))
+    return Listing.of(promotions)
+
+
+@dataclass(frozen=True)
+class CustomerStory:
+    lead: object
+    won_at: datetime
+    days: int  # from its creation to becoming a customer
+    path: list[tuple[str, datetime]]
+
+
+def theme_customers(meeting_week: date) -> Listing:
+    """The leads that became customers in the 30 days before the meeting, with their walk."""
+    Transition = _model("leads.StageTransition")
+    monday = week_start(meeting_week)
+    end = timezone.make_aware(datetime.combine(monday, time.min))
+    won = list(
+        Transition.objects.filter(
+            to_stage="customer", at__gte=end - timedelta(days=RECENT_CUSTOMER_DAYS), at__lt=end
+        )
+        .select_related("lead", "lead__company")
+        .order_by("-at")[: LIST_LIMIT + 1]
+    )
+    paths: dict[int, list[tuple[str, datetime]]] = {}
+    for lead_id, stage, at in (
+        Transition.objects.filter(lead_id__in=[t.lead_id for t in won])
+        .order_by("lead_id", "at", "id")
+        .values_list("lead_id", "to_stage", "at")
+    ):
+        paths.setdefault(lead_id, []).append((stage, at))
+    return Listing.of(
+        [
+            CustomerStory(t.lead, t.at, (t.at - t.lead.created_at).days, paths.get(t.lead_id, []))
+            for t in won
+        ]
+    )
+
+
+STRATEGY_WEEKS = 4
+
+
+def theme_strategy(meeting_week: date):
+    """The funnel of the four weeks before the meeting: volumes against the four weeks before
+    them, how far that month's MQLs have gone by now, and how long each step takes."""
+    monday = week_start(meeting_week)
+    period = Period.days(monday - timedelta(weeks=STRATEGY_WEEKS), monday - timedelta(days=1))
+    return funnel_report(period, Filters(), timezone.now())
+
+
+# --- the record --------------------------------------------------------------------------------
+
+
+def meeting_shown(week_of: date) -> Meeting:
+    """The meeting of that week: its record if one was started, else an unsaved one."""
+    monday = week_start(week_of)
+    return Meeting.objects.filter(week_of=monday).first() or Meeting(week_of=monday)
+
+
+def action_items(meeting: Meeting) -> list[ActionItem]:
+    """The items raised at this meeting, and those raised earlier that are still open or were
+    done since the week before it began — what was done since the last meeting shows, as done,
+    once."""
+    since = meeting.week_of - timedelta(days=7)
+    start = timezone.make_aware(datetime.combine(since, time.min))
+    carried = Q(meeting__week_of__lt=meeting.week_of) & (
+        Q(done_at__isnull=True) | Q(done_at__gte=start)
+    )
+    here = Q(meeting_id=meeting.pk) if meeting.pk else Q(pk__in=[])
+    return list(
+        ActionItem.objects.filter(carried | here)
+        .select_related("owner", "meeting", "done_by")
+        .order_by("done_at", "due_on", "id")
+    )
+
+
+def meetings_before(meeting: Meeting, limit: int = 8) -> list[Meeting]:
+    return list(Meeting.objects.filter(week_of__lt=meeting.week_of).order_by("-week_of")[:limit])
+
+
+def people():
+    return get_user_model().objects.filter(is_active=True).order_by("first_name", "last_name")
+
+
+THEME_BUILDERS = {
+    Theme.PERSONAS: lambda week: {"personas": theme_personas()},
+    Theme.PROMOTIONS: lambda week: {"promotions": theme_promotions(week)},
+    Theme.CUSTOMERS: lambda week: {"customers": theme_customers(week)},
+    Theme.STRATEGY: lambda week: {"strategy": theme_strategy(week)},
+}
