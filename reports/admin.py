@@ -3,9 +3,10 @@ kept on the meeting screen, through ``reports.services``."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
-from reports.models import ActionItem, DigestOptOut, DigestSend, Meeting
+from reports.models import ActionItem, DigestOptOut, DigestSend, Meeting, WeekSnapshot
+from reports.snapshots import snapshot_rebuild
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -60,3 +61,23 @@ class DigestOptOutAdmin(ReadOnly):
 
     list_display = ["user", "at"]
     list_select_related = ["user"]
+
+
+@admin.register(WeekSnapshot)
+class WeekSnapshotAdmin(ReadOnly):
+    """The frozen weeks: read-only, rebuilt only by the action, which records who and when."""
+
+    list_display = ["week_of", "frozen_at", "rebuilt_at", "rebuilt_by", "rebuilds"]
+    readonly_fields = ["week_of", "figures", "frozen_at", "rebuilt_at", "rebuilt_by", "rebuilds"]
+    list_select_related = ["rebuilt_by"]
+    actions = ["rebuild"]
+
+    @admin.action(description="Rebuild the selected weeks' figures from their history")
+    def rebuild(self, request, queryset) -> None:
+        rebuilt = [snapshot_rebuild(snapshot=s, actor=request.user) for s in queryset]
+        self.message_user(
+            request,
+            f"Rebuilt the figures of {len(rebuilt)} week{'s' if len(rebuilt) != 1 else ''}; "
+            "each is recorded as rebuilt by you.",
+            messages.SUCCESS,
+        )

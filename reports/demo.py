@@ -1,7 +1,8 @@
 """The demo's weekly meetings: the last three kept as a team would keep them (who came, what
 they noted and decided, the actions they took on, some done since), and the personas the
-coming campaigns are for, so the promotions week has something to plan. Loaded after the
-leads, the personas and the SLA; every write goes through ``reports.services``."""
+coming campaigns are for, so the promotions week has something to plan; and the closed weeks'
+figures frozen, as the Monday beat would have. Loaded after the leads, the personas and the
+SLA; every write goes through ``reports.services`` and ``reports.snapshots``."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from reports.services import (
     meeting_record_save,
     week_start,
 )
+from reports.snapshots import snapshots_freeze_due
 from smarketing.accounts import DEMO_USERS
 
 # The coming campaigns of the generated data, and whom they are for.
@@ -83,8 +85,8 @@ MEETINGS = (
 
 
 def demo_meetings_load() -> int:
-    """Keep the demo's last three meetings and the coming campaigns' personas; returns how
-    many action items it raised."""
+    """Keep the demo's last three meetings and the coming campaigns' personas, and freeze the
+    closed weeks; returns how many action items it raised."""
     Campaign = apps.get_model("leads", "Campaign")
     Persona = apps.get_model("personas", "Persona")
     for campaign, persona in CAMPAIGN_PERSONAS.items():
@@ -123,4 +125,5 @@ def demo_meetings_load() -> int:
             raised += 1
             if action.done:
                 action_item_mark(item=item, done=True, actor=owner)
+    snapshots_freeze_due()
     return raised

@@ -1,8 +1,9 @@
-"""What the weekly meeting looks at, read live from the leads' transitions, the SLA clocks and
-the reps' feedback: the week under review (the full week before the meeting's Monday) against
-the week before it and against the average of the four weeks before it; the feedback of the
-week; the agenda theme of the week of the month; and the record — who came, what was noted
-and decided, and the action items still open from earlier meetings."""
+"""What the weekly meeting looks at, read from the leads' transitions, the SLA clocks and the
+reps' feedback, a closed week's figures from its snapshot: the week under review (the full
+week before the meeting's Monday) against the week before it and against the average of the
+four weeks before it; the feedback of the week; the agenda theme of the week of the month; and
+the record — who came, what was noted and decided, and the action items still open from
+earlier meetings."""
 
 from __future__ import annotations
 
@@ -15,18 +16,11 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from reports.filters import Filters, Period
-from reports.funnel import funnel_report, stage_volumes
+from reports.funnel import funnel_report
 from reports.models import ActionItem, Meeting, Theme
 from reports.services import week_start
+from reports.snapshots import STEPS, week_period, weeks_values
 
-# The steps the meeting counts, and the conversions between them.
-STEPS = (
-    ("lead", "Leads"),
-    ("mql", "MQLs"),
-    ("sal", "SALs"),
-    ("sql", "SQLs"),
-    ("customer", "Customers"),
-)
 AVERAGE_WEEKS = 4
 LIST_LIMIT = 10
 PROMOTION_DAYS = 30
@@ -49,10 +43,6 @@ class Listing:
     def of(cls, rows: list, limit: int = LIST_LIMIT) -> Listing:
         """From ``limit + 1`` rows read."""
         return cls(rows[:limit], len(rows) > limit, limit)
-
-
-def week_period(monday: date, label: str = "") -> Period:
-    return Period.days(monday, monday + timedelta(days=6), label)
 
 
 @dataclass(frozen=True)
@@ -98,30 +88,6 @@ class Figure:
         return f"{self.label} {self.direction} {amount}"
 
 
-def _share(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
-
-
-def _week_values(period: Period) -> dict[str, float | None]:
-    """The counts of the steps, the conversions between them, and both sides of the SLA."""
-    from sla.models import Agreement
-    from sla.selectors import compliance
-
-    volumes = stage_volumes(period, Filters())
-    values: dict[str, float | None] = {stage: volumes.get(stage, 0) for stage, _ in STEPS}
-    for (before, _), (after, _) in zip(STEPS, STEPS[1:], strict=False):
-        values[f"{before}_{after}"] = _share(volumes.get(after, 0), volumes.get(before, 0))
-    figures = compliance(
-        period.label, period.start, period.end, agreement=Agreement.objects.in_force(period.end),
-        weekly=True, now=period.end,
-    )  # fmt: skip
-    values["accepted"] = figures.accepted_percent
-    values["mqls_promised"] = figures.target
-    for kind in figures.kinds:
-        values[f"sla_{kind.kind}"] = kind.percent
-    return values
-
-
 @dataclass(frozen=True)
 class WeekNumbers:
     review: Period
@@ -155,11 +121,10 @@ def week_numbers(meeting_week: date) -> WeekNumbers:
     monday = week_start(meeting_week) - timedelta(days=7)
     review = week_period(monday, "Week under review")
     before = week_period(monday - timedelta(days=7), "The week before")
-    earlier = [
-        _week_values(week_period(monday - timedelta(days=7 * back)))
-        for back in range(1, AVERAGE_WEEKS + 1)
-    ]
-    now_values = _week_values(review)
+    weeks = [monday - timedelta(weeks=back) for back in range(AVERAGE_WEEKS + 1)]
+    values = weeks_values(weeks)
+    now_values = values[monday]
+    earlier = [values[week] for week in weeks[1:]]
     figures = []
     for key, label in FIGURE_LABELS:
         seen = [week[key] for week in earlier if week[key] is not None]

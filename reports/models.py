@@ -125,3 +125,28 @@ class DigestSend(models.Model):
 
     def __str__(self) -> str:
         return f"Digest of {self.week_of:%-d %b %Y} to {self.user}"
+
+
+# --- the weekly snapshots ----------------------------------------------------------------------
+
+
+class WeekSnapshot(models.Model):
+    """The figures of one closed week (``week_of`` is its Monday), frozen early the Monday
+    after, so a meeting shows later what it showed then. Never changed but by a rebuild an
+    admin asks for, which is recorded (who, when, how many times)."""
+
+    week_of = models.DateField(unique=True)
+    figures = models.JSONField()
+    frozen_at = models.DateTimeField()
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+    rebuilt_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    rebuilds = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-week_of"]
+
+    def __str__(self) -> str:
+        return f"Figures of the week of {self.week_of:%-d %b %Y}"

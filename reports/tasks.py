@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from reports.digest import digest_send
 from reports.services import week_start
+from reports.snapshots import snapshots_freeze_due
 
 # A lost or busy database is worth another try soon; a refused e-mail is not retried here but
 # given back to its row for the next run (see ``reports.digest``).
@@ -25,3 +26,10 @@ def digest_send_task(week_of: str | None = None) -> int:
     day for those the mail server refused); returns how many were sent."""
     day = date.fromisoformat(week_of) if week_of else timezone.localdate()
     return digest_send(week_of=week_start(day))
+
+
+@shared_task(**RETRY)
+def snapshots_freeze_task() -> int:
+    """Freeze the figures of the week just over, and of any closed week of the last quarter a
+    stopped scheduler missed (beat: Monday at 00:30); returns how many weeks it froze."""
+    return snapshots_freeze_due()

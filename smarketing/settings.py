@@ -437,6 +437,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.scoring.tasks.score_history_prune_task",
         "schedule": crontab(hour=4, minute=0),
     },
+    # A week's figures are frozen once it is over, early on Monday (CELERY_TIMEZONE), before
+    # the digest and the meeting read them; the run also freezes any closed week of the last
+    # quarter a stopped scheduler missed, so a daily run costs one query when nothing is due.
+    "reports-snapshots-freeze": {
+        "task": "reports.tasks.snapshots_freeze_task",
+        "schedule": crontab(hour=0, minute=30),
+    },
     # The weekly digest reaches both teams at 07:00 on Monday (CELERY_TIMEZONE), before the
     # day's work and the meeting. Re-runs each quarter hour of that day send only what the mail
     # server refused or a lost task left (each user's row is claimed once), then stop: by Tuesday

@@ -12,7 +12,7 @@ from leads.generate import campaigns_ensure
 from personas.models import Persona
 from reports.demo import demo_meetings_load
 from reports.meeting import action_items, meeting_shown, theme_promotions
-from reports.models import ActionItem, Meeting
+from reports.models import ActionItem, Meeting, WeekSnapshot
 from reports.services import week_start
 from smarketing.accounts import demo_users_ensure
 
@@ -27,6 +27,7 @@ def test_the_demo_keeps_three_meetings_whose_open_actions_wait_for_this_week():
 
     assert demo_meetings_load() == 6
     assert demo_meetings_load() == 0  # run again: nothing more
+    assert WeekSnapshot.objects.count() == 13  # the closed weeks of the last quarter
     this_week = week_start(timezone.localdate())
     assert list(Meeting.objects.order_by("week_of").values_list("week_of", flat=True)) == [
         this_week - timedelta(weeks=weeks) for weeks in (3, 2, 1)
