@@ -21,8 +21,9 @@ from reports.digest import (
     digest_subscribed,
     digest_subscription_set,
 )
-from reports.forms import ActionItemForm, MeetingRecordForm
+from reports.forms import ActionItemForm, MeetingRecordForm, ReportForm, report_read
 from reports.models import ActionItem, Theme
+from reports.selectors import REPORTS, Report
 from reports.services import (
     action_item_add,
     action_item_mark,
@@ -30,19 +31,48 @@ from reports.services import (
     meeting_record_save,
     week_start,
 )
+from reports.tables import Table
 from smarketing.access import role_required
 from smarketing.http import AuthenticatedHttpRequest
 from smarketing.roles import ALL_ROLES
-from smarketing.views import not_yet_available
+
+
+def _csv(report: Report, form: ReportForm, tables: list[Table], name: str) -> HttpResponse:
+    table = next((table for table in tables if table.name == name), None)
+    if table is None:
+        raise Http404("No such table in this report.")
+    period = form.period()
+    filename = (
+        f"smarketing-{report.name}-{table.name}-{period.start:%Y%m%d}-{period.last_day:%Y%m%d}.csv"
+    )
+    answer = HttpResponse(table.csv(), content_type="text/csv; charset=utf-8")
+    answer["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return answer
 
 
 @role_required(ALL_ROLES)
-def index(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return not_yet_available(
-        request,
-        title="Reports",
-        summary="Funnel, conversion by source and campaign, lead quality, attribution and velocity.",
-    )
+@require_GET
+def report(request: AuthenticatedHttpRequest, name: str = "funnel") -> HttpResponse:
+    """One report: its period, filters and options, then each table under its chart, with
+    a CSV of each (``?format=csv&table=…``)."""
+    chosen = REPORTS.get(name)
+    if chosen is None:
+        raise Http404("No such report.")
+    form, tables = report_read(chosen, request.GET)
+    if request.GET.get("format") == "csv" and form.is_valid():
+        return _csv(chosen, form, tables, request.GET.get("table", ""))
+    query = request.GET.copy()
+    query.pop("format", None)
+    query.pop("table", None)
+    context = {
+        "report": chosen,
+        "reports": REPORTS.values(),
+        "form": form,
+        "tables": tables,
+        "period": form.period() if form.is_valid() else None,
+        "query": query.urlencode(),
+    }
+    return render(request, "reports/report.html", context, status=200 if form.is_valid() else 400)
 
 
 def _week(text: str | None) -> date:

@@ -36,6 +36,8 @@ PACKAGES: dict[str, tuple[str, list[str]]] = {
         ],
     ),
     "sortablejs": ("1.15.7", ["LICENSE", "Sortable.min.js"]),
+    # The reports' charts (Apache-2.0).
+    "echarts": ("6.1.0", ["LICENSE", "NOTICE", "dist/echarts.min.js"]),
     # The accessibility checks of the browser tests; no page of the portal loads it.
     "axe-core": ("4.14.1", ["LICENSE", "LICENSE-3RD-PARTY.txt", "axe.min.js"]),
 }

@@ -58,8 +58,13 @@ def test_demo_user_logs_in_and_walks_the_navigation(page, demo):
             "link", name=label
         ).click()
         page.wait_for_load_state()
-        heading = HEADINGS.get(label, label)
-        assert page.get_by_role("heading", level=1).first.inner_text().strip() == heading
+        heading = page.get_by_role("heading", level=1).first.inner_text().strip()
+        if label == "Meeting":
+            # The projector's screen: nothing but the meeting; the way back is the browser's.
+            assert heading.startswith("The week of")
+            page.go_back()
+            continue
+        assert heading == HEADINGS.get(label, label)
         if label == "Admin":
             page.go_back()
 

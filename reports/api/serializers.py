@@ -1,1 +1,0 @@
-"""API serializers of the reports app."""
