@@ -30,7 +30,19 @@ FILTERS = (
     {"temperature": "hot"},
     {"source": "paid_search"},
 )
-GOALS_MS = {"board": 150, "list": 150, "list_filtered": 150, "list_deep": 150, "lead": 100}
+# The reports and the meeting screen, as a team opens them: the last 30 days, every lead.
+REPORT_PAGES = {
+    "report_funnel": ("reports:index", ""),
+    "report_quality": ("reports:report", "quality/?by=campaign"),
+    "report_attribution": ("reports:report", "attribution/?model=u_shaped&by=campaign"),
+    "report_trends": ("reports:report", "trends/"),
+    "report_grades": ("reports:report", "grades/"),
+    "report_goals": ("reports:report", "goals/"),
+    "meeting": ("reports:meeting", ""),
+}
+PAGES = ("board", "list", "list_filtered", "list_deep", "lead", "company", *REPORT_PAGES)
+GOALS_MS = {"board": 150, "list": 150, "list_filtered": 150, "list_deep": 150, "lead": 100,
+            **dict.fromkeys(REPORT_PAGES, 300)}  # fmt: skip
 IMPORT_GOAL = 5_000
 
 
@@ -129,7 +141,28 @@ def _urls(leads: int, requests: int) -> tuple[dict[str, list[str]], str]:
             reverse("leads:company", args=[rng.randint(low_company, high_company)])
             for _ in range(total)
         ],
+        **{name: [_report_url(*page)] * total for name, page in REPORT_PAGES.items()},
     }, query
+
+
+def _report_url(name: str, tail: str) -> str:
+    if name == "reports:report":
+        report, _, query = tail.partition("/")
+        return reverse(name, args=[report]) + query
+    return reverse(name) + tail
+
+
+def freeze_weeks(leads: int, figures: Figures) -> None:
+    """Freeze the closed weeks of the last quarter, as the Monday beat does, so the reports
+    and the meeting read closed weeks from their snapshots."""
+    from reports.models import WeekSnapshot
+    from reports.snapshots import snapshots_freeze_due
+
+    WeekSnapshot.objects.all().delete()  # the generated history is new
+    started = time.perf_counter()
+    frozen = snapshots_freeze_due()
+    figures.add(f"snapshots_{leads}_weeks", str(frozen), "weeks")
+    figures.add(f"snapshots_{leads}_seconds", time.perf_counter() - started, "s")
 
 
 def _percentile(samples: list[float], share: float) -> float:
@@ -155,16 +188,11 @@ def measure_pages(leads: int, requests: int, figures: Figures, label: str = "") 
                 if number >= WARM_UP:
                     timings.append(elapsed)
                     queries.append(len(captured))
-            placeholder = (
-                b"not built yet" in response.content or b"Not yet available" in response.content
-            )
             prefix = f"{name}_{leads}_{label}" if label else f"{name}_{leads}"
             figures.add(f"{prefix}_p50", statistics.median(timings), "ms")
             figures.add(f"{prefix}_p95", _percentile(timings, 0.95), "ms")
             figures.add(f"{prefix}_queries", max(queries), "queries")
             figures.add(f"{prefix}_status", ",".join(str(code) for code in sorted(statuses)), "")
-            if placeholder:
-                figures.add(f"{prefix}_placeholder", "yes", "")
 
 
 def _csv(rows: int) -> bytes:
@@ -217,7 +245,7 @@ def measure_import_preview(data: bytes, figures: Figures) -> None:
 
 def ratios(scales: list[int], figures: Figures) -> None:
     largest = max(scales)
-    for page in ("board", "list", "list_filtered", "list_deep", "lead", "company"):
+    for page in PAGES:
         if len(scales) > 1:
             small = figures.get(f"{page}_{min(scales)}_p95")
             large = figures.get(f"{page}_{largest}_p95")

@@ -27,7 +27,6 @@ SERVER_URL = os.environ.get("BENCH_SERVER_URL", "postgres://postgres@127.0.0.1:5
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 EVENTS_PER_LEAD = 10
 PARTS = ("pages", "import", "rescore", "backtest", "events", "sla")
-PAGES = ("board", "list", "list_filtered", "list_deep", "lead", "company")
 
 
 def _configure() -> None:
@@ -84,6 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     if "pages" in parts:
         for leads in scales:
             pages.generate(leads, leads * EVENTS_PER_LEAD, figures)
+            pages.freeze_weeks(leads, figures)
             pages.measure_pages(leads, options.requests, figures)
     if "import" in parts:
         pages.measure_import(options.import_rows, figures)

@@ -21,11 +21,6 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect("leads:board")
 
 
-def not_yet_available(request: HttpRequest, *, title: str, summary: str) -> HttpResponse:
-    """The page shown for an area of the portal that is not built yet."""
-    return render(request, "smarketing/not_available.html", {"title": title, "summary": summary})
-
-
 @public
 @require_safe
 def favicon(request: HttpRequest) -> HttpResponse:
