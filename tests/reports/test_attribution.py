@@ -6,7 +6,6 @@ PostgreSQL and on SQLite, as in the embedded demo."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 import pytest
@@ -14,49 +13,16 @@ from django.db import connections, router
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leads.lifecycle import StageChange, stage_changes_write
 from leads.models import StageTransition
 from reports.attribution import MODELS, attribution_report, credit_shares, touchpoints
 from reports.filters import Filters, Period
-from tests.factories import CampaignFactory, EventFactory, LeadFactory
-from tests.routing import use_database
+from tests.factories import CampaignFactory
+from tests.reports.march import EVERYONE, PERIOD, day, history
 
-# The period under review: 30 days from 1 March 2026.
-START = datetime(2026, 3, 1, tzinfo=UTC)
-PERIOD = Period(START, START + timedelta(days=30), "March")
-EVERYONE = Filters()
-
-
-pytestmark = pytest.mark.django_db(databases=["default", "sqlite"])
-
-
-@pytest.fixture(autouse=True, params=["default", "sqlite"], ids=["postgresql", "sqlite"])
-def database(request) -> str:
-    """Every query of the test on PostgreSQL, or on SQLite as in the embedded demo."""
-    with use_database(request.param):
-        yield request.param
-
-
-def day(number: float) -> datetime:
-    """Midday of the period's day ``number`` (0 is 1 March; negative is before the period)."""
-    return START + timedelta(days=number, hours=12)
-
-
-def history(*steps: tuple[str, float], touches: tuple = (), **lead_fields):
-    """A lead that went through ``steps`` (stage, day) and whose events were ``touches``:
-    (day, campaign) or (day, campaign, channel)."""
-    lead = LeadFactory(stage=steps[-1][0], **lead_fields)
-    stages = ["", *(stage for stage, _ in steps)]
-    stage_changes_write(
-        [StageChange(lead_id=lead.pk, from_stage=before, to_stage=stage, at=day(number),
-                     rule="test")
-         for before, (stage, number) in zip(stages, steps, strict=False)],
-        apply=False,
-    )  # fmt: skip
-    for number, campaign, *channel in touches:
-        EventFactory(lead=lead, occurred_at=day(number), campaign=campaign,
-                     channel=channel[0] if channel else "")  # fmt: skip
-    return lead
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sqlite"]),
+    pytest.mark.usefixtures("on_both_databases"),
+]
 
 
 @pytest.fixture
@@ -214,15 +180,15 @@ def test_the_origin_comes_first_unless_the_first_event_carries_it():
 
 @pytest.mark.parametrize("leads", [10, 100])
 def test_the_report_costs_two_queries_whatever_the_number_of_leads(
-    campaigns, leads, database, django_assert_max_num_queries
+    campaigns, leads, on_both_databases, django_assert_max_num_queries
 ):
     webinar, ads = campaigns["Webinar"], campaigns["Search ads"]
     for number in range(leads):
         history(("sql", number % 29), ("customer", number % 29 + 0.5), campaign=webinar,
                 touches=((number % 29 - 1, ads), (number % 29, webinar)))  # fmt: skip
-    assert connections[router.db_for_read(StageTransition)].alias == database
+    assert connections[router.db_for_read(StageTransition)].alias == on_both_databases
     # The converted leads with their origin; their events, streamed.
-    with django_assert_max_num_queries(2, using=database):
+    with django_assert_max_num_queries(2, using=on_both_databases):
         report = attribution_report(PERIOD, EVERYONE, "u_shaped", "campaign")
     assert (report.sqls, report.customers) == (leads, leads)
     # Webinar (origin), ads, webinar: 0.4 + 0.4 to the webinar, 0.2 to the ads, each lead.

@@ -18,41 +18,16 @@ from reports.funnel import cohort, funnel_report, percentile_cont, stage_volumes
 from sla.models import TeamMember
 from sla.services import team_save
 from tests.factories import LeadFactory, UserFactory
-from tests.routing import use_database
+from tests.reports.march import EVERYONE, PERIOD, START, day, history
 
-pytestmark = pytest.mark.django_db(databases=["default", "sqlite"])
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sqlite"]),
+    pytest.mark.usefixtures("on_both_databases"),
+]
 
-# The period under review: 30 days from 1 March 2026; the period before is the 30 days before.
-START = datetime(2026, 3, 1, tzinfo=UTC)
-PERIOD = Period(START, START + timedelta(days=30), "March")
 NOW = datetime(2026, 7, 1, tzinfo=UTC)  # every 90-day window of the period has run its course
-EVERYONE = Filters()
 OLD_RULE = "MQL: score ≥ 50"
 NEW_RULE = "MQL: score ≥ 70"
-
-
-@pytest.fixture(autouse=True, params=["default", "sqlite"], ids=["postgresql", "sqlite"])
-def database(request) -> str:
-    """Every query of the test on PostgreSQL, or on SQLite as in the embedded demo."""
-    with use_database(request.param):
-        yield request.param
-
-
-def day(number: float) -> datetime:
-    """Midday of the period's day ``number`` (0 is 1 March; negative is before the period)."""
-    return START + timedelta(days=number, hours=12)
-
-
-def history(*steps: tuple[str, float], rule: str = "test", **lead_fields):
-    """A lead that went through ``steps`` (stage, day) in order, each a recorded transition."""
-    lead = LeadFactory(stage=steps[-1][0], **lead_fields)
-    stages = ["", *(stage for stage, _ in steps)]
-    stage_changes_write(
-        [StageChange(lead_id=lead.pk, from_stage=before, to_stage=stage, at=day(number), rule=rule)
-         for before, (stage, number) in zip(stages, steps, strict=False)],
-        apply=False,
-    )  # fmt: skip
-    return lead
 
 
 def test_each_stage_counts_the_leads_that_entered_it_in_the_period_once():
@@ -241,7 +216,7 @@ def test_each_mql_counts_under_the_definition_in_force_when_it_qualified():
 
 @pytest.mark.parametrize("leads", [3, 30])
 def test_the_report_costs_three_queries_whatever_the_number_of_leads(
-    leads, database, django_assert_max_num_queries
+    leads, on_both_databases, django_assert_max_num_queries
 ):
     team = team_save(data={"name": "Sales", "function": "sales", "time_zone": "UTC"})
     rep = UserFactory()
@@ -250,8 +225,8 @@ def test_the_report_costs_three_queries_whatever_the_number_of_leads(
         history(("lead", number % 30 - 40), ("mql", number % 30), ("sal", number % 30 + 1),
                 ("sql", number % 30 + 3), ("opportunity", number % 30 + 5), owner=rep)  # fmt: skip
     # Both periods' volumes; the cohort; the velocity of every step.
-    assert connections[router.db_for_read(StageTransition)].alias == database
-    with django_assert_max_num_queries(3, using=database):
+    assert connections[router.db_for_read(StageTransition)].alias == on_both_databases
+    with django_assert_max_num_queries(3, using=on_both_databases):
         report = funnel_report(PERIOD, Filters(team_id=team.pk), NOW)
     assert report.volume("mql").count == leads
     assert report.velocity[3].median_days == 2.0

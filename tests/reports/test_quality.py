@@ -6,60 +6,22 @@ the embedded demo."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connections, router
 
-from leads.lifecycle import StageChange, stage_changes_write
 from leads.models import Lead, StageTransition
 from personas.models import Persona
 from reports.filters import Filters, Period
 from reports.quality import quality_report
-from tests.factories import CampaignFactory, LeadFactory, UserFactory, rejection_reason
-from tests.routing import use_database
+from tests.factories import CampaignFactory
+from tests.reports.march import EVERYONE, PERIOD, day, history
 
-pytestmark = pytest.mark.django_db(databases=["default", "sqlite"])
-
-# The period under review: 30 days from 1 March 2026.
-START = datetime(2026, 3, 1, tzinfo=UTC)
-PERIOD = Period(START, START + timedelta(days=30), "March")
-EVERYONE = Filters()
-DECISIONS = {"sal", "recycled", "disqualified"}
-
-
-@pytest.fixture(autouse=True, params=["default", "sqlite"], ids=["postgresql", "sqlite"])
-def database(request) -> str:
-    """Every query of the test on PostgreSQL, or on SQLite as in the embedded demo."""
-    with use_database(request.param):
-        yield request.param
-
-
-def day(number: float) -> datetime:
-    """Midday of the period's day ``number`` (0 is 1 March; negative is before the period)."""
-    return START + timedelta(days=number, hours=12)
-
-
-def history(*steps: tuple, created: float = -60, **lead_fields):
-    """A lead created on day ``created`` that went through ``steps`` — (stage, day) or (stage,
-    day, rejection reason code) — in order. Acceptances and side exits are a rep's decisions."""
-    rep = UserFactory()  # no role: SQLite's test database has no groups
-    lead = LeadFactory(stage=steps[-1][0], created_at=day(created), **lead_fields)
-    stages = ["", *(step[0] for step in steps)]
-    stage_changes_write(
-        [
-            StageChange(
-                lead_id=lead.pk, from_stage=before, to_stage=stage, at=day(number),
-                actor_id=rep.pk if stage in DECISIONS else None,
-                rule="" if stage in DECISIONS else "test",
-                rejection_reason_id=rejection_reason(reason[0]).pk if reason else None,
-            )
-            for before, (stage, number, *reason) in zip(stages, steps, strict=False)
-        ],
-        apply=False,
-    )  # fmt: skip
-    return lead
+pytestmark = [
+    pytest.mark.django_db(databases=["default", "sqlite"]),
+    pytest.mark.usefixtures("on_both_databases"),
+]
 
 
 @pytest.fixture
@@ -235,16 +197,16 @@ def test_an_unknown_grouping_is_refused():
 @pytest.mark.parametrize("leads", [10, 100])
 @pytest.mark.parametrize("by", ["source", "campaign", "persona"])
 def test_the_report_costs_three_queries_whatever_the_number_of_leads(
-    leads, by, database, django_assert_max_num_queries
+    leads, by, on_both_databases, django_assert_max_num_queries
 ):
     campaigns = [CampaignFactory(budget=Decimal(100)), CampaignFactory()]
     for number in range(leads):
         reason = ("recycled", number % 30 + 2, "no-budget")
         history(("mql", number % 30), ("sal", number % 30 + 1) if number % 2 else reason,
                 created=number % 30, campaign=campaigns[number % 2])  # fmt: skip
-    assert connections[router.db_for_read(StageTransition)].alias == database
+    assert connections[router.db_for_read(StageTransition)].alias == on_both_databases
     # The leads created; the cohort's figures; the cohort's rejection reasons.
-    with django_assert_max_num_queries(3, using=database):
+    with django_assert_max_num_queries(3, using=on_both_databases):
         report = quality_report(PERIOD, EVERYONE, by)
     assert (report.total.mqls, report.total.accepted, report.total.rejected) == (
         leads,
