@@ -309,9 +309,19 @@ STRATEGY_WEEKS = 4
 def theme_strategy(meeting_week: date):
     """The funnel of the four weeks before the meeting: volumes against the four weeks before
     them, how far that month's MQLs have gone by now, and how long each step takes."""
+    return funnel_report(_strategy_period(meeting_week), Filters(), timezone.now())
+
+
+def _strategy_period(meeting_week: date) -> Period:
     monday = week_start(meeting_week)
-    period = Period.days(monday - timedelta(weeks=STRATEGY_WEEKS), monday - timedelta(days=1))
-    return funnel_report(period, Filters(), timezone.now())
+    return Period.days(monday - timedelta(weeks=STRATEGY_WEEKS), monday - timedelta(days=1))
+
+
+def theme_attribution(meeting_week: date):
+    """The campaigns the SQLs and customers of the four weeks came through, U-shaped."""
+    from reports.attribution import attribution_report
+
+    return attribution_report(_strategy_period(meeting_week), Filters(), "u_shaped", "campaign")
 
 
 # --- the record --------------------------------------------------------------------------------
@@ -352,5 +362,8 @@ THEME_BUILDERS = {
     Theme.PERSONAS: lambda week: {"personas": theme_personas()},
     Theme.PROMOTIONS: lambda week: {"promotions": theme_promotions(week)},
     Theme.CUSTOMERS: lambda week: {"customers": theme_customers(week)},
-    Theme.STRATEGY: lambda week: {"strategy": theme_strategy(week)},
+    Theme.STRATEGY: lambda week: {
+        "strategy": theme_strategy(week),
+        "attribution": theme_attribution(week),
+    },
 }

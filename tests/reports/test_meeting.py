@@ -163,7 +163,9 @@ def test_the_strategy_week_follows_the_month_s_mqls(client_for, marketer):
     later = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # after the meeting, before now
     stage_changes_write(
         [StageChange(lead_id=lead.pk, from_stage="mql", to_stage="sal", at=later, rule="test")
-         for lead in mqls[:3]],
+         for lead in mqls[:3]]
+        + [StageChange(lead_id=mqls[3].pk, from_stage="mql", to_stage="sql",
+                       at=datetime(2026, 11, 12, 9, 0, tzinfo=UTC), rule="test")],
         apply=False,
     )  # fmt: skip
     strategy = client_for(marketer).get(reverse("reports:meeting_week", args=["2026-11-23"]))
@@ -171,3 +173,7 @@ def test_the_strategy_week_follows_the_month_s_mqls(client_for, marketer):
     assert strategy.context["strategy"].volume("mql").previous == 2
     assert strategy.context["strategy"].cohort.reach("sal").count == 3
     assert "Where their 4 MQLs went" in strategy.content.decode()
+    assert strategy.context["attribution"].sqls == 1
+    assert [(row.name, row.sqls) for row in strategy.context["attribution"].rows] == [
+        ("Unattributed", 1.0)
+    ]
