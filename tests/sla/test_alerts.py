@@ -192,3 +192,40 @@ def test_an_admin_sends_a_failed_delivery_again_once_the_receiver_is_back(
     delivery.refresh_from_db()
     assert (delivery.status, delivery.response_status) == (DeliveryStatus.SENT, 200)
     assert len(receiver.seen) == WebhookDelivery.MAX_ATTEMPTS + 1
+
+
+@pytest.mark.parametrize("micro", [0, 123456], ids=["whole-seconds", "microseconds"])
+def test_the_database_builds_each_payload_as_the_demo_builds_it_here(agreement, rep, micro):
+    """PostgreSQL's deliveries are written by one INSERT … SELECT, SQLite's built in Python:
+    the receivers get the same payload either way (what is signed is the payload read back)."""
+    from sla.alerts import Breach, _deliveries_create, _deliveries_insert
+
+    sql_hook = Webhook.objects.create(name="Built by the database", url="http://127.0.0.1:9/a")
+    python_hook = Webhook.objects.create(name="Built here", url="http://127.0.0.1:9/b")
+    owned = LeadFactory(owner=rep, first_name=" Ada", last_name="", email="ada@example.com")
+    nobody = LeadFactory(owner=None, first_name="", last_name="", email="x@example.com")
+    breaches = []
+    for lead in (owned, nobody):
+        started = MONDAY.replace(microsecond=micro)
+        clock = Clock.objects.create(
+            lead=lead, kind=ClockKind.FIRST_TOUCH, owner=lead.owner, agreement=agreement,
+            started_at=started, due_at=started + timedelta(hours=2),
+        )  # fmt: skip
+        breaches.append(
+            Breach(clock.pk, lead.pk, clock.kind, lead.owner_id, clock.started_at, clock.due_at)
+        )
+    _deliveries_insert(breaches, [sql_hook], MONDAY, MONDAY)
+    _deliveries_create(breaches, [python_hook], MONDAY, MONDAY)
+    for breach in breaches:
+        built = {
+            d.webhook_id: d.payload
+            for d in WebhookDelivery.objects.filter(key=f"clock:{breach.clock_id}")
+        }
+        assert built[sql_hook.pk] == built[python_hook.pk]
+    first = WebhookDelivery.objects.get(webhook=sql_hook, key=f"clock:{breaches[0].clock_id}")
+    assert first.payload["lead"]["name"] == "Ada"
+    assert first.payload["clock"]["due_at"] == breaches[0].due_at.isoformat()
+    second = WebhookDelivery.objects.get(webhook=sql_hook, key=f"clock:{breaches[1].clock_id}")
+    assert (second.payload["owner"], second.payload["lead"]["name"]) == (None, "x@example.com")
+    _deliveries_insert(breaches, [sql_hook], MONDAY, MONDAY)  # again: nothing more
+    assert WebhookDelivery.objects.filter(webhook=sql_hook).count() == 2
