@@ -172,9 +172,11 @@ def week_feedback(period: Period) -> Feedback:
     rated = list(rated)
     for asset in rated:
         asset.useful_percent = round(100 * asset.useful / asset.ratings)
-    best = sorted(rated, key=lambda a: (-a.useful_percent, -a.ratings, a.pk))[:3]
-    worst = [a for a in sorted(rated, key=lambda a: (a.useful_percent, -a.ratings, a.pk))
-             if a not in best][:3]  # fmt: skip
+    # Most useful: rated useful more often than not; least useful: the others, worst first.
+    best = sorted((a for a in rated if a.useful_percent > 50),
+                  key=lambda a: (-a.useful_percent, -a.ratings, a.pk))[:3]  # fmt: skip
+    worst = sorted((a for a in rated if a.useful_percent <= 50),
+                   key=lambda a: (a.useful_percent, -a.ratings, a.pk))[:3]  # fmt: skip
     breached = Clock.objects.filter(breached_at__gte=period.start, breached_at__lt=period.end)
     return Feedback(
         reasons=[(label, count) for label, count in reasons],

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from leads.lifecycle import StageChange, stage_changes_write
-from reports.meeting import action_items, week_numbers
+from reports.meeting import action_items, week_feedback, week_numbers
 from reports.models import ActionItem, Meeting, Theme
 from reports.services import action_item_add, action_item_mark, meeting_for_week
 from tests.factories import LeadFactory
@@ -177,3 +177,19 @@ def test_the_strategy_week_follows_the_month_s_mqls(client_for, marketer):
     assert [(row.name, row.sqls) for row in strategy.context["attribution"].rows] == [
         ("Unattributed", 1.0)
     ]
+
+
+def test_the_feedback_splits_the_content_rated_useful_from_the_rest(rep):
+    from leads.content.services import content_rate, content_send
+    from tests.journeys.conftest import asset
+
+    liked, disliked = asset("Pricing one-pager"), asset("Old deck")
+    for useful, item in ((True, liked), (True, liked), (False, disliked), (False, disliked)):
+        lead = LeadFactory(owner=rep, stage="sal")
+        send = content_send(asset=item, lead=lead, by=rep, at=REVIEW)
+        content_rate(send=send, by=rep, useful=useful, at=REVIEW + timedelta(hours=2))
+    feedback = week_feedback(week_numbers(MEETING).review)
+    assert [(a.title, a.useful_percent, a.ratings) for a in feedback.best_content] == [
+        ("Pricing one-pager", 100, 2)
+    ]
+    assert [(a.title, a.useful_percent) for a in feedback.worst_content] == [("Old deck", 0)]
