@@ -33,7 +33,9 @@ LOGO = "img-src refused https://cdn.redoc.ly/"
 def test_redoc_shows_the_api_and_the_policy_refuses_nothing(page):
     demo_users_ensure()
     log_in(page, "sales", "/api/redoc/")
-    expect(page.get_by_role("heading", name="Smarketing API")).to_be_visible()
+    # Redoc reads and draws the whole schema in the page before showing it: on a busy machine
+    # that takes longer than a click's wait.
+    expect(page.get_by_role("heading", name="Smarketing API")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("/api/me/").first).to_be_attached()
     # The one thing refused: Redoc's own logo from its makers' host, as the page loads nothing
     # from another host. The logo is drawn after the page (and dropped once refused), so its
