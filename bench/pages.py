@@ -9,6 +9,7 @@ import secrets
 import statistics
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.contrib.auth.models import User
 from django.core.management import call_command
@@ -16,6 +17,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from smarketing.keyset import cursor_for
 from smarketing.roles import Role
@@ -38,7 +40,11 @@ REPORT_PAGES = {
     "report_trends": ("reports:report", "trends/"),
     "report_grades": ("reports:report", "grades/"),
     "report_goals": ("reports:report", "goals/"),
-    "meeting": ("reports:meeting", ""),
+    # The meeting screen of the latest meeting of each theme, this week's or before.
+    **{
+        f"meeting_{theme}": ("reports:meeting_week", theme)
+        for theme in ("personas", "promotions", "customers", "strategy")
+    },
 }
 PAGES = ("board", "list", "list_filtered", "list_deep", "lead", "company", *REPORT_PAGES)
 GOALS_MS = {"board": 150, "list": 150, "list_filtered": 150, "list_deep": 150, "lead": 100,
@@ -145,7 +151,20 @@ def _urls(leads: int, requests: int) -> tuple[dict[str, list[str]], str]:
     }, query
 
 
+def _meeting_of(theme: str) -> str:
+    """The Monday of the latest meeting, this week's or before, whose theme is ``theme``."""
+    from reports.models import Meeting
+    from reports.services import week_start
+
+    monday = week_start(timezone.localdate())
+    while Meeting(week_of=monday).theme != theme:
+        monday -= timedelta(weeks=1)
+    return monday.isoformat()
+
+
 def _report_url(name: str, tail: str) -> str:
+    if name == "reports:meeting_week":
+        return reverse(name, args=[_meeting_of(tail)])
     if name == "reports:report":
         report, _, query = tail.partition("/")
         return reverse(name, args=[report]) + query
@@ -153,16 +172,22 @@ def _report_url(name: str, tail: str) -> str:
 
 
 def freeze_weeks(leads: int, figures: Figures) -> None:
-    """Freeze the closed weeks of the last quarter, as the Monday beat does, so the reports
-    and the meeting read closed weeks from their snapshots."""
-    from reports.models import WeekSnapshot
+    """Freeze the closed weeks and the meetings' themes of the last quarter, as the Monday
+    beat does, so the reports and the meeting read closed weeks from their snapshots."""
+    from reports.models import ThemeSnapshot, WeekSnapshot
     from reports.snapshots import snapshots_freeze_due
+    from reports.themes import themes_freeze_due
 
     WeekSnapshot.objects.all().delete()  # the generated history is new
+    ThemeSnapshot.objects.all().delete()
     started = time.perf_counter()
     frozen = snapshots_freeze_due()
     figures.add(f"snapshots_{leads}_weeks", str(frozen), "weeks")
     figures.add(f"snapshots_{leads}_seconds", time.perf_counter() - started, "s")
+    started = time.perf_counter()
+    frozen = themes_freeze_due()
+    figures.add(f"snapshots_{leads}_themes", str(frozen), "meetings")
+    figures.add(f"snapshots_{leads}_themes_seconds", time.perf_counter() - started, "s")
 
 
 def _percentile(samples: list[float], share: float) -> float:

@@ -5,8 +5,16 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from reports.models import ActionItem, DigestOptOut, DigestSend, Meeting, WeekSnapshot
+from reports.models import (
+    ActionItem,
+    DigestOptOut,
+    DigestSend,
+    Meeting,
+    ThemeSnapshot,
+    WeekSnapshot,
+)
 from reports.snapshots import snapshot_rebuild
+from reports.themes import theme_read_again
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -79,5 +87,31 @@ class WeekSnapshotAdmin(ReadOnly):
             request,
             f"Rebuilt the figures of {len(rebuilt)} week{'s' if len(rebuilt) != 1 else ''}; "
             "each is recorded as rebuilt by you.",
+            messages.SUCCESS,
+        )
+
+
+@admin.register(ThemeSnapshot)
+class ThemeSnapshotAdmin(ReadOnly):
+    """The meetings' frozen themes: read-only, read again only by the action (or the button on
+    the meeting screen), which records who and when."""
+
+    list_display = ["week_of", "theme", "frozen_at", "refreshed_at", "refreshed_by", "refreshes"]
+    list_filter = ["theme"]
+    exclude = ["html"]
+    readonly_fields = ["week_of", "theme", "frozen_at", "refreshed_at", "refreshed_by",
+                       "refreshes"]  # fmt: skip
+    list_select_related = ["refreshed_by"]
+    actions = ["read_again"]
+
+    @admin.action(description="Read the selected meetings' themes again from their history")
+    def read_again(self, request, queryset) -> None:
+        weeks = [s.week_of for s in queryset]
+        for week_of in weeks:
+            theme_read_again(week_of=week_of, actor=request.user)
+        self.message_user(
+            request,
+            f"Read the theme of {len(weeks)} meeting{'s' if len(weeks) != 1 else ''} again; "
+            "each is recorded as read again by you.",
             messages.SUCCESS,
         )

@@ -21,6 +21,7 @@ from reports.services import (
     week_start,
 )
 from reports.snapshots import snapshots_freeze_due
+from reports.themes import themes_freeze_due
 from smarketing.accounts import DEMO_USERS
 
 # The coming campaigns of the generated data, and whom they are for.
@@ -86,7 +87,7 @@ MEETINGS = (
 
 def demo_meetings_load() -> int:
     """Keep the demo's last three meetings and the coming campaigns' personas, and freeze the
-    closed weeks; returns how many action items it raised."""
+    closed weeks and the meetings' themes; returns how many action items it raised."""
     Campaign = apps.get_model("leads", "Campaign")
     Persona = apps.get_model("personas", "Persona")
     for campaign, persona in CAMPAIGN_PERSONAS.items():
@@ -126,4 +127,5 @@ def demo_meetings_load() -> int:
             if action.done:
                 action_item_mark(item=item, done=True, actor=owner)
     snapshots_freeze_due()
+    themes_freeze_due()
     return raised

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 
 class Theme(models.TextChoices):
@@ -150,3 +151,39 @@ class WeekSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Figures of the week of {self.week_of:%-d %b %Y}"
+
+
+class ThemeSnapshot(models.Model):
+    """The theme section of one week's meeting (``week_of`` is the meeting's Monday) as it
+    read when it was frozen, early that Monday once the week under review was over: the
+    meeting shows later what it showed then, and the projector does not wait on a month of
+    history. Refreshed only when a manager or an admin asks, which is recorded."""
+
+    week_of = models.DateField(unique=True)
+    theme = models.CharField(max_length=20, choices=Theme.choices)
+    # The section rendered from ``templates/reports/_theme_<theme>.html``, autoescaped.
+    html = models.TextField()
+    frozen_at = models.DateTimeField()
+    refreshed_at = models.DateTimeField(null=True, blank=True)
+    refreshed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+    refreshes = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-week_of"]
+
+    def __str__(self) -> str:
+        return f"Theme of the meeting of {self.week_of:%-d %b %Y}"
+
+    @property
+    def section(self) -> str:
+        """The section to show: the portal's own autoescaped rendering, nothing a user typed
+        raw, so it is marked safe."""
+        return mark_safe(self.html)  # noqa: S308
+
+    @property
+    def read_at(self):
+        """When the figures shown were read: the last refresh, else the freezing."""
+        return self.refreshed_at or self.frozen_at

@@ -12,6 +12,7 @@ from django.utils import timezone
 from reports.digest import digest_send
 from reports.services import week_start
 from reports.snapshots import snapshots_freeze_due
+from reports.themes import themes_freeze_due
 
 # A lost or busy database is worth another try soon; a refused e-mail is not retried here but
 # given back to its row for the next run (see ``reports.digest``).
@@ -30,6 +31,7 @@ def digest_send_task(week_of: str | None = None) -> int:
 
 @shared_task(**RETRY)
 def snapshots_freeze_task() -> int:
-    """Freeze the figures of the week just over, and of any closed week of the last quarter a
-    stopped scheduler missed (beat: Monday at 00:30); returns how many weeks it froze."""
-    return snapshots_freeze_due()
+    """Freeze the figures of the week just over and the theme of this week's meeting, and
+    any of the last quarter a stopped scheduler missed (beat: early each day, so a Monday
+    missed is caught up); returns how many weeks' figures and themes it froze."""
+    return snapshots_freeze_due() + themes_freeze_due()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("reports/<slug:name>/", views.report, name="report"),
     path("meeting/", views.meeting, name="meeting"),
     path("meeting/<str:week>/", views.meeting, name="meeting_week"),
+    path("meeting/<str:week>/theme/", views.theme_refresh, name="theme_refresh"),
     path("meeting/<str:week>/record/", views.meeting_record, name="meeting_record"),
     path("meeting/<str:week>/actions/", views.action_add, name="action_add"),
     path("meeting/<str:week>/actions/<int:pk>/", views.action_mark, name="action_mark"),

@@ -32,9 +32,13 @@ from reports.services import (
     week_start,
 )
 from reports.tables import Table
+from reports.themes import theme_context, theme_read_again, theme_shown
 from smarketing.access import role_required
 from smarketing.http import AuthenticatedHttpRequest
-from smarketing.roles import ALL_ROLES
+from smarketing.roles import ALL_ROLES, MANAGER_ROLES, Role, user_roles
+
+# Who may read a frozen theme again: those who run the meeting.
+THEME_ROLES = MANAGER_ROLES | {Role.ADMIN}
 
 
 def _csv(report: Report, form: ReportForm, tables: list[Table], name: str) -> HttpResponse:
@@ -93,17 +97,20 @@ def _record_context(meeting, *, record_form=None, item_form=None) -> dict:
     }
 
 
-def _meeting_context(monday: date, **forms) -> dict:
+def _meeting_context(request, monday: date, **forms) -> dict:
     shown = selectors.meeting_shown(monday)
     numbers = selectors.week_numbers(monday)
     theme = shown.theme
+    frozen = theme_shown(monday)
     return {
         **_record_context(shown, **forms),
         "numbers": numbers,
         "feedback": selectors.week_feedback(numbers.review),
         "theme": theme,
         "theme_label": Theme(theme).label,
-        **selectors.THEME_BUILDERS.get(theme, lambda week: {})(monday),
+        "theme_frozen": frozen,
+        **({} if frozen else theme_context(monday)),
+        "theme_refreshable": bool(user_roles(request.user) & THEME_ROLES),
         "earlier": selectors.meetings_before(shown),
         "this_week": week_start(timezone.localdate()),
     }
@@ -114,7 +121,7 @@ def _meeting_context(monday: date, **forms) -> dict:
 def meeting(request: AuthenticatedHttpRequest, week: str | None = None) -> HttpResponse:
     """The meeting screen of a week (this one unless named): the numbers, the feedback, the
     theme of the week and the record, one section a screen."""
-    return render(request, "reports/meeting.html", _meeting_context(_week(week)))
+    return render(request, "reports/meeting.html", _meeting_context(request, _week(week)))
 
 
 def _record_answer(request, meeting, **forms) -> HttpResponse:
@@ -127,7 +134,7 @@ def _record_answer(request, meeting, **forms) -> HttpResponse:
     if status == 200:
         url = reverse("reports:meeting_week", args=[meeting.week_of.isoformat()])
         return redirect(url + "#record")
-    context = _meeting_context(meeting.week_of, **forms)
+    context = _meeting_context(request, meeting.week_of, **forms)
     return render(request, "reports/meeting.html", context, status=status)
 
 
@@ -171,6 +178,18 @@ def action_mark(request: AuthenticatedHttpRequest, week: str, pk: int) -> HttpRe
     item = get_object_or_404(ActionItem, pk=pk)
     action_item_mark(item=item, done=request.POST.get("done") == "1", actor=request.user)
     return _record_answer(request, selectors.meeting_shown(_week(week)))
+
+
+@role_required(THEME_ROLES)
+@require_POST
+def theme_refresh(request: AuthenticatedHttpRequest, week: str) -> HttpResponse:
+    """Read the week's theme again now, for a manager or an admin; kept as the theme shown."""
+    monday = _week(week)
+    if theme_read_again(week_of=monday, actor=request.user) is None:
+        messages.error(request, "That meeting's week has not begun: its theme is read live.")
+    else:
+        messages.success(request, "The theme was read again from the history as it is now.")
+    return redirect(reverse("reports:meeting_week", args=[monday.isoformat()]) + "#theme")
 
 
 @role_required(ALL_ROLES)

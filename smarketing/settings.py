@@ -437,9 +437,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.scoring.tasks.score_history_prune_task",
         "schedule": crontab(hour=4, minute=0),
     },
-    # A week's figures are frozen once it is over, early on Monday (CELERY_TIMEZONE), before
-    # the digest and the meeting read them; the run also freezes any closed week of the last
-    # quarter a stopped scheduler missed, so a daily run costs one query when nothing is due.
+    # A week's figures, and the theme of the meeting that reviews it, are frozen once it is
+    # over, early on Monday (CELERY_TIMEZONE), before the digest and the meeting read them; the
+    # run also freezes any of the last quarter a stopped scheduler missed, so a daily run costs
+    # two queries when nothing is due.
     "reports-snapshots-freeze": {
         "task": "reports.tasks.snapshots_freeze_task",
         "schedule": crontab(hour=0, minute=30),

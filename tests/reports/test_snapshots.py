@@ -12,7 +12,6 @@ from leads.lifecycle import StageChange, stage_changes_write
 from reports.meeting import week_numbers
 from reports.models import WeekSnapshot
 from reports.snapshots import snapshot_freeze, snapshots_freeze_due, weeks_values
-from reports.tasks import snapshots_freeze_task
 from tests.factories import LeadFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,11 +55,6 @@ def test_the_beat_freezes_the_weeks_without_a_snapshot():
     frozen = snapshots_freeze_due(now=AFTER)
     assert frozen == 12  # the last 13 closed weeks, one of which was frozen already
     assert snapshots_freeze_due(now=AFTER) == 0
-
-
-def test_the_beat_task_freezes_the_last_quarter_s_closed_weeks_once():
-    assert snapshots_freeze_task.delay().get() == 13
-    assert snapshots_freeze_task.delay().get() == 0
 
 
 def test_an_admin_rebuilds_a_week_and_the_rebuild_is_recorded(client_for, admin_user):
