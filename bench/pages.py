@@ -172,14 +172,19 @@ def _report_url(name: str, tail: str) -> str:
 
 
 def freeze_weeks(leads: int, figures: Figures) -> None:
-    """Freeze the closed weeks and the meetings' themes of the last quarter, as the Monday
-    beat does, so the reports and the meeting read closed weeks from their snapshots."""
-    from reports.models import ThemeSnapshot, WeekSnapshot
+    """Freeze the closed days, the closed weeks and the meetings' themes, as the daily beat
+    does, so the reports and the meeting read them from their snapshots."""
+    from reports.days import days_freeze_due
+    from reports.models import FrozenDay, StageDay, ThemeSnapshot, WeekSnapshot
     from reports.snapshots import snapshots_freeze_due
     from reports.themes import themes_freeze_due
 
-    WeekSnapshot.objects.all().delete()  # the generated history is new
-    ThemeSnapshot.objects.all().delete()
+    for model in (StageDay, FrozenDay, WeekSnapshot, ThemeSnapshot):  # the history is new
+        model.objects.all().delete()
+    started = time.perf_counter()
+    frozen = days_freeze_due()
+    figures.add(f"snapshots_{leads}_days", str(frozen), "days")
+    figures.add(f"snapshots_{leads}_days_seconds", time.perf_counter() - started, "s")
     started = time.perf_counter()
     frozen = snapshots_freeze_due()
     figures.add(f"snapshots_{leads}_weeks", str(frozen), "weeks")

@@ -13,6 +13,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from reports.days import days_freeze_due
 from reports.services import (
     action_item_add,
     action_item_mark,
@@ -87,7 +88,7 @@ MEETINGS = (
 
 def demo_meetings_load() -> int:
     """Keep the demo's last three meetings and the coming campaigns' personas, and freeze the
-    closed weeks and the meetings' themes; returns how many action items it raised."""
+    closed days and weeks and the meetings' themes; returns how many action items it raised."""
     Campaign = apps.get_model("leads", "Campaign")
     Persona = apps.get_model("personas", "Persona")
     for campaign, persona in CAMPAIGN_PERSONAS.items():
@@ -126,6 +127,7 @@ def demo_meetings_load() -> int:
             raised += 1
             if action.done:
                 action_item_mark(item=item, done=True, actor=owner)
+    days_freeze_due()
     snapshots_freeze_due()
     themes_freeze_due()
     return raised

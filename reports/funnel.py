@@ -6,12 +6,14 @@ Each transition is written when it happens, under the MQL and SQL definitions in
 so counting transitions counts every lead under the definition of its own day: a change of
 definition mid-period changes neither the leads that qualified before it nor their counts.
 
-Cost contract, whatever the table's size: ``stage_volumes`` is one query, ``cohort`` one and
-``velocity`` one; ``funnel_report`` is three (both periods' volumes in one). Each query reads
-the transitions of its period through the ``transition_stage_time`` index (to stage, time),
-and looks up a lead's other transitions through ``transition_lead_time`` (lead, time). The
-sums are made in the database; only the velocity's percentiles on SQLite (the demo, which
-lacks ``percentile_cont``) are computed here, from one row per lead measured.
+Cost contract, whatever the table's size: ``stage_volumes`` is at most three queries (for
+periods of whole days: which days are frozen, their rows, and the days not frozen read live —
+``reports.days``; for others one query of the transitions), ``cohort`` one and ``velocity``
+one; ``funnel_report`` is at most five (both periods' volumes together). The cohort and the
+velocity read the transitions of their period through the ``transition_stage_time`` index (to
+stage, time), and look up a lead's other transitions through ``transition_lead_time`` (lead,
+time). The sums are made in the database; only the velocity's percentiles on SQLite (the demo,
+which lacks ``percentile_cont``) are computed here, from one row per lead measured.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from django.db.models import (
 from django.db.models.functions import Extract
 
 from leads.models import FUNNEL, Stage, StageTransition
+from reports.days import stage_entries, whole_days
 from reports.filters import Filters, Period
 
 COHORT_ENTRY = Stage.MQL
@@ -92,8 +95,12 @@ def _transitions(filters: Filters) -> QuerySet:
 
 
 def _volumes(periods: Sequence[Period], filters: Filters) -> list[dict[str, int]]:
-    """For each period, the distinct leads that entered each funnel stage in it: one query,
-    over the span from the first period's start to the last one's end."""
+    """For each period, the distinct leads that entered each funnel stage in it. Periods of
+    whole days read the days' entries (``reports.days``: the frozen days' rows and the rest
+    live); others one query of the transitions, over the span from the first period's start
+    to the last one's end."""
+    if all(whole_days(period) for period in periods):
+        return stage_entries(periods, filters)
     start = min(period.start for period in periods)
     end = max(period.end for period in periods)
     counts = {
@@ -390,7 +397,8 @@ class FunnelReport:
 
 
 def funnel_report(period: Period, filters: Filters, now: datetime) -> FunnelReport:
-    """The funnel of ``period``: three queries (both periods' volumes, the cohort, velocity)."""
+    """The funnel of ``period``: at most five queries (both periods' volumes, the cohort,
+    velocity)."""
     previous_period = period.previous()
     current, previous = _volumes([period, previous_period], filters)
     return FunnelReport(

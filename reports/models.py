@@ -187,3 +187,44 @@ class ThemeSnapshot(models.Model):
     def read_at(self):
         """When the figures shown were read: the last refresh, else the freezing."""
         return self.refreshed_at or self.frozen_at
+
+
+# --- the days' entries into the funnel ------------------------------------------------------------
+
+
+class StageDay(models.Model):
+    """How many leads entered ``stage`` on ``day`` (local time) — each lead once a day — among
+    those alike in their source, campaign, persona and owner when the day was frozen, and in
+    the day of their previous entry to the stage (``previous_day``, None for a first entry or
+    one more than two years before). Written once a day is over, with its ``FrozenDay``, from
+    the stage transitions; the funnel sums them, and a lead that entered a stage twice in a
+    period counts once because its later entry's ``previous_day`` falls in the period."""
+
+    day = models.DateField()
+    stage = models.CharField(max_length=20)
+    original_channel = models.CharField(max_length=20, blank=True)
+    # The ids as they were, kept whatever becomes of the campaign, persona or user.
+    campaign_id = models.BigIntegerField(null=True)
+    persona_id = models.BigIntegerField(null=True)
+    owner_id = models.IntegerField(null=True)
+    previous_day = models.DateField(null=True)
+    leads = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "stage"], name="stageday_day_stage")]
+
+    def __str__(self) -> str:
+        return f"{self.leads} into {self.stage} on {self.day:%-d %b %Y}"
+
+
+class FrozenDay(models.Model):
+    """A day whose ``StageDay`` rows are written: the funnel reads it from them, not live."""
+
+    day = models.DateField(unique=True)
+    frozen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"Entries of {self.day:%-d %b %Y}, frozen"

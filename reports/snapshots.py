@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from reports.days import days_refreeze
 from reports.filters import Filters, Period
 from reports.funnel import stage_volumes
 from reports.models import WeekSnapshot
@@ -113,6 +114,7 @@ def snapshot_rebuild(*, snapshot: WeekSnapshot, actor) -> WeekSnapshot:
     """Compute a frozen week's figures again (after a correction of its history), recorded
     as a rebuild by ``actor``."""
     snapshot = WeekSnapshot.objects.select_for_update().get(pk=snapshot.pk)
+    days_refreeze(snapshot.week_of, snapshot.week_of + timedelta(days=6))
     snapshot.figures = live_week_values(week_period(snapshot.week_of))
     snapshot.rebuilt_at = timezone.now()
     snapshot.rebuilt_by = actor

@@ -9,6 +9,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from reports.days import days_freeze_due
 from reports.digest import digest_send
 from reports.services import week_start
 from reports.snapshots import snapshots_freeze_due
@@ -30,8 +31,12 @@ def digest_send_task(week_of: str | None = None) -> int:
 
 
 @shared_task(**RETRY)
-def snapshots_freeze_task() -> int:
-    """Freeze the figures of the week just over and the theme of this week's meeting, and
-    any of the last quarter a stopped scheduler missed (beat: early each day, so a Monday
-    missed is caught up); returns how many weeks' figures and themes it froze."""
-    return snapshots_freeze_due() + themes_freeze_due()
+def snapshots_freeze_task() -> dict[str, int]:
+    """Freeze yesterday's entries into each stage, the figures of the week just over and the
+    theme of this week's meeting, and any a stopped scheduler missed (beat: early each day);
+    returns how many days, weeks and themes it froze."""
+    return {
+        "days": days_freeze_due(),
+        "weeks": snapshots_freeze_due(),
+        "themes": themes_freeze_due(),
+    }

@@ -13,6 +13,7 @@ from django.db import connections, router
 
 from leads.lifecycle import StageChange, stage_changes_write
 from leads.models import StageTransition
+from reports.days import days_freeze
 from reports.filters import Filters, Period
 from reports.funnel import cohort, funnel_report, percentile_cont, stage_volumes, velocity
 from sla.models import TeamMember
@@ -215,8 +216,9 @@ def test_each_mql_counts_under_the_definition_in_force_when_it_qualified():
 
 
 @pytest.mark.parametrize("leads", [3, 30])
-def test_the_report_costs_three_queries_whatever_the_number_of_leads(
-    leads, on_both_databases, django_assert_max_num_queries
+@pytest.mark.parametrize("frozen_days", [0, 45])
+def test_the_report_costs_five_queries_whatever_the_number_of_leads(
+    leads, frozen_days, on_both_databases, django_assert_max_num_queries
 ):
     team = team_save(data={"name": "Sales", "function": "sales", "time_zone": "UTC"})
     rep = UserFactory()
@@ -224,9 +226,14 @@ def test_the_report_costs_three_queries_whatever_the_number_of_leads(
     for number in range(leads):
         history(("lead", number % 30 - 40), ("mql", number % 30), ("sal", number % 30 + 1),
                 ("sql", number % 30 + 3), ("opportunity", number % 30 + 5), owner=rep)  # fmt: skip
-    # Both periods' volumes; the cohort; the velocity of every step.
+    # The days of the period before and half this one's, frozen as the beat freezes them.
+    first = (PERIOD.start - timedelta(days=30)).date()
+    days_freeze([first + timedelta(days=n) for n in range(frozen_days)], now=NOW)
+    # Which days are frozen, their rows and the others live (both periods' volumes); the
+    # cohort; the velocity of every step.
     assert connections[router.db_for_read(StageTransition)].alias == on_both_databases
-    with django_assert_max_num_queries(3, using=on_both_databases):
+    with django_assert_max_num_queries(5, using=on_both_databases):
         report = funnel_report(PERIOD, Filters(team_id=team.pk), NOW)
     assert report.volume("mql").count == leads
+    assert report.volume("sal").count == min(leads, 29)  # the 30th's SAL is the day after
     assert report.velocity[3].median_days == 2.0
