@@ -17,15 +17,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.utils import timezone
 
-from leads.models import FUNNEL, StageTransition
+from leads.models import FUNNEL, Stage, StageTransition
 from reports.filters import Filters, Period
-from reports.models import FrozenDay, StageDay
+from reports.models import FrozenDay, StageDay, StepDay
 
 # How far back a previous entry makes a later one a repeat: the longest period a report takes.
 REPEAT_DAYS = 731
@@ -35,9 +36,27 @@ FREEZE_DAYS_BACK = REPEAT_DAYS
 DAYS_A_QUERY = 7
 STAGES = [stage.value for stage in FUNNEL]
 DIMENSIONS = ("original_channel", "campaign_id", "persona_id", "owner_id")
+# The forward steps whose time is measured: from one stage to the next, lead to customer.
+VELOCITY_STEPS = (
+    (Stage.LEAD, Stage.MQL),
+    (Stage.MQL, Stage.SAL),
+    (Stage.SAL, Stage.SQL),
+    (Stage.SQL, Stage.OPPORTUNITY),
+    (Stage.OPPORTUNITY, Stage.CUSTOMER),
+)
 
-# (day, stage, original_channel, campaign_id, persona_id, owner_id, previous_day)
-Key = tuple
+
+@dataclass(frozen=True)
+class Days:
+    """The days of a span, read: which are frozen, and the others' rows from the transitions —
+    ``counts`` as ``StageDay``'s, ``(day, stage, *dimensions, previous_day) → leads``, and
+    ``steps`` as ``StepDay``'s, ``(day, stage, *dimensions, previous_day, seconds)``."""
+
+    first: date
+    last: date
+    frozen: frozenset[date]
+    counts: Counter
+    steps: tuple[tuple, ...]
 
 
 def _midnight(day: date) -> datetime:
@@ -59,15 +78,26 @@ def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def _entries(first: date, last: date, filters: Filters) -> Counter:
+def _entries(first: date, last: date, filters: Filters) -> tuple[Counter, list[tuple]]:
     """The rows of the days ``first``–``last``, computed from the transitions: one query, each
-    transition with its lead's previous entry to the same stage looked up by index."""
+    transition with its lead's previous entry to the same stage, and its latest entry to the
+    step's earlier stage, looked up by index."""
     previous = (
         StageTransition.objects.filter(
             lead_id=OuterRef("lead_id"), to_stage=OuterRef("to_stage"), at__lt=OuterRef("at")
         )
         .order_by("-at")
         .values("at")[:1]
+    )
+    earlier = (
+        StageTransition.objects.filter(
+            lead_id=OuterRef("lead_id"), to_stage=OuterRef("earlier_stage"), at__lte=OuterRef("at")
+        )
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    earlier_stage = Case(
+        *(When(to_stage=later, then=Value(before.value)) for before, later in VELOCITY_STEPS)
     )
     rows = (
         StageTransition.objects.filter(
@@ -76,14 +106,16 @@ def _entries(first: date, last: date, filters: Filters) -> Counter:
             at__gte=_midnight(first),
             at__lt=_midnight(last + timedelta(days=1)),
         )
-        .annotate(previous_at=Subquery(previous))
+        .alias(earlier_stage=earlier_stage)
+        .annotate(previous_at=Subquery(previous), earlier_at=Subquery(earlier))
         .order_by("lead_id", "to_stage", "at")
-        .values_list("lead_id", "to_stage", "at", "previous_at",
+        .values_list("lead_id", "to_stage", "at", "previous_at", "earlier_at",
                      *(f"lead__{field}" for field in DIMENSIONS))
     )  # fmt: skip
     counts: Counter = Counter()
+    steps: list[tuple] = []
     seen: set[tuple] = set()
-    for lead_id, stage, at, previous_at, *dimensions in rows:
+    for lead_id, stage, at, previous_at, earlier_at, *dimensions in rows:
         day = _local_day(at)
         if (lead_id, stage, day) in seen:
             continue  # its first entry that day counts; the first's previous is a day before
@@ -92,7 +124,9 @@ def _entries(first: date, last: date, filters: Filters) -> Counter:
         if previous_day is not None and (day - previous_day).days > REPEAT_DAYS:
             previous_day = None
         counts[(day, stage, *dimensions, previous_day)] += 1
-    return counts
+        if earlier_at is not None:
+            steps.append((day, stage, *dimensions, previous_day, (at - earlier_at).total_seconds()))
+    return counts, steps
 
 
 def _ranges(days: Sequence[date]) -> Iterable[tuple[date, date]]:
@@ -119,38 +153,68 @@ def _counted(period: Period) -> Q:
     )
 
 
-def stage_entries(periods: Sequence[Period], filters: Filters) -> list[dict[str, int]]:
-    """For each period of whole days, the distinct leads that entered each funnel stage in it:
-    the frozen days from their rows (one query), the others from the transitions (one query,
-    from the first day not frozen to the last), after one query for which days are frozen."""
+def days_read(periods: Sequence[Period], filters: Filters) -> Days:
+    """The days the periods (of whole days) span: one query for which are frozen, and one of
+    the transitions from the first day not frozen to the last, if any."""
     first = min(_local_day(period.start) for period in periods)
     last = max(_local_day(period.end) for period in periods) - timedelta(days=1)
-    volumes = [dict.fromkeys(STAGES, 0) for _ in periods]
-    frozen = set(
+    frozen = frozenset(
         FrozenDay.objects.filter(day__gte=first, day__lte=last).values_list("day", flat=True)
     )
-    if frozen:
+    live = [day for day in _days(first, last) if day not in frozen]
+    counts, steps = _entries(live[0], live[-1], filters) if live else (Counter(), [])
+    # A frozen day amid the live ones is read from its rows.
+    counts = Counter({key: n for key, n in counts.items() if key[0] not in frozen})
+    steps = tuple(step for step in steps if step[0] not in frozen)
+    return Days(first, last, frozen, counts, steps)
+
+
+def _counts_in(period: Period, day: date, previous_day: date | None) -> bool:
+    """Whether an entry on ``day`` after one on ``previous_day`` counts in ``period``."""
+    first = _local_day(period.start)
+    return first <= day < _local_day(period.end) and (previous_day is None or previous_day < first)
+
+
+def stage_entries(
+    periods: Sequence[Period], filters: Filters, days: Days | None = None
+) -> list[dict[str, int]]:
+    """For each period of whole days, the distinct leads that entered each funnel stage in it:
+    the frozen days from their rows (one query), the others from ``days`` (read here unless
+    given: ``days_read``)."""
+    days = days or days_read(periods, filters)
+    volumes = [dict.fromkeys(STAGES, 0) for _ in periods]
+    if days.frozen:
         sums = {f"period_{n}": Sum("leads", filter=_counted(p)) for n, p in enumerate(periods)}
         for row in (
-            StageDay.objects.filter(filters.q(), day__gte=first, day__lte=last)
+            StageDay.objects.filter(filters.q(), day__gte=days.first, day__lte=days.last)
             .values("stage")
             .annotate(**sums)
             .order_by()
         ):
             for number, volume in enumerate(volumes):
                 volume[row["stage"]] += row[f"period_{number}"] or 0
-    live = [day for day in _days(first, last) if day not in frozen]
-    if not live:
-        return volumes
-    for (day, stage, *_dims, previous_day), leads in _entries(live[0], live[-1], filters).items():
-        if day in frozen:
-            continue  # a frozen day amid the live ones is read from its rows
+    for (day, stage, *_dimensions, previous_day), leads in days.counts.items():
         for period, volume in zip(periods, volumes, strict=True):
-            period_first = _local_day(period.start)
-            in_period = period_first <= day < _local_day(period.end)
-            if in_period and (previous_day is None or previous_day < period_first):
+            if _counts_in(period, day, previous_day):
                 volume[stage] += leads
     return volumes
+
+
+def step_samples(period: Period, filters: Filters, days: Days) -> tuple[QuerySet, list[tuple]]:
+    """The times of the funnel's steps taken in ``period`` (of whole days), each lead's first
+    entry there to a step's later stage: the frozen days' as a query of ``(stage, seconds)``
+    (None when no day is frozen), the others' as such pairs."""
+    frozen = (
+        StepDay.objects.filter(filters.q(), _counted(period)).values_list("stage", "seconds")
+        if days.frozen
+        else None
+    )
+    live = [
+        (stage, seconds)
+        for day, stage, *_dimensions, previous_day, seconds in days.steps
+        if _counts_in(period, day, previous_day)
+    ]
+    return frozen, live
 
 
 # Freezing -------------------------------------------------------------------------------------
@@ -158,7 +222,7 @@ def stage_entries(periods: Sequence[Period], filters: Filters) -> list[dict[str,
 
 def _write(first: date, last: date, now: datetime) -> int:
     """Freeze the days ``first``–``last`` that no one froze yet; returns how many it froze."""
-    counts = _entries(first, last, Filters())
+    counts, steps = _entries(first, last, Filters())
     frozen = 0
     for day in _days(first, last):
         try:
@@ -166,9 +230,16 @@ def _write(first: date, last: date, now: datetime) -> int:
                 FrozenDay.objects.create(day=day, frozen_at=now)
                 StageDay.objects.bulk_create(
                     StageDay(day=day, stage=stage, previous_day=previous_day, leads=leads,
-                             **dict(zip(DIMENSIONS, dims, strict=True)))
-                    for (row_day, stage, *dims, previous_day), leads in counts.items()
+                             **dict(zip(DIMENSIONS, dimensions, strict=True)))
+                    for (row_day, stage, *dimensions, previous_day), leads in counts.items()
                     if row_day == day
+                )  # fmt: skip
+                StepDay.objects.bulk_create(
+                    (StepDay(day=day, stage=stage, previous_day=previous_day, seconds=seconds,
+                             **dict(zip(DIMENSIONS, dimensions, strict=True)))
+                     for row_day, stage, *dimensions, previous_day, seconds in steps
+                     if row_day == day),
+                    batch_size=5_000,
                 )  # fmt: skip
         except IntegrityError:
             continue  # frozen by another worker meanwhile
@@ -200,5 +271,6 @@ def days_refreeze(first: date, last: date, *, now: datetime | None = None) -> in
     """Freeze the days ``first``–``last`` again from their history as it is now (a rebuild
     of their week); returns how many it froze."""
     StageDay.objects.filter(day__gte=first, day__lte=last).delete()
+    StepDay.objects.filter(day__gte=first, day__lte=last).delete()
     FrozenDay.objects.filter(day__gte=first, day__lte=last).delete()
     return days_freeze(_days(first, last), now=now)

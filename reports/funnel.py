@@ -42,20 +42,12 @@ from django.db.models import (
 from django.db.models.functions import Extract
 
 from leads.models import FUNNEL, Stage, StageTransition
-from reports.days import stage_entries, whole_days
+from reports.days import VELOCITY_STEPS, Days, days_read, stage_entries, step_samples, whole_days
 from reports.filters import Filters, Period
 
 COHORT_ENTRY = Stage.MQL
 COHORT_REACHED = (Stage.SAL, Stage.SQL, Stage.CUSTOMER)
 COHORT_WINDOWS = (30, 60, 90)
-# The forward steps whose time is measured: from one stage to the next, lead to customer.
-VELOCITY_STEPS = (
-    (Stage.LEAD, Stage.MQL),
-    (Stage.MQL, Stage.SAL),
-    (Stage.SAL, Stage.SQL),
-    (Stage.SQL, Stage.OPPORTUNITY),
-    (Stage.OPPORTUNITY, Stage.CUSTOMER),
-)
 SECONDS_A_DAY = 86_400
 
 
@@ -94,13 +86,15 @@ def _transitions(filters: Filters) -> QuerySet:
     return StageTransition.objects.filter(filters.q("lead__"))
 
 
-def _volumes(periods: Sequence[Period], filters: Filters) -> list[dict[str, int]]:
+def _volumes(
+    periods: Sequence[Period], filters: Filters, days: Days | None = None
+) -> list[dict[str, int]]:
     """For each period, the distinct leads that entered each funnel stage in it. Periods of
     whole days read the days' entries (``reports.days``: the frozen days' rows and the rest
-    live); others one query of the transitions, over the span from the first period's start
-    to the last one's end."""
+    live, from ``days`` if given); others one query of the transitions, over the span from the
+    first period's start to the last one's end."""
     if all(whole_days(period) for period in periods):
-        return stage_entries(periods, filters)
+        return stage_entries(periods, filters, days)
     start = min(period.start for period in periods)
     end = max(period.end for period in periods)
     counts = {
@@ -335,12 +329,62 @@ def _gaps(period: Period, filters: Filters) -> QuerySet:
     )
 
 
-def velocity(period: Period, filters: Filters) -> list[Step]:
+def _step(earlier: str, later: str, measured: int, median_days, p75_days) -> Step:
+    return Step(
+        earlier=earlier, later=later, label=f"{_label(earlier)} → {_label(later)}",
+        measured=measured, median_days=median_days, p75_days=p75_days,
+    )  # fmt: skip
+
+
+def _in_days(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds / SECONDS_A_DAY
+
+
+def _velocity_of_days(period: Period, filters: Filters, days: Days) -> list[Step]:
+    """Velocity over the days' step times: one query for the frozen days' (with the others'
+    passed in, so that PostgreSQL takes the percentiles of them all); on SQLite the
+    percentiles are taken here."""
+    frozen, live = step_samples(period, filters, days)
+    figures: dict[str, tuple] = {}
+    if frozen is not None and connections[frozen.db].vendor == "postgresql":
+        sql, params = frozen.query.sql_with_params()
+        stages, seconds = [stage for stage, _ in live], [value for _, value in live]
+        # ``sql`` is Django's own rendering of the queryset, its values in ``params``.
+        query = (
+            "SELECT stage, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds), "  # noqa: S608
+            "percentile_cont(0.75) WITHIN GROUP (ORDER BY seconds) "
+            f"FROM ({sql} UNION ALL SELECT * FROM unnest(%s::varchar[], %s::float8[])) "
+            "AS samples (stage, seconds) GROUP BY stage"
+        )
+        with connections[frozen.db].cursor() as cursor:
+            cursor.execute(query, [*params, stages, seconds])
+            figures = {stage: row for stage, *row in cursor.fetchall()}
+    else:
+        samples: dict[str, list[float]] = defaultdict(list)
+        for stage, value in [*(frozen or ()), *live]:
+            samples[stage].append(value)
+        figures = {
+            stage: (len(values), percentile_cont(values, 0.5), percentile_cont(values, 0.75))
+            for stage, values in samples.items()
+        }
+    steps = []
+    for earlier, later in VELOCITY_STEPS:
+        measured, median, p75 = figures.get(later.value, (0, None, None))
+        steps.append(_step(earlier.value, later.value, measured, _in_days(median), _in_days(p75)))
+    return steps
+
+
+def velocity(period: Period, filters: Filters, days: Days | None = None) -> list[Step]:
     """For each forward step (lead→MQL, MQL→SAL, SAL→SQL, SQL→opportunity, opportunity→
     customer), over the leads that entered its later stage in ``period`` (their first entry
     there): the median and 75th percentile of the days from their latest entry to the earlier
-    stage before it, and how many leads were measured. One query; on PostgreSQL the database
-    takes the percentiles, on SQLite they are taken here from a row per lead measured."""
+    stage before it, and how many leads were measured.
+
+    A period of whole days reads the days' step times (``reports.days``, from ``days`` if
+    given). Another is one query of the transitions; on PostgreSQL the database takes the
+    percentiles, on SQLite they are taken here from a row per lead measured."""
+    if whole_days(period):
+        return _velocity_of_days(period, filters, days or days_read([period], filters))
     gaps = _gaps(period, filters)
     if connections[gaps.db].vendor == "postgresql":
         # Leads that skipped the earlier stage have no days, which counts and percentiles skip.
@@ -364,16 +408,10 @@ def velocity(period: Period, filters: Filters) -> list[Step]:
             row[f"{later}_median"] = percentile_cont(samples[later], 0.5)
             row[f"{later}_p75"] = percentile_cont(samples[later], 0.75)
     return [
-        Step(
-            earlier=earlier.value,
-            later=later.value,
-            label=f"{_label(earlier)} → {_label(later)}",
-            measured=row[f"{later}_measured"],
-            median_days=row[f"{later}_median"],
-            p75_days=row[f"{later}_p75"],
-        )
+        _step(earlier.value, later.value, row[f"{later}_measured"], row[f"{later}_median"],
+              row[f"{later}_p75"])
         for earlier, later in VELOCITY_STEPS
-    ]
+    ]  # fmt: skip
 
 
 # The report ---------------------------------------------------------------------------------
@@ -400,7 +438,9 @@ def funnel_report(period: Period, filters: Filters, now: datetime) -> FunnelRepo
     """The funnel of ``period``: at most five queries (both periods' volumes, the cohort,
     velocity)."""
     previous_period = period.previous()
-    current, previous = _volumes([period, previous_period], filters)
+    periods = [period, previous_period]
+    days = days_read(periods, filters) if all(whole_days(p) for p in periods) else None
+    current, previous = _volumes(periods, filters, days)
     return FunnelReport(
         period=period,
         previous_period=previous_period,
@@ -411,5 +451,5 @@ def funnel_report(period: Period, filters: Filters, now: datetime) -> FunnelRepo
             for stage, count in current.items()
         ),
         cohort=cohort(period, filters, now),
-        velocity=tuple(velocity(period, filters)),
+        velocity=tuple(velocity(period, filters, days)),
     )

@@ -228,3 +228,26 @@ class FrozenDay(models.Model):
 
     def __str__(self) -> str:
         return f"Entries of {self.day:%-d %b %Y}, frozen"
+
+
+class StepDay(models.Model):
+    """One lead's first entry on ``day`` (local time) to ``stage``, the later stage of one of
+    the funnel's steps, with how long it took from its latest entry to the step's earlier stage
+    (``seconds``); alike in its source, campaign, persona and owner, and in ``previous_day``,
+    to ``StageDay``. Written with the day's ``FrozenDay``; the funnel's velocity takes its
+    percentiles over them. A lead that skipped the earlier stage has none."""
+
+    day = models.DateField()
+    stage = models.CharField(max_length=20)
+    original_channel = models.CharField(max_length=20, blank=True)
+    campaign_id = models.BigIntegerField(null=True)
+    persona_id = models.BigIntegerField(null=True)
+    owner_id = models.IntegerField(null=True)
+    previous_day = models.DateField(null=True)
+    seconds = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "stage"], name="stepday_day_stage")]
+
+    def __str__(self) -> str:
+        return f"Into {self.stage} on {self.day:%-d %b %Y} after {self.seconds / 86_400:.1f} days"

@@ -10,7 +10,7 @@ import pytest
 
 from reports.days import days_freeze, days_freeze_due, days_refreeze
 from reports.filters import Filters, Period
-from reports.funnel import stage_volumes
+from reports.funnel import stage_volumes, velocity
 from reports.models import FrozenDay, StageDay
 from sla.models import TeamMember
 from sla.services import team_save
@@ -111,3 +111,23 @@ def test_a_day_is_the_portal_s_local_day():
         assert StageDay.objects.get().day == date(2026, 3, 2)
         assert volumes(second) == {"mql": 1}
         assert volumes(Period.days(date(2026, 3, 1), date(2026, 3, 1))) == {}
+
+
+@pytest.mark.parametrize("frozen", [0, 35, 60], ids=["live", "half-frozen", "frozen"])
+def test_frozen_days_give_the_same_velocity_as_the_transitions(on_both_databases, frozen):
+    history(("mql", 0), ("sal", 1))
+    history(("mql", 0), ("sal", 2))
+    history(("mql", -30), ("recycled", -20), ("mql", -3), ("sal", 0))  # from its latest entry
+    history(("mql", -5), ("sal", 5), ("recycled", 6), ("sal", 8))  # its first SAL of March
+    history(("lead", 0), ("sal", 4))  # skipped MQL: not measured
+    history(("mql", 20), ("sal", 30))  # a SAL of the day after
+    history(("lead", -2), ("mql", 0.25))
+    days_freeze(DAYS[:frozen], now=AFTER)
+    steps = {step.later: step for step in velocity(PERIOD, EVERYONE)}
+    assert (steps["sal"].measured, steps["sal"].median_days) == (4, pytest.approx(2.5))
+    assert steps["sal"].p75_days == pytest.approx(4.75)  # gaps of 1, 2, 3 and 10 days
+    assert (steps["mql"].measured, steps["mql"].median_days) == (1, pytest.approx(2.25))
+    assert (steps["sql"].measured, steps["sql"].median_days) == (0, None)
+    # The same from the transitions alone, over a period of other instants.
+    shifted = Period(PERIOD.start + timedelta(seconds=1), PERIOD.end)
+    assert velocity(shifted, EVERYONE) == velocity(PERIOD, EVERYONE)
