@@ -192,22 +192,30 @@ class ThemeSnapshot(models.Model):
 # --- the days' entries into the funnel ------------------------------------------------------------
 
 
-class StageDay(models.Model):
-    """How many leads entered ``stage`` on ``day`` (local time) — each lead once a day — among
-    those alike in their source, campaign, persona and owner when the day was frozen, and in
-    the day of their previous entry to the stage (``previous_day``, None for a first entry or
-    one more than two years before). Written once a day is over, with its ``FrozenDay``, from
-    the stage transitions; the funnel sums them, and a lead that entered a stage twice in a
-    period counts once because its later entry's ``previous_day`` falls in the period."""
+class DayRow(models.Model):
+    """What the frozen days' rows share: the day (local time) a lead entered ``stage``, its
+    source, campaign, persona and owner when the day was frozen — the ids as they were, kept
+    whatever becomes of the campaign, persona or user — and the day of its previous entry to
+    the stage (``previous_day``, None for a first entry or one more than two years before)."""
 
     day = models.DateField()
     stage = models.CharField(max_length=20)
     original_channel = models.CharField(max_length=20, blank=True)
-    # The ids as they were, kept whatever becomes of the campaign, persona or user.
     campaign_id = models.BigIntegerField(null=True)
     persona_id = models.BigIntegerField(null=True)
     owner_id = models.IntegerField(null=True)
     previous_day = models.DateField(null=True)
+
+    class Meta:
+        abstract = True
+
+
+class StageDay(DayRow):
+    """How many leads entered ``stage`` on ``day`` — each lead once a day — among those alike
+    in the rest. Written once a day is over, with its ``FrozenDay``, from the stage
+    transitions; the funnel sums them, and a lead that entered a stage twice in a period
+    counts once because its later entry's ``previous_day`` falls in the period."""
+
     leads = models.PositiveIntegerField()
 
     class Meta:
@@ -230,20 +238,12 @@ class FrozenDay(models.Model):
         return f"Entries of {self.day:%-d %b %Y}, frozen"
 
 
-class StepDay(models.Model):
-    """One lead's first entry on ``day`` (local time) to ``stage``, the later stage of one of
-    the funnel's steps, with how long it took from its latest entry to the step's earlier stage
-    (``seconds``); alike in its source, campaign, persona and owner, and in ``previous_day``,
-    to ``StageDay``. Written with the day's ``FrozenDay``; the funnel's velocity takes its
+class StepDay(DayRow):
+    """One lead's first entry on ``day`` to ``stage``, the later stage of one of the funnel's
+    steps, with how long it took from its latest entry to the step's earlier stage
+    (``seconds``). Written with the day's ``FrozenDay``; the funnel's velocity takes its
     percentiles over them. A lead that skipped the earlier stage has none."""
 
-    day = models.DateField()
-    stage = models.CharField(max_length=20)
-    original_channel = models.CharField(max_length=20, blank=True)
-    campaign_id = models.BigIntegerField(null=True)
-    persona_id = models.BigIntegerField(null=True)
-    owner_id = models.IntegerField(null=True)
-    previous_day = models.DateField(null=True)
     seconds = models.FloatField()
 
     class Meta:
