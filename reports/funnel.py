@@ -210,7 +210,7 @@ def _check_order(entry: str, reached: Sequence[str]) -> None:
 
 
 @contextmanager
-def _cursor_with_memory(alias: str) -> Iterator:
+def cursor_with_memory(alias: str) -> Iterator:
     """A cursor on PostgreSQL whose statements get ``REPORT_MEMORY``, in a transaction of
     their own (or the one already open, with no savepoint)."""
     with transaction.atomic(using=alias, savepoint=False), connections[alias].cursor() as cursor:
@@ -262,7 +262,7 @@ def _cohort_row_joined(
         ") AS r"
     )
     params = [*entries_params, list(reached), period.start, now, *count_params, *reached]
-    with _cursor_with_memory(entries.db) as cursor:
+    with cursor_with_memory(entries.db) as cursor:
         cursor.execute(query, params)
         names = [column.name for column in cursor.description]
         return dict(zip(names, cursor.fetchone(), strict=True))
@@ -424,7 +424,7 @@ def _velocity_of_days(period: Period, filters: Filters, days: Days) -> list[Step
             f"FROM ({sql} UNION ALL SELECT * FROM unnest(%s::varchar[], %s::float8[])) "
             "AS samples (stage, seconds) GROUP BY stage"
         )
-        with _cursor_with_memory(frozen.db) as cursor:
+        with cursor_with_memory(frozen.db) as cursor:
             cursor.execute(query, [*params, stages, seconds])
             figures = {stage: row for stage, *row in cursor.fetchall()}
     else:
