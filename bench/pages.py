@@ -175,11 +175,19 @@ def freeze_weeks(leads: int, figures: Figures) -> None:
     """Freeze the closed days, the closed weeks and the meetings' themes, as the daily beat
     does, so the reports and the meeting read them from their snapshots."""
     from reports.days import days_freeze_due
-    from reports.models import FrozenDay, StageDay, StepDay, ThemeSnapshot, WeekSnapshot
+    from reports.models import (
+        CreditDay,
+        FrozenDay,
+        StageDay,
+        StepDay,
+        ThemeSnapshot,
+        WeekSnapshot,
+    )  # fmt: skip
     from reports.snapshots import snapshots_freeze_due
     from reports.themes import themes_freeze_due
 
-    for model in (StageDay, StepDay, FrozenDay, WeekSnapshot, ThemeSnapshot):  # history is new
+    # The history is new.
+    for model in (StageDay, StepDay, CreditDay, FrozenDay, WeekSnapshot, ThemeSnapshot):
         model.objects.all().delete()
     started = time.perf_counter()
     frozen = days_freeze_due()

@@ -1,5 +1,7 @@
 """Each day's entries into the funnel's stages, frozen once the day is over, so the funnel's
-volumes over a month read thirty days of rows instead of every transition of the month.
+volumes over a month read thirty days of rows instead of every transition of the month; with
+them the time each entry took from the step before (``StepDay``, the velocity's) and the
+touchpoints of each entry to SQL and customer (``CreditDay``, attribution's).
 
 A lead counts once in a period however many times it entered a stage there: each day's
 entries keep the day of the lead's previous entry to the stage, and an entry counts in a
@@ -7,7 +9,7 @@ period only when that day falls before the period (or there is none). That is ex
 periods of whole local days the reports use; a period of other instants is counted from the
 transitions (``reports.funnel``).
 
-Frozen days are read from their rows (``StageDay``), the others — today, and any day the
+Frozen days are read from their rows, the others — today, and any day the
 beat has not reached — live from the transitions, with the same rows computed on the fly. A
 frozen day keeps the sources, campaigns, personas and owners its leads had when it was
 frozen, as a week's snapshot keeps its figures; a rebuild of the week freezes its days again.
@@ -25,8 +27,10 @@ from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Sum, Value, 
 from django.utils import timezone
 
 from leads.models import FUNNEL, Stage, StageTransition
+from reports import touches
 from reports.filters import Filters, Period
-from reports.models import FrozenDay, StageDay, StepDay
+from reports.models import CreditDay, FrozenDay, StageDay, StepDay
+from reports.touches import Conversion
 
 # How far back a previous entry makes a later one a repeat: the longest period a report takes.
 REPEAT_DAYS = 731
@@ -35,6 +39,8 @@ FREEZE_DAYS_BACK = REPEAT_DAYS
 # Days read (or frozen) by one query of the transitions.
 DAYS_A_QUERY = 7
 STAGES = [stage.value for stage in FUNNEL]
+# The entries attribution credits: each lead's first a day to either stage.
+CONVERSIONS = (Stage.SQL.value, Stage.CUSTOMER.value)
 DIMENSIONS = ("original_channel", "campaign_id", "persona_id", "owner_id")
 # The forward steps whose time is measured: from one stage to the next, lead to customer.
 VELOCITY_STEPS = (
@@ -44,6 +50,17 @@ VELOCITY_STEPS = (
     (Stage.SQL, Stage.OPPORTUNITY),
     (Stage.OPPORTUNITY, Stage.CUSTOMER),
 )
+
+
+@dataclass(frozen=True)
+class Entries:
+    """The rows of some days, computed from the transitions: ``counts`` and ``steps`` as
+    ``StageDay``'s and ``StepDay``'s (``Days``), and the entries to SQL and customer among
+    them, each grouped under ``(day, stage, *dimensions, previous_day)``."""
+
+    counts: Counter
+    steps: list[tuple]
+    conversions: list[Conversion]
 
 
 @dataclass(frozen=True)
@@ -78,7 +95,17 @@ def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def _entries(first: date, last: date, filters: Filters) -> tuple[Counter, list[tuple]]:
+def _transitions(first: date, last: date, filters: Filters, stages: Sequence[str]) -> QuerySet:
+    """The entries to ``stages`` on the days ``first``–``last`` of the leads ``filters`` count."""
+    return StageTransition.objects.filter(
+        filters.q("lead__"),
+        to_stage__in=stages,
+        at__gte=_midnight(first),
+        at__lt=_midnight(last + timedelta(days=1)),
+    )
+
+
+def _entries(first: date, last: date, filters: Filters, stages: Sequence[str] = STAGES) -> Entries:
     """The rows of the days ``first``–``last``, computed from the transitions: one query, each
     transition with its lead's previous entry to the same stage, and its latest entry to the
     step's earlier stage, looked up by index."""
@@ -100,20 +127,14 @@ def _entries(first: date, last: date, filters: Filters) -> tuple[Counter, list[t
         *(When(to_stage=later, then=Value(before.value)) for before, later in VELOCITY_STEPS)
     )
     rows = (
-        StageTransition.objects.filter(
-            filters.q("lead__"),
-            to_stage__in=STAGES,
-            at__gte=_midnight(first),
-            at__lt=_midnight(last + timedelta(days=1)),
-        )
+        _transitions(first, last, filters, stages)
         .alias(earlier_stage=earlier_stage)
         .annotate(previous_at=Subquery(previous), earlier_at=Subquery(earlier))
         .order_by("lead_id", "to_stage", "at")
         .values_list("lead_id", "to_stage", "at", "previous_at", "earlier_at",
                      *(f"lead__{field}" for field in DIMENSIONS))
     )  # fmt: skip
-    counts: Counter = Counter()
-    steps: list[tuple] = []
+    entries = Entries(Counter(), [], [])
     seen: set[tuple] = set()
     for lead_id, stage, at, previous_at, earlier_at, *dimensions in rows:
         day = _local_day(at)
@@ -123,10 +144,29 @@ def _entries(first: date, last: date, filters: Filters) -> tuple[Counter, list[t
         previous_day = _local_day(previous_at) if previous_at else None
         if previous_day is not None and (day - previous_day).days > REPEAT_DAYS:
             previous_day = None
-        counts[(day, stage, *dimensions, previous_day)] += 1
+        row = (day, stage, *dimensions, previous_day)
+        entries.counts[row] += 1
         if earlier_at is not None:
-            steps.append((day, stage, *dimensions, previous_day, (at - earlier_at).total_seconds()))
-    return counts, steps
+            entries.steps.append((*row, (at - earlier_at).total_seconds()))
+        if stage in CONVERSIONS:
+            channel, campaign_id = dimensions[0], dimensions[1]
+            entries.conversions.append(Conversion(lead_id, at, row, campaign_id, channel))
+    return entries
+
+
+def _credits(
+    first: date,
+    last: date,
+    filters: Filters,
+    groupings: tuple[str, ...] = touches.GROUPINGS,
+    entries: Entries | None = None,
+) -> Counter:
+    """The touchpoints of the conversions of the days ``first``–``last`` (``entries`` of
+    theirs, read here unless given), as ``touches.tally`` counts them: two queries."""
+    entries = entries or _entries(first, last, filters, CONVERSIONS)
+    lead_ids = _transitions(first, last, filters, CONVERSIONS).values("lead_id")
+    until = _midnight(last + timedelta(days=1))
+    return touches.tally(entries.conversions, lead_ids, until, groupings)
 
 
 def _ranges(days: Sequence[date]) -> Iterable[tuple[date, date]]:
@@ -162,10 +202,10 @@ def days_read(periods: Sequence[Period], filters: Filters) -> Days:
         FrozenDay.objects.filter(day__gte=first, day__lte=last).values_list("day", flat=True)
     )
     live = [day for day in _days(first, last) if day not in frozen]
-    counts, steps = _entries(live[0], live[-1], filters) if live else (Counter(), [])
+    entries = _entries(live[0], live[-1], filters) if live else Entries(Counter(), [], [])
     # A frozen day amid the live ones is read from its rows.
-    counts = Counter({key: n for key, n in counts.items() if key[0] not in frozen})
-    steps = tuple(step for step in steps if step[0] not in frozen)
+    counts = Counter({key: n for key, n in entries.counts.items() if key[0] not in frozen})
+    steps = tuple(step for step in entries.steps if step[0] not in frozen)
     return Days(first, last, frozen, counts, steps)
 
 
@@ -217,12 +257,44 @@ def step_samples(period: Period, filters: Filters, days: Days) -> tuple[QuerySet
     return frozen, live
 
 
+def conversion_touches(period: Period, filters: Filters, by: str) -> Counter:
+    """How often each campaign or source (``by``) stood where among the touchpoints of the
+    SQLs and the customers of ``period`` (of whole days), a lead's first entry there to each:
+    ``(stage, touchpoint, touchpoints, position) → times``. The frozen days from their rows
+    (two queries), the others — today's, mostly — from the transitions and the events (two)."""
+    first = _local_day(period.start)
+    last = _local_day(period.end) - timedelta(days=1)
+    frozen = frozenset(
+        FrozenDay.objects.filter(day__gte=first, day__lte=last).values_list("day", flat=True)
+    )
+    counted: Counter = Counter()
+    if frozen:
+        field = "touch_campaign_id" if by == "campaign" else "touch_channel"
+        for row in (
+            CreditDay.objects.filter(filters.q(), _counted(period), by=by)
+            .values("stage", field, "touchpoints", "position")
+            .annotate(times=Sum("times"))
+            .order_by()
+        ):
+            counted[row["stage"], row[field] or None, row["touchpoints"], row["position"]] += row[
+                "times"
+            ]
+    live = [day for day in _days(first, last) if day not in frozen]
+    if live:
+        credits = _credits(live[0], live[-1], filters, (by,))
+        for ((day, stage, *_, previous_day), _by, point, count, position), times in credits.items():
+            if day not in frozen and _counts_in(period, day, previous_day):
+                counted[stage, point, count, position] += times
+    return counted
+
+
 # Freezing -------------------------------------------------------------------------------------
 
 
 def _write(first: date, last: date, now: datetime) -> int:
     """Freeze the days ``first``–``last`` that no one froze yet; returns how many it froze."""
-    counts, steps = _entries(first, last, Filters())
+    entries = _entries(first, last, Filters())
+    credits = _credits(first, last, Filters(), entries=entries)
     frozen = 0
     for day in _days(first, last):
         try:
@@ -231,20 +303,37 @@ def _write(first: date, last: date, now: datetime) -> int:
                 StageDay.objects.bulk_create(
                     StageDay(day=day, stage=stage, previous_day=previous_day, leads=leads,
                              **dict(zip(DIMENSIONS, dimensions, strict=True)))
-                    for (row_day, stage, *dimensions, previous_day), leads in counts.items()
+                    for (row_day, stage, *dimensions, previous_day), leads in entries.counts.items()
                     if row_day == day
                 )  # fmt: skip
                 StepDay.objects.bulk_create(
                     (StepDay(day=day, stage=stage, previous_day=previous_day, seconds=seconds,
                              **dict(zip(DIMENSIONS, dimensions, strict=True)))
-                     for row_day, stage, *dimensions, previous_day, seconds in steps
+                     for row_day, stage, *dimensions, previous_day, seconds in entries.steps
                      if row_day == day),
+                    batch_size=5_000,
+                )  # fmt: skip
+                CreditDay.objects.bulk_create(
+                    (_credit_day(row, by, point, count, position, times)
+                     for (row, by, point, count, position), times in credits.items()
+                     if row[0] == day),
                     batch_size=5_000,
                 )  # fmt: skip
         except IntegrityError:
             continue  # frozen by another worker meanwhile
         frozen += 1
     return frozen
+
+
+def _credit_day(row: tuple, by: str, point, count: int, position: str, times: int) -> CreditDay:
+    day, stage, *dimensions, previous_day = row
+    return CreditDay(
+        day=day, stage=stage, previous_day=previous_day,
+        **dict(zip(DIMENSIONS, dimensions, strict=True)),
+        by=by, touch_campaign_id=point if by == "campaign" else None,
+        touch_channel=(point or "") if by == "source" else "",
+        touchpoints=count, position=position, times=times,
+    )  # fmt: skip
 
 
 def days_freeze(days: Iterable[date], *, now: datetime | None = None) -> int:
@@ -272,5 +361,6 @@ def days_refreeze(first: date, last: date, *, now: datetime | None = None) -> in
     of their week); returns how many it froze."""
     StageDay.objects.filter(day__gte=first, day__lte=last).delete()
     StepDay.objects.filter(day__gte=first, day__lte=last).delete()
+    CreditDay.objects.filter(day__gte=first, day__lte=last).delete()
     FrozenDay.objects.filter(day__gte=first, day__lte=last).delete()
     return days_freeze(_days(first, last), now=now)

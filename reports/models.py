@@ -251,3 +251,35 @@ class StepDay(DayRow):
 
     def __str__(self) -> str:
         return f"Into {self.stage} on {self.day:%-d %b %Y} after {self.seconds / 86_400:.1f} days"
+
+
+class CreditDay(DayRow):
+    """The touchpoints of the conversions of ``day`` — leads' first entries that day to SQL or
+    customer (``stage``) — grouped by campaign or by source (``by``): ``times`` conversions
+    alike in the rest had ``touchpoint`` at ``position`` (first, between, last) of their
+    ``touchpoints``. Written with the day's ``FrozenDay``; attribution gives out each model's
+    shares from them. A conversion with no touchpoint has one row, first of one, with no
+    campaign and no channel ("Unattributed")."""
+
+    class By(models.TextChoices):
+        CAMPAIGN = "campaign", "Campaign"
+        SOURCE = "source", "Source"
+
+    class Position(models.TextChoices):
+        FIRST = "first", "First"
+        BETWEEN = "between", "Between"
+        LAST = "last", "Last"
+
+    by = models.CharField(max_length=10, choices=By.choices)
+    touch_campaign_id = models.BigIntegerField(null=True)
+    touch_channel = models.CharField(max_length=20, blank=True)
+    touchpoints = models.PositiveIntegerField()
+    position = models.CharField(max_length=10, choices=Position.choices)
+    times = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["by", "day"], name="creditday_by_day")]
+
+    def __str__(self) -> str:
+        touch = self.touch_campaign_id or self.touch_channel or "Unattributed"
+        return f"{touch} {self.position} of {self.touchpoints}, {self.times}× on {self.day}"

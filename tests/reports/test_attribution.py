@@ -1,11 +1,13 @@
 """Attribution of the period's SQLs and customers to campaigns and sources under first touch,
 last touch, linear and U-shaped (40 / 20 / 40), from the leads' origin and their events up to
 each conversion: exact credits on a hand-built history, credits adding up to one per converted
-lead under every model, and two queries whatever the number of leads. Each test runs on
-PostgreSQL and on SQLite, as in the embedded demo."""
+lead under every model, and a few queries whatever the number of leads — read live, from
+frozen days, from both, and over a period of other instants. Each test runs on PostgreSQL and
+on SQLite, as in the embedded demo."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from fractions import Fraction
 
 import pytest
@@ -14,15 +16,43 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leads.models import StageTransition
-from reports.attribution import MODELS, attribution_report, credit_shares, touchpoints
+from reports.attribution import MODELS, attribution_report, credit_shares
+from reports.days import days_freeze, days_refreeze
 from reports.filters import Filters, Period
-from tests.factories import CampaignFactory
-from tests.reports.march import EVERYONE, PERIOD, day, history
+from reports.models import CreditDay
+from reports.touches import touchpoints
+from tests.factories import CampaignFactory, EventFactory
+from tests.reports.march import EVERYONE, PERIOD, START, day, history
 
 pytestmark = [
     pytest.mark.django_db(databases=["default", "sqlite"]),
     pytest.mark.usefixtures("on_both_databases"),
 ]
+
+
+AFTER = START + timedelta(days=90)
+# The month before March and March itself, day by day.
+DAYS = [(START - timedelta(days=30)).date() + timedelta(days=n) for n in range(60)]
+# How the report reads: how many of DAYS are frozen, or over a period of other instants.
+READINGS = {"live": 0, "half-frozen": 35, "frozen": 60, "instants": None}
+
+
+@pytest.fixture(params=list(READINGS))
+def report(request):
+    """``attribution_report`` reading as the test's parameter says: the days frozen (after
+    the history is built, on the first reading), or the period shifted by a second."""
+    frozen = READINGS[request.param]
+    done = []
+
+    def read(model, by="campaign", period=PERIOD, filters=EVERYONE):
+        if frozen and not done:
+            assert days_freeze(DAYS[:frozen], now=AFTER) == frozen
+            done.append(True)
+        if frozen is None:
+            period = Period(period.start + timedelta(seconds=1), period.end)
+        return attribution_report(period, filters, model, by)
+
+    return read
 
 
 @pytest.fixture
@@ -74,8 +104,8 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("model", EXPECTED)
-def test_each_model_credits_the_campaigns_exactly(attribution_history, model):
-    report = attribution_report(PERIOD, EVERYONE, model, "campaign")
+def test_each_model_credits_the_campaigns_exactly(attribution_history, model, report):
+    report = report(model, "campaign")
     assert [row.name for row in report.rows] == list(EXPECTED[model])
     credits = {row.name: (row.sqls, row.customers) for row in report.rows}
     assert credits == {
@@ -86,17 +116,17 @@ def test_each_model_credits_the_campaigns_exactly(attribution_history, model):
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_each_models_credits_add_up_to_one_per_converted_lead(attribution_history, model):
+def test_each_models_credits_add_up_to_one_per_converted_lead(attribution_history, model, report):
     for by in ("campaign", "source"):
-        report = attribution_report(PERIOD, EVERYONE, model, by)
-        assert (report.sqls, report.customers) == (4, 2)
-        assert report.sql_credit == pytest.approx(4)
-        assert report.customer_credit == pytest.approx(2)
+        read = report(model, by)
+        assert (read.sqls, read.customers) == (4, 2)
+        assert read.sql_credit == pytest.approx(4)
+        assert read.customer_credit == pytest.approx(2)
 
 
-def test_u_shaped_gives_40_to_the_first_20_between_and_40_to_the_last(attribution_history):
+def test_u_shaped_gives_40_to_the_first_20_between_and_40_to_the_last(attribution_history, report):
     ebook = attribution_history["Ebook"]
-    report = attribution_report(PERIOD, Filters(campaign_id=ebook.pk), "u_shaped", "campaign")
+    report = report("u_shaped", "campaign", filters=Filters(campaign_id=ebook.pk))
     # The e-book's lead alone: e-book, ads, webinar up to its SQL (the ad of day 5 is after).
     assert {row.name: row.sqls for row in report.rows} == {
         "Ebook": pytest.approx(0.4),
@@ -107,7 +137,7 @@ def test_u_shaped_gives_40_to_the_first_20_between_and_40_to_the_last(attributio
     assert (report.sqls, report.customers) == (1, 0)
 
 
-def test_sources_are_the_leads_original_channels_and_their_events_channels(campaigns):
+def test_sources_are_the_leads_original_channels_and_their_events_channels(campaigns, report):
     history(
         ("sql", 3),
         original_channel="paid_search",
@@ -115,7 +145,7 @@ def test_sources_are_the_leads_original_channels_and_their_events_channels(campa
     )
     history(("sql", 4), original_channel="organic_search", touches=((1, None, "email"),))
     history(("sql", 5), touches=((1, campaigns["Webinar"]),))  # a campaign, but no channel
-    report = attribution_report(PERIOD, EVERYONE, "linear", "source")
+    report = report("linear", "source")
     # Paid search, e-mail, social (its first event is its origin); organic search, e-mail;
     # nothing with a channel.
     assert [(row.key, row.name, row.sqls) for row in report.rows] == [
@@ -127,14 +157,12 @@ def test_sources_are_the_leads_original_channels_and_their_events_channels(campa
     ]
 
 
-def test_filters_narrow_the_conversions(attribution_history):
-    report = attribution_report(PERIOD, Filters(channels=("referral",)), "linear", "campaign")
-    assert (report.rows, report.sqls, report.customers) == ((), 0, 0)
+def test_filters_narrow_the_conversions(attribution_history, report):
+    read = report("linear", "campaign", filters=Filters(channels=("referral",)))
+    assert (read.rows, read.sqls, read.customers) == ((), 0, 0)
     ads = attribution_history["Search ads"]
-    report = attribution_report(PERIOD, Filters(campaign_id=ads.pk), "first_touch", "campaign")
-    assert [(row.name, row.sqls, row.customers) for row in report.rows] == [
-        ("Search ads", 0.0, 1.0)
-    ]
+    read = report("first_touch", "campaign", filters=Filters(campaign_id=ads.pk))
+    assert [(row.name, row.sqls, row.customers) for row in read.rows] == [("Search ads", 0.0, 1.0)]
 
 
 def test_an_empty_period_has_no_rows_and_zero_totals(attribution_history):
@@ -178,19 +206,42 @@ def test_the_origin_comes_first_unless_the_first_event_carries_it():
     assert touchpoints(None, touches, day(0)) == []
 
 
+# Which days are frozen; the frozen days' tallies; the live days' conversions and their
+# events; the campaigns' names. A period of other instants has no frozen days to look for.
+BUDGETS = {"live": 4, "half-frozen": 5, "frozen": 3, "instants": 3}
+
+
+@pytest.mark.parametrize("reading", list(BUDGETS))
 @pytest.mark.parametrize("leads", [10, 100])
-def test_the_report_costs_two_queries_whatever_the_number_of_leads(
-    campaigns, leads, on_both_databases, django_assert_max_num_queries
+def test_the_report_costs_a_few_queries_whatever_the_number_of_leads(
+    campaigns, leads, reading, on_both_databases, django_assert_max_num_queries
 ):
     webinar, ads = campaigns["Webinar"], campaigns["Search ads"]
     for number in range(leads):
         history(("sql", number % 29), ("customer", number % 29 + 0.5), campaign=webinar,
                 touches=((number % 29 - 1, ads), (number % 29, webinar)))  # fmt: skip
     assert connections[router.db_for_read(StageTransition)].alias == on_both_databases
-    # The converted leads with their origin; their events, streamed.
-    with django_assert_max_num_queries(2, using=on_both_databases):
-        report = attribution_report(PERIOD, EVERYONE, "u_shaped", "campaign")
+    frozen, period = READINGS[reading], PERIOD
+    if frozen:
+        days_freeze(DAYS[:frozen], now=AFTER)
+    if frozen is None:
+        period = Period(PERIOD.start + timedelta(seconds=1), PERIOD.end)
+    with django_assert_max_num_queries(BUDGETS[reading], using=on_both_databases):
+        report = attribution_report(period, EVERYONE, "u_shaped", "campaign")
     assert (report.sqls, report.customers) == (leads, leads)
     # Webinar (origin), ads, webinar: 0.4 + 0.4 to the webinar, 0.2 to the ads, each lead.
     assert report.row(ads.pk).sqls == pytest.approx(0.2 * leads)
     assert report.sql_credit == pytest.approx(leads)
+
+
+def test_a_frozen_day_keeps_its_credits_until_its_week_is_rebuilt(campaigns):
+    webinar, ads = campaigns["Webinar"], campaigns["Search ads"]
+    lead = history(("mql", 1), ("sql", 3), campaign=webinar)
+    days_freeze(DAYS, now=AFTER)
+    assert CreditDay.objects.filter(by="campaign", stage="sql").count() == 1
+    EventFactory(lead=lead, occurred_at=day(2), campaign=ads)  # a late import, before the SQL
+    rows = [(row.name, row.sqls) for row in attribution_report(PERIOD, EVERYONE, "linear").rows]
+    assert rows == [("Webinar", 1.0)]
+    days_refreeze(DAYS[30], DAYS[36], now=AFTER)
+    rows = [(row.name, row.sqls) for row in attribution_report(PERIOD, EVERYONE, "linear").rows]
+    assert rows == [("Search ads", 0.5), ("Webinar", 0.5)]
