@@ -245,12 +245,13 @@ def compliance(
     Transition = apps.get_model("leads", "StageTransition")
     moved = Transition.objects.filter(at__gte=start, at__lt=end)
     mqls = moved.filter(to_stage="mql").values("lead_id").distinct().count()
+    # Counted by a column of the index of moves out of MQL, so they are read from it alone.
     decisions = (
         moved.filter(from_stage="mql")
         .exclude(to_stage="mql")
         .aggregate(
-            made=Count("id"),
-            rejected=Count("id", filter=Q(to_stage__in=("recycled", "disqualified"))),
+            made=Count("to_stage"),
+            rejected=Count("to_stage", filter=Q(to_stage__in=("recycled", "disqualified"))),
         )
     )
     rejected = decisions["rejected"]
