@@ -18,9 +18,9 @@ frozen, as a week's snapshot keeps its figures; a rebuild of the week freezes it
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
@@ -80,8 +80,10 @@ def _midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _local_day(moment: datetime) -> date:
-    return timezone.localtime(moment).date()
+def _local_day(moment: datetime, zone: tzinfo | None = None) -> date:
+    """The local day of ``moment`` in ``zone``, the current time zone unless given (looking it
+    up costs more than the conversion: loops look it up once)."""
+    return moment.astimezone(zone or timezone.get_current_timezone()).date()
 
 
 def whole_days(period: Period) -> bool:
@@ -136,12 +138,13 @@ def _entries(first: date, last: date, filters: Filters, stages: Sequence[str] = 
     )  # fmt: skip
     entries = Entries(Counter(), [], [])
     seen: set[tuple] = set()
+    zone = timezone.get_current_timezone()
     for lead_id, stage, at, previous_at, earlier_at, *dimensions in rows:
-        day = _local_day(at)
+        day = _local_day(at, zone)
         if (lead_id, stage, day) in seen:
             continue  # its first entry that day counts; the first's previous is a day before
         seen.add((lead_id, stage, day))
-        previous_day = _local_day(previous_at) if previous_at else None
+        previous_day = _local_day(previous_at, zone) if previous_at else None
         if previous_day is not None and (day - previous_day).days > REPEAT_DAYS:
             previous_day = None
         row = (day, stage, *dimensions, previous_day)
@@ -209,10 +212,12 @@ def days_read(periods: Sequence[Period], filters: Filters) -> Days:
     return Days(first, last, frozen, counts, steps)
 
 
-def _counts_in(period: Period, day: date, previous_day: date | None) -> bool:
-    """Whether an entry on ``day`` after one on ``previous_day`` counts in ``period``."""
-    first = _local_day(period.start)
-    return first <= day < _local_day(period.end) and (previous_day is None or previous_day < first)
+def _counts_in(period: Period) -> Callable[[date, date | None], bool]:
+    """Whether an entry on a day after one on a previous day counts in ``period``."""
+    first, end = _local_day(period.start), _local_day(period.end)
+    return lambda day, previous_day: (
+        first <= day < end and (previous_day is None or previous_day < first)
+    )
 
 
 def stage_entries(
@@ -233,9 +238,10 @@ def stage_entries(
         ):
             for number, volume in enumerate(volumes):
                 volume[row["stage"]] += row[f"period_{number}"] or 0
+    counts_in = [_counts_in(period) for period in periods]
     for (day, stage, *_dimensions, previous_day), leads in days.counts.items():
-        for period, volume in zip(periods, volumes, strict=True):
-            if _counts_in(period, day, previous_day):
+        for counts, volume in zip(counts_in, volumes, strict=True):
+            if counts(day, previous_day):
                 volume[stage] += leads
     return volumes
 
@@ -249,10 +255,11 @@ def step_samples(period: Period, filters: Filters, days: Days) -> tuple[QuerySet
         if days.frozen
         else None
     )
+    counts_in = _counts_in(period)
     live = [
         (stage, seconds)
         for day, stage, *_dimensions, previous_day, seconds in days.steps
-        if _counts_in(period, day, previous_day)
+        if counts_in(day, previous_day)
     ]
     return frozen, live
 
@@ -282,8 +289,9 @@ def conversion_touches(period: Period, filters: Filters, by: str) -> Counter:
     live = [day for day in _days(first, last) if day not in frozen]
     if live:
         credits = _credits(live[0], live[-1], filters, (by,))
+        counts_in = _counts_in(period)
         for ((day, stage, *_, previous_day), _by, point, count, position), times in credits.items():
-            if day not in frozen and _counts_in(period, day, previous_day):
+            if day not in frozen and counts_in(day, previous_day):
                 counted[stage, point, count, position] += times
     return counted
 
