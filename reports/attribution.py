@@ -147,7 +147,7 @@ def _names(keys: Iterable, by: str) -> dict:
 def _share(count: int, position: str, model: str) -> Fraction:
     """The share of a conversion's credit its touchpoint at ``position`` of ``count`` takes."""
     shares = credit_shares(count, model)
-    return shares[{FIRST: 0, BETWEEN: min(1, count - 1), LAST: count - 1}[position]]
+    return shares[{FIRST: 0, BETWEEN: 1, LAST: count - 1}[position]]  # between: of 3 or more
 
 
 def attribution_report(

@@ -187,6 +187,13 @@ def _ranges(days: Sequence[date]) -> Iterable[tuple[date, date]]:
 # Reading --------------------------------------------------------------------------------------
 
 
+def _frozen(first: date, last: date) -> frozenset[date]:
+    """Which of the days ``first``–``last`` are frozen: one query."""
+    return frozenset(
+        FrozenDay.objects.filter(day__gte=first, day__lte=last).values_list("day", flat=True)
+    )
+
+
 def _counted(period: Period) -> Q:
     """The rows that count in ``period``: its days, without the repeats of an entry in it."""
     first = _local_day(period.start)
@@ -201,9 +208,7 @@ def days_read(periods: Sequence[Period], filters: Filters) -> Days:
     the transitions from the first day not frozen to the last, if any."""
     first = min(_local_day(period.start) for period in periods)
     last = max(_local_day(period.end) for period in periods) - timedelta(days=1)
-    frozen = frozenset(
-        FrozenDay.objects.filter(day__gte=first, day__lte=last).values_list("day", flat=True)
-    )
+    frozen = _frozen(first, last)
     live = [day for day in _days(first, last) if day not in frozen]
     entries = _entries(live[0], live[-1], filters) if live else Entries(Counter(), [], [])
     # A frozen day amid the live ones is read from its rows.
@@ -271,9 +276,7 @@ def conversion_touches(period: Period, filters: Filters, by: str) -> Counter:
     (two queries), the others — today's, mostly — from the transitions and the events (two)."""
     first = _local_day(period.start)
     last = _local_day(period.end) - timedelta(days=1)
-    frozen = frozenset(
-        FrozenDay.objects.filter(day__gte=first, day__lte=last).values_list("day", flat=True)
-    )
+    frozen = _frozen(first, last)
     counted: Counter = Counter()
     if frozen:
         field = "touch_campaign_id" if by == "campaign" else "touch_channel"
