@@ -10,7 +10,7 @@ QUEUES := default,scoring,sla,reports,imports
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/smarketing
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test install install-dev worker beat lint format vendor clean bench
+.PHONY: run test install install-dev worker beat lint format vendor clean bench bench-stop
 
 # make run PORT=8123 serves on that port; without PORT, on 8000 or a free one if that is taken.
 run: $(VENV)/.installed
@@ -58,8 +58,9 @@ format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Page and import benchmarks at 10k and 1M leads in a separate database (smarketing_bench on
-# the local PostgreSQL); a quick run: make bench BENCH_SCALES=10000. Figures: bench/results/.
+# Page and import benchmarks at 10k and 1M leads in the benchmark's own PostgreSQL server
+# (var/bench-pg on port 5439, left running; make bench-stop stops it), or on the server of
+# BENCH_SERVER_URL; a quick run: make bench BENCH_SCALES=10000. Figures: bench/results/.
 # Pages are measured as production serves them: DEBUG off, static files collected.
 BENCH_ENV = DJANGO_SETTINGS_MODULE=smarketing.settings DEBUG=false ALLOWED_HOSTS=testserver \
 	SECRET_KEY=benchmark-only-$(shell $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))') \
@@ -68,6 +69,9 @@ BENCH_ENV = DJANGO_SETTINGS_MODULE=smarketing.settings DEBUG=false ALLOWED_HOSTS
 bench: $(VENV)/.installed
 	$(BENCH_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(BENCH_ENV) $(PY) -m bench
+
+bench-stop: $(VENV)/.installed
+	$(PY) -m bench.cluster stop
 
 vendor: $(VENV)/.installed
 	$(PY) scripts/vendor_static.py

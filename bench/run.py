@@ -23,14 +23,17 @@ import time
 from pathlib import Path
 
 BENCH_DATABASE = "smarketing_bench"
-SERVER_URL = os.environ.get("BENCH_SERVER_URL", "postgres://postgres@127.0.0.1:5432")
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 EVENTS_PER_LEAD = 10
 PARTS = ("pages", "import", "rescore", "backtest", "events", "sla")
 
 
-def _configure() -> None:
-    os.environ["DATABASE_URL"] = f"{SERVER_URL}/{BENCH_DATABASE}"
+def _configure() -> str:
+    """Point Django at the benchmark's database and return what server it is on."""
+    from bench import cluster
+
+    server = os.environ.get("BENCH_SERVER_URL") or cluster.url()
+    os.environ["DATABASE_URL"] = f"{server}/{BENCH_DATABASE}"
     os.environ.setdefault("DEBUG", "true")  # settings for a local run; DEBUG is off while timing
     os.environ.setdefault("CONN_MAX_AGE", "0")
     # Incremental scoring is measured through a real worker on Redis (a database of its own).
@@ -38,18 +41,20 @@ def _configure() -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "smarketing.settings"
     import psycopg
 
-    with psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True) as connection:
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
         exists = connection.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE]
         ).fetchone()
         if not exists:
             connection.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+        described = cluster.describe(connection)
     import django
 
     django.setup()
     # The figures alone on standard output: not every login or index build logged between them.
     for name in ("axes", "leads.scoring.compaction"):
         logging.getLogger(name).setLevel(logging.WARNING)
+    return described
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -74,11 +79,12 @@ def main(argv: list[str] | None = None) -> None:
     if parts - set(PARTS):
         parser.error(f"Unknown parts: {', '.join(sorted(parts - set(PARTS)))}.")
     scales = [int(scale.replace("_", "")) for scale in options.scales.split(",") if scale.strip()]
-    _configure()
+    server = _configure()
     from bench import pages
     from leads.models import Lead
 
     figures = pages.Figures()
+    figures.add("server", server, "")
     pages.prepare()
     if "pages" in parts:
         for leads in scales:
