@@ -225,14 +225,18 @@ def engagement_events(model: ScoringModel, now: Instant, *others: ScoringModel) 
 
     Every engagement expression starts here, so that reading a daily per-lead rollup instead of
     raw events (DESIGN.md, "Growing past one machine") changes this function only."""
+    return Event.objects.filter(engagement_events_condition(model, now, *others))
+
+
+def engagement_events_condition(model: ScoringModel, now: Instant, *others: ScoringModel) -> Q:
+    """Which events ``engagement_events`` holds, for a statement that reads them beside others
+    (each rule's sum filters its own events, so more events read change no score)."""
     rules = [rule for each in (model, *others) for rule in each.engagement_rules.all()]
-    events = Event.objects.filter(
-        type__in=sorted({rule.event_type for rule in rules}), occurred_at__lte=now
-    )
+    condition = Q(type__in=sorted({rule.event_type for rule in rules}), occurred_at__lte=now)
     if rules and all(rule.window_days for rule in rules):
         longest = max(rule.window_days for rule in rules)
-        events = events.filter(occurred_at__gte=now - datetime.timedelta(days=longest))
-    return events
+        condition &= Q(occurred_at__gte=now - datetime.timedelta(days=longest))
+    return condition
 
 
 def engagement_rule_condition(rule: EngagementRule, now: Instant) -> Q:
@@ -314,15 +318,6 @@ def _per_lead(model: ScoringModel, now: Instant, finish, output_field) -> Expres
     return Coalesce(
         Subquery(per_lead, output_field=output_field), Value(0, output_field=output_field)
     )
-
-
-def engagement_by_lead(model: ScoringModel, now: datetime.datetime) -> QuerySet[Event] | None:
-    """Every lead's engagement score as of ``now`` in one pass over the events, grouped by
-    lead (``scored_lead``, ``engagement``): the same sums as ``engagement_expression``, read
-    in whatever order the events are stored. None for a model without engagement rules."""
-    if not list(model.engagement_rules.all()):
-        return None
-    return _by_lead(model, now, round_half_away_from_zero)
 
 
 def engagement_raw_expression(model: ScoringModel, now: Instant) -> Expression:

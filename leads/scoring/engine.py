@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime
 import random
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import or_
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
@@ -23,7 +24,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from leads.models import Lead
+from leads.models import Event, Lead
 from leads.scoring import compiler, matching
 from leads.scoring.models import ScoreHistory, ScoringModel
 
@@ -315,6 +316,11 @@ def _apply_statement(
 # together and carry what the rules read (DESIGN.md, "Performance facts").
 
 
+# Stand-ins for a chunk's bounds in a run's compiled statement, replaced by each chunk's.
+_LOW = "\x00low\x00"
+_HIGH = "\x00high\x00"
+
+
 def scores_write_range(
     *,
     model: ScoringModel,
@@ -325,45 +331,107 @@ def scores_write_range(
 ) -> int:
     """Score the leads with ``low < id ≤ high`` as of ``now``; return the leads written. A
     lead scored by this model after ``now`` (its events changed during a long run) keeps that
-    newer score."""
-    model = _prefetched(model)
+    newer score.
+
+    The statement is compiled once per run (its model, instant and matching) and process, for
+    an active or archived model whose rules no longer change: the run's chunks differ only in
+    their bounds."""
     database = router.db_for_write(Lead)
-    parts_sql, parts_params = _range_parts_sql(model, low, high, now, database)
-    return _apply(
-        model, f"({parts_sql} OFFSET 0)", parts_params, now, database, only_changed,
-        keep_newer=True,
+    signature = matching.matching_signature()
+    if model.is_editable:
+        statement, params = _range_statement_compile(
+            _prefetched(model), now, database, only_changed
+        )
+    else:
+        statement, params = _range_statement(
+            model.pk, model.activated_at, now, database, only_changed, signature
+        )
+    bounds = {_LOW: low, _HIGH: high}
+    filled = [bounds.get(param, param) if isinstance(param, str) else param for param in params]
+    with connections[database].cursor() as cursor:
+        cursor.execute(statement, filled)
+        return cursor.rowcount
+
+
+@lru_cache(maxsize=8)
+def _range_statement(
+    model_id: int, activated_at, now, database: str, only_changed: bool, matching_signature: tuple
+) -> tuple[str, tuple]:
+    """``_range_statement_compile`` of an active or archived model, kept for the run's chunks
+    (keyed by the persona rules' and journey mapping's signature, which it compiles in)."""
+    model = _prefetched(ScoringModel(pk=model_id))
+    return _range_statement_compile(model, now, database, only_changed)
+
+
+def _range_statement_compile(
+    model: ScoringModel, now: datetime.datetime, database: str, only_changed: bool
+) -> tuple[str, tuple]:
+    parts_sql, parts_params = _range_parts_sql(model, now, database)
+    return _apply_statement(
+        model, f"({parts_sql} OFFSET 0)", parts_params, now, history_day(now), database,
+        only_changed, keep_newer=True,
     )  # fmt: skip
 
 
+def _in_range(column: str) -> RawSQL:
+    """``low < column ≤ high``, with the stand-ins for a chunk's bounds."""
+    condition = f"{column} > %s AND {column} <= %s"  # the column is ours; bounds are parameters
+    return RawSQL(condition, (_LOW, _HIGH), output_field=BooleanField())  # noqa: S611
+
+
 def _range_parts_sql(
-    model: ScoringModel, low: int, high: int, now: datetime.datetime, database: str
+    model: ScoringModel, now: datetime.datetime, database: str
 ) -> tuple[str, tuple]:
-    """``SELECT scored_id, new_fit, new_engagement`` for the leads with ``low < id ≤ high``:
-    fit per lead, joined to their engagement grouped by lead. (A subquery per lead would look
-    up each lead's events apart; one scan of the range's entries, in lead order, does less.)"""
-    leads = Lead.objects.filter(pk__gt=low, pk__lte=high).annotate(
+    """``SELECT scored_id, new_fit, new_engagement, new_persona, new_journey`` for the leads
+    of a chunk: fit, persona and the lifecycle's journey position per lead, joined to what
+    their events give, grouped by lead in one pass: the engagement, and the furthest journey
+    stage the recent events reach. (A subquery per lead would look up each lead's events
+    apart; one scan of the range's entries, in lead order, does less.)"""
+    stages = matching.journey_stages()
+    leads = Lead.objects.filter(_in_range(f'"{Lead._meta.db_table}"."id"')).annotate(
         scored_id=F("pk"),
         new_fit=compiler.fit_expression(model),
-        **matching.matching_annotations(now),
+        new_persona=matching.persona_expression(),
+        new_journey=matching.journey_lifecycle_position(stages),
     )
     leads = leads.values("scored_id", "new_fit", *MATCHED_SOURCE)
     leads_sql, leads_params = leads.query.get_compiler(using=database).as_sql()
-    engagement = compiler.engagement_by_lead(model, now)
-    # Both halves are SQL compiled by Django from the model's expressions, with their values
-    # as parameters.
-    if engagement is None:
+    scored_rules = bool(list(model.engagement_rules.all()))
+    journey = matching.journey_events(now, stages)
+    conditions = [
+        *([compiler.engagement_events_condition(model, now)] if scored_rules else []),
+        *([journey.condition] if journey else []),
+    ]
+    engagement, furthest = "0", "leads.new_journey"
+    if not conditions:
+        # Both halves are SQL compiled by Django from the model's expressions, with their
+        # values as parameters.
         return (
-            "SELECT scored_id, new_fit, 0 AS new_engagement, new_persona, new_journey "  # noqa: S608
-            f"FROM ({leads_sql}) leads",
+            f"SELECT scored_id, new_fit, {engagement} AS new_engagement, new_persona, "  # noqa: S608
+            f"{furthest} AS new_journey FROM ({leads_sql}) leads",
             tuple(leads_params),
         )
-    engagement = engagement.filter(lead_id__gt=low, lead_id__lte=high)
-    engagement_sql, engagement_params = engagement.query.get_compiler(using=database).as_sql()
+    aggregates = {}
+    if scored_rules:
+        aggregates["engagement"] = compiler.round_half_away_from_zero(
+            compiler.engagement_sum(model, now)
+        )
+        engagement = "COALESCE(scored.engagement, 0)"
+    if journey:
+        aggregates["furthest"] = journey.furthest
+        furthest = "GREATEST(leads.new_journey, COALESCE(scored.furthest, 0))"
+    events = (
+        Event.objects.filter(reduce(or_, conditions))
+        .filter(_in_range(f'"{Event._meta.db_table}"."lead_id"'))
+        .order_by()
+        .values(scored_lead=F("lead"))
+        .annotate(**aggregates)
+    )
+    events_sql, events_params = events.query.get_compiler(using=database).as_sql()
     return (
-        "SELECT leads.scored_id, leads.new_fit, "  # noqa: S608
-        "COALESCE(scored.engagement, 0) AS new_engagement, "
-        "leads.new_persona, leads.new_journey "
-        f"FROM ({leads_sql}) leads LEFT JOIN ({engagement_sql}) scored "
+        f"SELECT leads.scored_id, leads.new_fit, {engagement} AS new_engagement, "  # noqa: S608
+        f"leads.new_persona, {furthest} AS new_journey "
+        f"FROM ({leads_sql}) leads LEFT JOIN ({events_sql}) scored "
         "ON scored.scored_lead = leads.scored_id",
-        (*leads_params, *engagement_params),
+        (*leads_params, *events_params),
     )

@@ -155,48 +155,72 @@ def _since(now, window: datetime.timedelta):
     return now - Value(window)
 
 
+@dataclass(frozen=True)
+class JourneyEvents:
+    """The events half of the journey position, as an aggregate over a lead's events: which
+    events place a lead (``condition``) and the furthest position they reach (``furthest``)."""
+
+    condition: Q
+    furthest: Expression
+
+
+def journey_events(now, stages: list[MappedStage] | None = None) -> JourneyEvents | None:
+    """The furthest stage a lead's recent events map to, for a statement that reads each
+    lead's events (None when no stage maps events)."""
+    stages = journey_stages() if stages is None else stages
+    by_events = [each for each in stages if each.event_types]
+    if not by_events:
+        return None
+    recent = [
+        Q(type__in=list(each.event_types), occurred_at__gte=_since(now, each.window))
+        for each in by_events
+    ]
+    furthest = Max(
+        Case(
+            *[
+                When(condition, then=Value(each.position))
+                for condition, each in zip(recent, by_events, strict=True)
+            ],
+            default=Value(0, output_field=IntegerField()),
+            output_field=IntegerField(),
+        )
+    )
+    return JourneyEvents(condition=Q(occurred_at__lte=now) & reduce(or_, recent), furthest=furthest)
+
+
+def journey_lifecycle_position(stages: list[MappedStage] | None = None) -> Expression:
+    """The position of the furthest journey stage the lead's lifecycle stage maps to, 0 if none
+    (an expression over Lead)."""
+    stages = journey_stages() if stages is None else stages
+    return Case(
+        *[
+            When(stage__in=list(each.lifecycle_stages), then=Value(each.position))
+            for each in stages
+            if each.lifecycle_stages
+        ],
+        default=Value(0, output_field=IntegerField()),
+        output_field=IntegerField(),
+    )
+
+
 def journey_position_expression(now, stages: list[MappedStage] | None = None) -> Expression:
     """The position of the furthest journey stage the lead's lifecycle stage or its recent
     events map to, 0 if none (an expression over Lead; ``now`` a datetime or an expression
     without columns). The events are read through one subquery over the lead's entries of the
     index by lead and time."""
     stages = journey_stages() if stages is None else stages
-    zero = Value(0, output_field=IntegerField())
-    lifecycle = Case(
-        *[
-            When(stage__in=list(each.lifecycle_stages), then=Value(each.position))
-            for each in stages
-            if each.lifecycle_stages
-        ],
-        default=zero,
-        output_field=IntegerField(),
-    )
-    by_events = [each for each in stages if each.event_types]
-    if not by_events:
+    lifecycle = journey_lifecycle_position(stages)
+    events = journey_events(now, stages)
+    if events is None:
         return lifecycle
-    recent = [
-        Q(type__in=list(each.event_types), occurred_at__gte=_since(now, each.window))
-        for each in by_events
-    ]
     furthest = (
-        Event.objects.filter(lead=OuterRef("pk"), occurred_at__lte=now)
-        .filter(reduce(or_, recent))
+        Event.objects.filter(events.condition, lead=OuterRef("pk"))
         .order_by()
         .values("lead")
-        .annotate(
-            furthest=Max(
-                Case(
-                    *[
-                        When(condition, then=Value(each.position))
-                        for condition, each in zip(recent, by_events, strict=True)
-                    ],
-                    default=zero,
-                    output_field=IntegerField(),
-                )
-            )
-        )
+        .annotate(furthest=events.furthest)
         .values("furthest")
     )
+    zero = Value(0, output_field=IntegerField())
     return Greatest(lifecycle, Coalesce(Subquery(furthest, output_field=IntegerField()), zero))
 
 
