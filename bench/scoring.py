@@ -147,7 +147,10 @@ def _scenario(
         raise RuntimeError(f"The {name} rescore failed: {run.error}")
     figures.add(f"rescore_{name}_seconds", seconds, "s")
     if indexes:
-        figures.add(f"rescore_{name}_chunks_seconds", chunks + created, "s (every lead written)")
+        figures.add(
+            f"rescore_{name}_chunks_seconds", chunks + created,
+            "s (every chunk written)" if full else "s (every chunk read, the changed leads written)",
+        )  # fmt: skip
         figures.add(
             f"rescore_{name}_index_build_seconds", seconds - chunks - created,
             "s (the indexes over the scores built again)",
