@@ -198,3 +198,28 @@ def test_a_report_s_queries_do_not_grow_with_the_leads(
 def test_without_a_goal_the_goals_report_says_where_to_set_one(client_for, marketer):
     page = client_for(marketer).get(url("goals")).content.decode()
     assert "No shared goal is set yet" in page
+
+
+def test_the_grade_grid_of_every_lead_is_counted_once_a_minute_and_says_when(client_for, marketer):
+    from django.core.cache import cache
+
+    from leads.models import Lead
+    from reports.selectors import GRADE_COUNTS_KEY
+
+    first = LeadFactory(grade="A1", original_channel="paid_search")
+    LeadFactory(grade="B2")
+    client = client_for(marketer)
+
+    def cell(params=None) -> tuple[str, str]:
+        page = client.get(url("grades"), params or {}).content.decode()
+        rows = tables_of(page)["grades"][1:]
+        return next(row[2] for row in rows if row[:2] == ["Fit A", "Engagement 1"]), page
+
+    count, page = cell()
+    assert count == "1"
+    assert "Counted at " in page
+    Lead.objects.filter(pk=first.pk).update(grade="B2")
+    assert cell()[0] == "1"  # the whole grid is kept for the minute
+    assert cell({"channel": "paid_search"})[0] == "0"  # a narrowed grid is counted now
+    cache.delete(GRADE_COUNTS_KEY)  # the minute is over
+    assert cell()[0] == "0"
