@@ -171,9 +171,32 @@ def _report_url(name: str, tail: str) -> str:
     return reverse(name) + tail
 
 
+def _live_moves() -> int:
+    """The stage transitions the reports read live: those since the current day's rows end."""
+    from leads.models import StageTransition
+    from reports.models import FrozenDay
+
+    today = timezone.localdate()
+    through = FrozenDay.objects.filter(day=today).values_list("through", flat=True).first()
+    since = through or timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return StageTransition.objects.filter(at__gte=since).count()
+
+
+def freeze_so_far(label: str, figures: Figures) -> None:
+    """Freeze the current day so far, as the beat does every ten minutes (up to five minutes
+    ago, in parts of ten), and count the moves the reports then still read live."""
+    from reports.days import days_freeze_due
+
+    started = time.perf_counter()
+    days_freeze_due()
+    figures.add(f"days_freeze_{label}_seconds", time.perf_counter() - started, "s")
+    figures.add(f"reports_live_moves_{label}", _live_moves(), "moves")
+
+
 def freeze_weeks(leads: int, figures: Figures) -> None:
-    """Freeze the closed days, the closed weeks and the meetings' themes, as the daily beat
-    does, so the reports and the meeting read them from their snapshots."""
+    """Freeze the closed days and the current one so far, the closed weeks and the meetings'
+    themes, as the beat does, so the reports and the meeting read them from their rows and
+    snapshots."""
     from reports.days import days_freeze_due
     from reports.models import (
         CreditDay,
@@ -193,6 +216,7 @@ def freeze_weeks(leads: int, figures: Figures) -> None:
     frozen = days_freeze_due()
     figures.add(f"snapshots_{leads}_days", str(frozen), "days")
     figures.add(f"snapshots_{leads}_days_seconds", time.perf_counter() - started, "s")
+    figures.add(f"reports_live_moves_{leads}", _live_moves(), "moves")
     started = time.perf_counter()
     frozen = snapshots_freeze_due()
     figures.add(f"snapshots_{leads}_weeks", str(frozen), "weeks")

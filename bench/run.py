@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> None:
         scoring.measure_rescore(largest, figures)
         scoring.measure_compaction(figures)
         personas.measure_persona_matching(figures)
+        pages.freeze_so_far("after_rescore", figures)
         pages.measure_pages(largest, options.requests, figures, label="after_rescore")
     if "backtest" in parts:
         scoring.measure_backtest(figures)

@@ -1,7 +1,11 @@
-"""Each day's entries into the funnel's stages, frozen once the day is over, so the funnel's
+"""Each day's entries into the funnel's stages, frozen as the day goes, so the funnel's
 volumes over a month read thirty days of rows instead of every transition of the month; with
 them the time each entry took from the step before (``StepDay``, the velocity's) and the
 touchpoints of each entry to SQL and customer (``CreditDay``, attribution's).
+
+The beat freezes the current day every ``FREEZE_EVERY`` up to ``FREEZE_MARGIN`` ago, and
+each closed day's rest once it is over, so a report reads live only the last quarter hour's
+moves. A day's ``FrozenDay`` says how far its rows reach (``through``).
 
 A lead counts once in a period however many times it entered a stage there: each day's
 entries keep the day of the lead's previous entry to the stage, and an entry counts in a
@@ -9,9 +13,9 @@ period only when that day falls before the period (or there is none). That is ex
 periods of whole local days the reports use; a period of other instants is counted from the
 transitions (``reports.funnel``).
 
-Frozen days are read from their rows, the others — today, and any day the
-beat has not reached — live from the transitions, with the same rows computed on the fly. A
-frozen day keeps the sources, campaigns, personas and owners its leads had when it was
+The frozen parts of days are read from their rows, the rest — the current day since its
+last freeze, and any day the beat has not reached — live from the transitions, with the
+same rows computed on the fly. A frozen day keeps the sources, campaigns, personas and owners its leads had when it was
 frozen, as a week's snapshot keeps its figures; a rebuild of the week freezes its days again.
 """
 
@@ -38,6 +42,12 @@ REPEAT_DAYS = 731
 FREEZE_DAYS_BACK = REPEAT_DAYS
 # Days read (or frozen) by one query of the transitions.
 DAYS_A_QUERY = 7
+# How often the beat freezes the current day (``reports.tasks.days_freeze_task``); the parts
+# frozen start at local midnight and are this long, so repeated runs in one part do nothing.
+FREEZE_EVERY = timedelta(minutes=10)
+# How long after a move's instant it is taken as written: longer than a request or a task
+# keeps a move it stamped before it commits.
+FREEZE_MARGIN = timedelta(minutes=5)
 STAGES = [stage.value for stage in FUNNEL]
 # The entries attribution credits: each lead's first a day to either stage.
 CONVERSIONS = (Stage.SQL.value, Stage.CUSTOMER.value)
@@ -67,7 +77,8 @@ class Entries:
 class Days:
     """The days of a span, read: which are frozen, and the others' rows from the transitions —
     ``counts`` as ``StageDay``'s, ``(day, stage, *dimensions, previous_day) → leads``, and
-    ``steps`` as ``StepDay``'s, ``(day, stage, *dimensions, previous_day, seconds)``."""
+    ``steps`` as ``StepDay``'s, ``(day, stage, *dimensions, previous_day, seconds)``. A day
+    frozen in part is in ``frozen`` and its rest in the rows read."""
 
     first: date
     last: date
@@ -97,20 +108,22 @@ def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def _transitions(first: date, last: date, filters: Filters, stages: Sequence[str]) -> QuerySet:
-    """The entries to ``stages`` on the days ``first``–``last`` of the leads ``filters`` count."""
-    return StageTransition.objects.filter(
-        filters.q("lead__"),
-        to_stage__in=stages,
-        at__gte=_midnight(first),
-        at__lt=_midnight(last + timedelta(days=1)),
-    )
+# Spans of time, each from its start up to (not including) its end.
+Windows = Sequence[tuple[datetime, datetime]]
 
 
-def _entries(first: date, last: date, filters: Filters, stages: Sequence[str] = STAGES) -> Entries:
-    """The rows of the days ``first``–``last``, computed from the transitions: one query, each
-    transition with its lead's previous entry to the same stage, and its latest entry to the
-    step's earlier stage, looked up by index."""
+def _transitions(windows: Windows, filters: Filters, stages: Sequence[str]) -> QuerySet:
+    """The entries to ``stages`` in ``windows`` of the leads ``filters`` count."""
+    within = Q()
+    for start, end in windows:
+        within |= Q(at__gte=start, at__lt=end)
+    return StageTransition.objects.filter(filters.q("lead__"), within, to_stage__in=stages)
+
+
+def _entries(windows: Windows, filters: Filters, stages: Sequence[str] = STAGES) -> Entries:
+    """The rows of the moves in ``windows``, computed from the transitions: one query, each
+    transition with its lead's previous entry to the same stage (whenever it was), and its
+    latest entry to the step's earlier stage, looked up by index."""
     previous = (
         StageTransition.objects.filter(
             lead_id=OuterRef("lead_id"), to_stage=OuterRef("to_stage"), at__lt=OuterRef("at")
@@ -129,7 +142,7 @@ def _entries(first: date, last: date, filters: Filters, stages: Sequence[str] = 
         *(When(to_stage=later, then=Value(before.value)) for before, later in VELOCITY_STEPS)
     )
     rows = (
-        _transitions(first, last, filters, stages)
+        _transitions(windows, filters, stages)
         .alias(earlier_stage=earlier_stage)
         .annotate(previous_at=Subquery(previous), earlier_at=Subquery(earlier))
         .order_by("lead_id", "to_stage", "at")
@@ -158,18 +171,16 @@ def _entries(first: date, last: date, filters: Filters, stages: Sequence[str] = 
 
 
 def _credits(
-    first: date,
-    last: date,
+    windows: Windows,
     filters: Filters,
     groupings: tuple[str, ...] = touches.GROUPINGS,
     entries: Entries | None = None,
 ) -> Counter:
-    """The touchpoints of the conversions of the days ``first``–``last`` (``entries`` of
-    theirs, read here unless given), as ``touches.tally`` counts them: two queries."""
-    entries = entries or _entries(first, last, filters, CONVERSIONS)
-    lead_ids = _transitions(first, last, filters, CONVERSIONS).values("lead_id")
-    until = _midnight(last + timedelta(days=1))
-    return touches.tally(entries.conversions, lead_ids, until, groupings)
+    """The touchpoints of the conversions in ``windows`` (``entries`` of theirs, read here
+    unless given), as ``touches.tally`` counts them: two queries."""
+    entries = entries or _entries(windows, filters, CONVERSIONS)
+    lead_ids = _transitions(windows, filters, CONVERSIONS).values("lead_id")
+    return touches.tally(entries.conversions, lead_ids, windows[-1][1], groupings)
 
 
 def _ranges(days: Sequence[date]) -> Iterable[tuple[date, date]]:
@@ -187,11 +198,27 @@ def _ranges(days: Sequence[date]) -> Iterable[tuple[date, date]]:
 # Reading --------------------------------------------------------------------------------------
 
 
-def _frozen(first: date, last: date) -> frozenset[date]:
-    """Which of the days ``first``–``last`` are frozen: one query."""
-    return frozenset(
-        FrozenDay.objects.filter(day__gte=first, day__lte=last).values_list("day", flat=True)
+def _frozen(first: date, last: date) -> dict[date, datetime]:
+    """The days ``first``–``last`` frozen, whole or in part, each with the instant its rows
+    reach: one query."""
+    return dict(
+        FrozenDay.objects.filter(day__gte=first, day__lte=last).values_list("day", "through")
     )
+
+
+def _live(first: date, last: date, frozen: dict[date, datetime]) -> list[tuple[datetime, datetime]]:
+    """The spans of the days ``first``–``last`` not in their rows: the days not frozen, and the
+    rest of those frozen in part, adjacent spans joined."""
+    windows: list[tuple[datetime, datetime]] = []
+    for day in _days(first, last):
+        start, end = frozen.get(day, _midnight(day)), _midnight(day + timedelta(days=1))
+        if start >= end:
+            continue
+        if windows and windows[-1][1] == start:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
 
 
 def _counted(period: Period) -> Q:
@@ -204,17 +231,14 @@ def _counted(period: Period) -> Q:
 
 
 def days_read(periods: Sequence[Period], filters: Filters) -> Days:
-    """The days the periods (of whole days) span: one query for which are frozen, and one of
-    the transitions from the first day not frozen to the last, if any."""
+    """The days the periods (of whole days) span: one query for how far each is frozen, and
+    one of the transitions of the spans not frozen, if any."""
     first = min(_local_day(period.start) for period in periods)
     last = max(_local_day(period.end) for period in periods) - timedelta(days=1)
     frozen = _frozen(first, last)
-    live = [day for day in _days(first, last) if day not in frozen]
-    entries = _entries(live[0], live[-1], filters) if live else Entries(Counter(), [], [])
-    # A frozen day amid the live ones is read from its rows.
-    counts = Counter({key: n for key, n in entries.counts.items() if key[0] not in frozen})
-    steps = tuple(step for step in entries.steps if step[0] not in frozen)
-    return Days(first, last, frozen, counts, steps)
+    live = _live(first, last, frozen)
+    entries = _entries(live, filters) if live else Entries(Counter(), [], [])
+    return Days(first, last, frozenset(frozen), entries.counts, tuple(entries.steps))
 
 
 def _counts_in(period: Period) -> Callable[[date, date | None], bool]:
@@ -272,8 +296,9 @@ def step_samples(period: Period, filters: Filters, days: Days) -> tuple[QuerySet
 def conversion_touches(period: Period, filters: Filters, by: str) -> Counter:
     """How often each campaign or source (``by``) stood where among the touchpoints of the
     SQLs and the customers of ``period`` (of whole days), a lead's first entry there to each:
-    ``(stage, touchpoint, touchpoints, position) → times``. The frozen days from their rows
-    (two queries), the others — today's, mostly — from the transitions and the events (two)."""
+    ``(stage, touchpoint, touchpoints, position) → times``. The frozen parts of days from
+    their rows (two queries), the rest — the current day's last minutes, mostly — from the
+    transitions and the events (two)."""
     first = _local_day(period.start)
     last = _local_day(period.end) - timedelta(days=1)
     frozen = _frozen(first, last)
@@ -289,12 +314,12 @@ def conversion_touches(period: Period, filters: Filters, by: str) -> Counter:
             counted[row["stage"], row[field] or None, row["touchpoints"], row["position"]] += row[
                 "times"
             ]
-    live = [day for day in _days(first, last) if day not in frozen]
+    live = _live(first, last, frozen)
     if live:
-        credits = _credits(live[0], live[-1], filters, (by,))
+        credits = _credits(live, filters, (by,))
         counts_in = _counts_in(period)
         for ((day, stage, *_, previous_day), _by, point, count, position), times in credits.items():
-            if day not in frozen and counts_in(day, previous_day):
+            if counts_in(day, previous_day):
                 counted[stage, point, count, position] += times
     return counted
 
@@ -302,15 +327,20 @@ def conversion_touches(period: Period, filters: Filters, by: str) -> Counter:
 # Freezing -------------------------------------------------------------------------------------
 
 
-def _write(first: date, last: date, now: datetime) -> int:
-    """Freeze the days ``first``–``last`` that no one froze yet; returns how many it froze."""
-    entries = _entries(first, last, Filters())
-    credits = _credits(first, last, Filters(), entries=entries)
-    frozen = 0
-    for day in _days(first, last):
+def _write(start: datetime, end: datetime, now: datetime) -> int:
+    """Freeze the moves from ``start`` up to ``end``, where the rows of ``start``'s day end
+    (its midnight when it has none) and the days after it have none; returns how many days
+    it wrote. A day another worker froze meanwhile is left as that worker wrote it."""
+    window = [(start, end)]
+    entries = _entries(window, Filters())
+    credits = _credits(window, Filters(), entries=entries)
+    written = 0
+    for day in _days(_local_day(start), _local_day(end - timedelta(microseconds=1))):
         try:
             with transaction.atomic():
-                FrozenDay.objects.create(day=day, frozen_at=now)
+                since = max(start, _midnight(day))
+                if not _claim(day, since, min(end, _midnight(day + timedelta(days=1))), now):
+                    continue
                 StageDay.objects.bulk_create(
                     StageDay(day=day, stage=stage, previous_day=previous_day, leads=leads,
                              **dict(zip(DIMENSIONS, dimensions, strict=True)))
@@ -332,8 +362,20 @@ def _write(first: date, last: date, now: datetime) -> int:
                 )  # fmt: skip
         except IntegrityError:
             continue  # frozen by another worker meanwhile
-        frozen += 1
-    return frozen
+        written += 1
+    return written
+
+
+def _claim(day: date, since: datetime, through: datetime, now: datetime) -> bool:
+    """Record that ``day``'s rows reach ``through`` from ``since`` (its midnight for a day not
+    frozen yet); False when another worker froze that part meanwhile. A second worker's
+    ``FrozenDay`` of a new day fails on the day's uniqueness (``IntegrityError``)."""
+    if since == _midnight(day):
+        FrozenDay.objects.create(day=day, through=through, frozen_at=now)
+        return True
+    return bool(
+        FrozenDay.objects.filter(day=day, through=since).update(through=through, frozen_at=now)
+    )
 
 
 def _credit_day(row: tuple, by: str, point, count: int, position: str, times: int) -> CreditDay:
@@ -347,29 +389,62 @@ def _credit_day(row: tuple, by: str, point, count: int, position: str, times: in
     )  # fmt: skip
 
 
+def _over(day: date, now: datetime) -> bool:
+    """Whether ``day`` ended long enough before ``now`` for all its moves to be written."""
+    return _midnight(day + timedelta(days=1)) <= now - FREEZE_MARGIN
+
+
 def days_freeze(days: Iterable[date], *, now: datetime | None = None) -> int:
-    """Freeze those of ``days`` that are over and not frozen yet; returns how many it froze."""
+    """Freeze those of ``days`` that are over, all of them or the rest of those frozen in
+    part; returns how many it froze."""
     now = now or timezone.now()
-    closed = {day for day in days if _midnight(day + timedelta(days=1)) <= now}
+    closed = {day for day in days if _over(day, now)}
     if not closed:
         return 0
-    have = set(FrozenDay.objects.filter(day__in=closed).values_list("day", flat=True))
-    due = sorted(closed - have)
-    return sum(_write(first, last, now) for first, last in _ranges(due))
+    frozen = dict(FrozenDay.objects.filter(day__in=closed).values_list("day", "through"))
+    rests = [
+        (frozen[day], _midnight(day + timedelta(days=1)))
+        for day in sorted(closed & set(frozen))
+        if frozen[day] < _midnight(day + timedelta(days=1))
+    ]
+    wholes = [
+        (_midnight(first), _midnight(last + timedelta(days=1)))
+        for first, last in _ranges(sorted(closed - set(frozen)))
+    ]
+    return sum(_write(start, end, now) for start, end in [*rests, *wholes])
+
+
+def day_freeze_so_far(now: datetime | None = None) -> int:
+    """Freeze the current day's moves from where its rows end up to the last multiple of
+    ``FREEZE_EVERY`` since its midnight that lies ``FREEZE_MARGIN`` back; returns 1 if it
+    froze some, else 0 (a run in the same part of the day, or the first minutes of a day)."""
+    now = now or timezone.now()
+    settled = now - FREEZE_MARGIN
+    today = _local_day(settled)
+    midnight = _midnight(today)
+    until = midnight + FREEZE_EVERY * ((settled - midnight) // FREEZE_EVERY)
+    through = FrozenDay.objects.filter(day=today).values_list("through", flat=True).first()
+    start = through or midnight
+    if until <= start:
+        return 0
+    return _write(start, until, now)
 
 
 def days_freeze_due(now: datetime | None = None) -> int:
-    """Freeze the closed days of the last two years that have none (yesterday, and any a
-    stopped scheduler missed, or all of them the first time); returns how many it froze."""
+    """Freeze the closed days of the last two years that have none, or only part (yesterday,
+    and any a stopped scheduler missed, or all of them the first time), and the current day
+    so far (``day_freeze_so_far``); returns how many days it froze, whole or in part."""
     now = now or timezone.now()
-    yesterday = _local_day(now) - timedelta(days=1)
-    return days_freeze(_days(yesterday - timedelta(days=FREEZE_DAYS_BACK - 1), yesterday), now=now)
+    yesterday = _local_day(now - FREEZE_MARGIN) - timedelta(days=1)
+    closed = _days(yesterday - timedelta(days=FREEZE_DAYS_BACK - 1), yesterday)
+    return days_freeze(closed, now=now) + day_freeze_so_far(now)
 
 
 @transaction.atomic
 def days_refreeze(first: date, last: date, *, now: datetime | None = None) -> int:
     """Freeze the days ``first``–``last`` again from their history as it is now (a rebuild
-    of their week); returns how many it froze."""
+    of their week); returns how many it froze. The current day among them is frozen again by
+    the beat's next run."""
     StageDay.objects.filter(day__gte=first, day__lte=last).delete()
     StepDay.objects.filter(day__gte=first, day__lte=last).delete()
     CreditDay.objects.filter(day__gte=first, day__lte=last).delete()

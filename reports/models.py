@@ -211,10 +211,11 @@ class DayRow(models.Model):
 
 
 class StageDay(DayRow):
-    """How many leads entered ``stage`` on ``day`` — each lead once a day — among those alike
-    in the rest. Written once a day is over, with its ``FrozenDay``, from the stage
-    transitions; the funnel sums them, and a lead that entered a stage twice in a period
-    counts once because its later entry's ``previous_day`` falls in the period."""
+    """How many leads entered ``stage`` on ``day`` among those alike in the rest, each lead
+    once in the part of the day frozen at a time. Written with the day's ``FrozenDay``, from
+    the stage transitions; the funnel sums them, and a lead that entered a stage twice in a
+    period counts once because its later entry's ``previous_day`` falls in the period (a later
+    entry the same day has that day)."""
 
     leads = models.PositiveIntegerField()
 
@@ -226,16 +227,20 @@ class StageDay(DayRow):
 
 
 class FrozenDay(models.Model):
-    """A day whose ``StageDay`` rows are written: the funnel reads it from them, not live."""
+    """A day whose rows (``StageDay``, ``StepDay``, ``CreditDay``) are written up to
+    ``through``: its next midnight once the day is over, an earlier instant while it runs (the
+    current day is frozen every few minutes). The reports read the frozen part from the rows
+    and only the moves since ``through`` live."""
 
     day = models.DateField(unique=True)
+    through = models.DateTimeField(help_text="The moves before this instant are in the rows")
     frozen_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-day"]
 
     def __str__(self) -> str:
-        return f"Entries of {self.day:%-d %b %Y}, frozen"
+        return f"Entries of {self.day:%-d %b %Y}, frozen up to {self.through:%H:%M}"
 
 
 class StepDay(DayRow):

@@ -3,7 +3,7 @@ service call. The digest is idempotent: a second run, or one beside it, e-mails 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
@@ -31,12 +31,16 @@ def digest_send_task(week_of: str | None = None) -> int:
 
 
 @shared_task(**RETRY)
+def days_freeze_task(now: str | None = None) -> int:
+    """Freeze the current day's entries into each stage so far, the rest of the day just over,
+    and any day a stopped scheduler missed (beat: every ten minutes), as of now or of ``now``
+    (an ISO instant); returns how many days it froze, whole or in part."""
+    return days_freeze_due(datetime.fromisoformat(now) if now else None)
+
+
+@shared_task(**RETRY)
 def snapshots_freeze_task() -> dict[str, int]:
-    """Freeze yesterday's entries into each stage, the figures of the week just over and the
-    theme of this week's meeting, and any a stopped scheduler missed (beat: early each day);
-    returns how many days, weeks and themes it froze."""
-    return {
-        "days": days_freeze_due(),
-        "weeks": snapshots_freeze_due(),
-        "themes": themes_freeze_due(),
-    }
+    """Freeze the figures of the week just over and the theme of this week's meeting, and any
+    a stopped scheduler missed (beat: early each day); returns how many weeks and themes it
+    froze."""
+    return {"weeks": snapshots_freeze_due(), "themes": themes_freeze_due()}

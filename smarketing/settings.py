@@ -437,6 +437,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "leads.scoring.tasks.score_history_prune_task",
         "schedule": crontab(hour=4, minute=0),
     },
+    # The current day's entries into each stage are frozen every ten minutes (up to five
+    # minutes ago), so the reports read live only the last quarter hour; the run also freezes
+    # the rest of the day just over, and any day of the last two years a stopped scheduler
+    # missed, and costs two queries when nothing is due.
+    "reports-days-freeze": {
+        "task": "reports.tasks.days_freeze_task",
+        "schedule": crontab(minute="*/10"),
+    },
     # A week's figures, and the theme of the meeting that reviews it, are frozen once it is
     # over, early on Monday (CELERY_TIMEZONE), before the digest and the meeting read them; the
     # run also freezes any of the last quarter a stopped scheduler missed, so a daily run costs

@@ -13,6 +13,9 @@ from tests.factories import EventFactory, LeadFactory, UserFactory, rejection_re
 START = datetime(2026, 3, 1, tzinfo=UTC)
 PERIOD = Period(START, START + timedelta(days=30), "March")
 EVERYONE = Filters()
+# Early afternoon of the period's third day (3 March): a beat run then freezes the days
+# before it, and that day up to 14:00 — its midday moves in its rows, its evening's live.
+PART_FROZEN_AT = START + timedelta(days=2, hours=14, minutes=5)
 # Sales' decisions on an MQL: a rep makes them, and a side exit may carry a reason code.
 DECISIONS = {"sal", "recycled", "disqualified"}
 

@@ -17,12 +17,12 @@ from hypothesis import strategies as st
 
 from leads.models import StageTransition
 from reports.attribution import MODELS, attribution_report, credit_shares
-from reports.days import days_freeze, days_refreeze
+from reports.days import FREEZE_DAYS_BACK, days_freeze, days_freeze_due, days_refreeze
 from reports.filters import Filters, Period
 from reports.models import CreditDay
 from reports.touches import touchpoints
 from tests.factories import CampaignFactory, EventFactory
-from tests.reports.march import EVERYONE, PERIOD, START, day, history
+from tests.reports.march import EVERYONE, PART_FROZEN_AT, PERIOD, START, day, history
 
 pytestmark = [
     pytest.mark.django_db(databases=["default", "sqlite"]),
@@ -33,8 +33,16 @@ pytestmark = [
 AFTER = START + timedelta(days=90)
 # The month before March and March itself, day by day.
 DAYS = [(START - timedelta(days=30)).date() + timedelta(days=n) for n in range(60)]
-# How the report reads: how many of DAYS are frozen, or over a period of other instants.
-READINGS = {"live": 0, "half-frozen": 35, "frozen": 60, "instants": None}
+# How the report reads: how many of DAYS are frozen, or frozen by a beat run on 3 March's
+# afternoon (``PART_FROZEN_AT``), or over a period of other instants.
+READINGS = {"live": 0, "half-frozen": 35, "frozen": 60, "part-frozen": "part", "instants": None}
+
+
+def freeze(frozen: int | str) -> None:
+    if frozen == "part":
+        assert days_freeze_due(now=PART_FROZEN_AT) == FREEZE_DAYS_BACK + 1
+    elif frozen:
+        assert days_freeze(DAYS[:frozen], now=AFTER) == frozen
 
 
 @pytest.fixture(params=list(READINGS))
@@ -46,7 +54,7 @@ def report(request):
 
     def read(model, by="campaign", period=PERIOD, filters=EVERYONE):
         if frozen and not done:
-            assert days_freeze(DAYS[:frozen], now=AFTER) == frozen
+            freeze(frozen)
             done.append(True)
         if frozen is None:
             period = Period(period.start + timedelta(seconds=1), period.end)
@@ -208,7 +216,7 @@ def test_the_origin_comes_first_unless_the_first_event_carries_it():
 
 # Which days are frozen; the frozen days' tallies; the live days' conversions and their
 # events; the campaigns' names. A period of other instants has no frozen days to look for.
-BUDGETS = {"live": 4, "half-frozen": 5, "frozen": 3, "instants": 3}
+BUDGETS = {"live": 4, "half-frozen": 5, "frozen": 3, "part-frozen": 5, "instants": 3}
 
 
 @pytest.mark.parametrize("reading", list(BUDGETS))
@@ -222,8 +230,7 @@ def test_the_report_costs_a_few_queries_whatever_the_number_of_leads(
                 touches=((number % 29 - 1, ads), (number % 29, webinar)))  # fmt: skip
     assert connections[router.db_for_read(StageTransition)].alias == on_both_databases
     frozen, period = READINGS[reading], PERIOD
-    if frozen:
-        days_freeze(DAYS[:frozen], now=AFTER)
+    freeze(frozen)
     if frozen is None:
         period = Period(PERIOD.start + timedelta(seconds=1), PERIOD.end)
     with django_assert_max_num_queries(BUDGETS[reading], using=on_both_databases):

@@ -1,21 +1,29 @@
-"""The days' entries into the funnel, frozen once each day is over: the funnel reads the same
-volumes from them as from the transitions — a lead once a period however often it entered —
-a frozen day keeps its count, today stays live, and the filters apply to the frozen rows."""
+"""The days' entries into the funnel, frozen as each day goes and once it is over: the funnel
+reads the same volumes from them as from the transitions — a lead once a period however often
+it entered — a frozen day keeps its count, the moves since the last freeze are read live, and
+the filters apply to the frozen rows."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from reports.days import days_freeze, days_freeze_due, days_refreeze
+from reports.days import (
+    FREEZE_DAYS_BACK,
+    day_freeze_so_far,
+    days_freeze,
+    days_freeze_due,
+    days_refreeze,
+)
 from reports.filters import Filters, Period
 from reports.funnel import stage_volumes, velocity
 from reports.models import FrozenDay, StageDay
+from reports.tasks import days_freeze_task
 from sla.models import TeamMember
 from sla.services import team_save
 from tests.factories import UserFactory
-from tests.reports.march import EVERYONE, PERIOD, START, day, history
+from tests.reports.march import EVERYONE, PART_FROZEN_AT, PERIOD, START, day, history
 
 pytestmark = [pytest.mark.django_db(databases=["default", "sqlite"])]
 
@@ -37,10 +45,26 @@ def volumes(period=PERIOD, filters=EVERYONE):
     return {stage: count for stage, count in stage_volumes(period, filters).items() if count}
 
 
-@pytest.mark.parametrize("frozen", [0, 35, 60], ids=["live", "half-frozen", "frozen"])
+# How the days are frozen: the first of DAYS, or by a beat run on 3 March's afternoon.
+FREEZINGS = {"live": 0, "half-frozen": 35, "frozen": 60, "part-frozen": None}
+
+
+def freeze(how: str) -> None:
+    days = FREEZINGS[how]
+    if days is None:
+        # The two years before 3 March, and that day up to 14:00.
+        assert days_freeze_due(now=PART_FROZEN_AT) == FREEZE_DAYS_BACK + 1
+        assert FrozenDay.objects.get(day=PART_FROZEN_AT.date()).through == PART_FROZEN_AT.replace(
+            hour=14, minute=0
+        )
+    else:
+        assert days_freeze(DAYS[:days], now=AFTER) == days
+
+
+@pytest.mark.parametrize("frozen", list(FREEZINGS))
 def test_frozen_days_give_the_same_volumes_as_the_transitions(on_both_databases, frozen):
     march_history()
-    assert days_freeze(DAYS[:frozen], now=AFTER) == frozen
+    freeze(frozen)
     assert volumes() == {"mql": 5, "sal": 2}
     before = Period(PERIOD.start - timedelta(days=30), PERIOD.start)
     assert volumes(before) == {"mql": 1}
@@ -50,17 +74,44 @@ def test_frozen_days_give_the_same_volumes_as_the_transitions(on_both_databases,
     assert volumes(straddling) == {"mql": 4, "sal": 2}
 
 
-def test_a_frozen_day_keeps_its_count_and_today_stays_live(on_both_databases):
+def test_a_frozen_day_keeps_its_count(on_both_databases):
     march_history()
     days_freeze(DAYS, now=AFTER)
     history(("mql", 12))  # a late import into a frozen day
     assert volumes()["mql"] == 5
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    days_freeze_due()
-    history(("lead", (today - START).days - 1), ("mql", (today - START).days))
-    this_day = Period(today, today + timedelta(days=1))
-    assert volumes(this_day) == {"mql": 1}
-    assert not FrozenDay.objects.filter(day=today.date()).exists()
+
+
+def test_the_moves_since_the_last_freeze_are_read_live_until_the_next(on_both_databases):
+    march_history()
+    # At 15:03 on 11 March the beat freezes that day up to 14:50; a move at 15:00 counts at
+    # once, and is in the day's rows after the next part is frozen.
+    now = day(10) + timedelta(hours=3, minutes=3)
+    days_freeze_due(now)
+    history(("mql", 10.125))
+    eleventh = Period.days(now.date(), now.date())
+    assert volumes(eleventh) == {"mql": 1}
+    assert not StageDay.objects.filter(day=now.date()).exists()
+    assert day_freeze_so_far(now + timedelta(minutes=20)) == 1
+    assert StageDay.objects.get(day=now.date(), stage="mql").leads == 1
+    assert volumes(eleventh) == {"mql": 1}
+    assert volumes() == {"mql": 6, "sal": 2}
+
+
+def test_the_current_day_is_frozen_in_parts_of_ten_minutes_once_each():
+    history(("mql", 2))  # at noon
+    history(("mql", 2.2))  # at 16:48
+    noon = day(2)
+    assert day_freeze_so_far(noon + timedelta(minutes=4)) == 1  # up to 11:50: nothing in it
+    assert day_freeze_so_far(noon + timedelta(minutes=5)) == 1  # up to noon, not the move at it
+    assert day_freeze_so_far(noon + timedelta(minutes=14)) == 0  # the same part of the day
+    assert not StageDay.objects.exists()
+    assert day_freeze_so_far(noon + timedelta(minutes=15)) == 1  # up to 12:10
+    assert list(StageDay.objects.values_list("day", "stage", "leads")) == [(noon.date(), "mql", 1)]
+    assert days_freeze([noon.date()], now=noon + timedelta(hours=12)) == 0  # not settled yet
+    assert days_freeze([noon.date()], now=day(3)) == 1  # the rest, from 12:10
+    assert sorted(StageDay.objects.values_list("leads", flat=True)) == [1, 1]
+    assert FrozenDay.objects.get().through == START + timedelta(days=3)
+    assert volumes(Period.days(noon.date(), noon.date())) == {"mql": 2}
 
 
 def test_the_filters_narrow_the_frozen_rows_as_the_live_ones():
@@ -90,6 +141,16 @@ def test_days_are_frozen_once_they_are_over_and_only_once():
     ]
 
 
+def test_the_beat_task_freezes_the_days_so_far_once():
+    history(("mql", 2))  # at noon on 3 March
+    at = PART_FROZEN_AT.isoformat()
+    assert days_freeze_task.delay(at).get() == FREEZE_DAYS_BACK + 1
+    assert days_freeze_task.delay(at).get() == 0
+    assert list(StageDay.objects.values_list("day", "stage", "leads")) == [
+        (date(2026, 3, 3), "mql", 1)
+    ]
+
+
 def test_refreezing_reads_the_days_again_from_their_history():
     history(("mql", 1))
     days_freeze(DAYS, now=AFTER)
@@ -113,7 +174,7 @@ def test_a_day_is_the_portal_s_local_day():
         assert volumes(Period.days(date(2026, 3, 1), date(2026, 3, 1))) == {}
 
 
-@pytest.mark.parametrize("frozen", [0, 35, 60], ids=["live", "half-frozen", "frozen"])
+@pytest.mark.parametrize("frozen", list(FREEZINGS))
 def test_frozen_days_give_the_same_velocity_as_the_transitions(on_both_databases, frozen):
     history(("mql", 0), ("sal", 1))
     history(("mql", 0), ("sal", 2))
@@ -122,7 +183,7 @@ def test_frozen_days_give_the_same_velocity_as_the_transitions(on_both_databases
     history(("lead", 0), ("sal", 4))  # skipped MQL: not measured
     history(("mql", 20), ("sal", 30))  # a SAL of the day after
     history(("lead", -2), ("mql", 0.25))
-    days_freeze(DAYS[:frozen], now=AFTER)
+    freeze(frozen)
     steps = {step.later: step for step in velocity(PERIOD, EVERYONE)}
     assert (steps["sal"].measured, steps["sal"].median_days) == (4, pytest.approx(2.5))
     assert steps["sal"].p75_days == pytest.approx(4.75)  # gaps of 1, 2, 3 and 10 days

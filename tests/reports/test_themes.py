@@ -60,12 +60,12 @@ def test_the_beat_freezes_this_week_s_theme_and_those_the_quarter_missed():
     assert themes[date(2026, 11, 9)] == "promotions"
 
 
-def test_the_beat_task_freezes_days_weeks_and_themes_once():
+def test_the_beat_task_freezes_weeks_and_themes_once():
     frozen = snapshots_freeze_task.delay().get()
-    # Two years of closed days, the last 13 closed weeks, the last 13 meetings' themes.
-    assert frozen == {"days": 731, "weeks": 13, "themes": 13}
+    # The last 13 closed weeks, the last 13 meetings' themes.
+    assert frozen == {"weeks": 13, "themes": 13}
     assert ThemeSnapshot.objects.count() == 13
-    assert snapshots_freeze_task.delay().get() == {"days": 0, "weeks": 0, "themes": 0}
+    assert snapshots_freeze_task.delay().get() == {"weeks": 0, "themes": 0}
 
 
 def test_a_manager_reads_the_theme_again_and_the_refresh_is_recorded(client_for, sales_manager):
