@@ -21,19 +21,19 @@ frozen, as a week's snapshot keeps its figures; a rebuild of the week freezes it
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.utils import timezone
 
 from leads.models import FUNNEL, Stage, StageTransition
 from reports import touches
 from reports.filters import Filters, Period
-from reports.models import CreditDay, FrozenDay, StageDay, StepDay
+from reports.models import CohortEntry, CreditDay, FrozenDay, StageDay, StepDay
 from reports.touches import Conversion
 
 # How far back a previous entry makes a later one a repeat: the longest period a report takes.
@@ -51,6 +51,10 @@ FREEZE_MARGIN = timedelta(minutes=5)
 STAGES = [stage.value for stage in FUNNEL]
 # The entries attribution credits: each lead's first a day to either stage.
 CONVERSIONS = (Stage.SQL.value, Stage.CUSTOMER.value)
+# The funnel's cohorts: the leads that became MQLs, and the later stages they reached
+# (``CohortEntry``'s ``<stage>_at``).
+COHORT_ENTRY = Stage.MQL.value
+COHORT_REACHED = (Stage.SAL.value, Stage.SQL.value, Stage.CUSTOMER.value)
 DIMENSIONS = ("original_channel", "campaign_id", "persona_id", "owner_id")
 # The forward steps whose time is measured: from one stage to the next, lead to customer.
 VELOCITY_STEPS = (
@@ -65,12 +69,14 @@ VELOCITY_STEPS = (
 @dataclass(frozen=True)
 class Entries:
     """The rows of some days, computed from the transitions: ``counts`` and ``steps`` as
-    ``StageDay``'s and ``StepDay``'s (``Days``), and the entries to SQL and customer among
-    them, each grouped under ``(day, stage, *dimensions, previous_day)``."""
+    ``StageDay``'s and ``StepDay``'s (``Days``), the entries to SQL and customer among them,
+    and those to MQL (the cohorts', ``(lead id, time, row)``), each grouped under ``(day,
+    stage, *dimensions, previous_day)``."""
 
-    counts: Counter
-    steps: list[tuple]
-    conversions: list[Conversion]
+    counts: Counter = field(default_factory=Counter)
+    steps: list[tuple] = field(default_factory=list)
+    conversions: list[Conversion] = field(default_factory=list)
+    cohort: list[tuple] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -112,12 +118,19 @@ def _days(first: date, last: date) -> list[date]:
 Windows = Sequence[tuple[datetime, datetime]]
 
 
-def _transitions(windows: Windows, filters: Filters, stages: Sequence[str]) -> QuerySet:
-    """The entries to ``stages`` in ``windows`` of the leads ``filters`` count."""
+def _within(windows: Windows) -> Q:
+    """The moves in ``windows`` (at least one)."""
     within = Q()
     for start, end in windows:
         within |= Q(at__gte=start, at__lt=end)
-    return StageTransition.objects.filter(filters.q("lead__"), within, to_stage__in=stages)
+    return within
+
+
+def _transitions(windows: Windows, filters: Filters, stages: Sequence[str]) -> QuerySet:
+    """The entries to ``stages`` in ``windows`` of the leads ``filters`` count."""
+    return StageTransition.objects.filter(
+        filters.q("lead__"), _within(windows), to_stage__in=stages
+    )
 
 
 def _entries(windows: Windows, filters: Filters, stages: Sequence[str] = STAGES) -> Entries:
@@ -149,7 +162,7 @@ def _entries(windows: Windows, filters: Filters, stages: Sequence[str] = STAGES)
         .values_list("lead_id", "to_stage", "at", "previous_at", "earlier_at",
                      *(f"lead__{field}" for field in DIMENSIONS))
     )  # fmt: skip
-    entries = Entries(Counter(), [], [])
+    entries = Entries()
     seen: set[tuple] = set()
     zone = timezone.get_current_timezone()
     for lead_id, stage, at, previous_at, earlier_at, *dimensions in rows:
@@ -167,6 +180,8 @@ def _entries(windows: Windows, filters: Filters, stages: Sequence[str] = STAGES)
         if stage in CONVERSIONS:
             channel, campaign_id = dimensions[0], dimensions[1]
             entries.conversions.append(Conversion(lead_id, at, row, campaign_id, channel))
+        elif stage == COHORT_ENTRY:
+            entries.cohort.append((lead_id, at, row))
     return entries
 
 
@@ -237,7 +252,7 @@ def days_read(periods: Sequence[Period], filters: Filters) -> Days:
     last = max(_local_day(period.end) for period in periods) - timedelta(days=1)
     frozen = _frozen(first, last)
     live = _live(first, last, frozen)
-    entries = _entries(live, filters) if live else Entries(Counter(), [], [])
+    entries = _entries(live, filters) if live else Entries()
     return Days(first, last, frozenset(frozen), entries.counts, tuple(entries.steps))
 
 
@@ -324,6 +339,85 @@ def conversion_touches(period: Period, filters: Filters, by: str) -> Counter:
     return counted
 
 
+def cohort_counts(
+    period: Period,
+    filters: Filters,
+    now: datetime,
+    reached: Sequence[str],
+    windows: Sequence[int],
+) -> dict[str, int]:
+    """The MQL cohort of ``period`` (of whole days) as ``reports.funnel.cohort`` counts it —
+    ``size``, and for each of ``reached`` (of ``COHORT_REACHED``) the leads that reached it by
+    ``now`` (``<stage>``) and within each of ``windows`` days of their entry
+    (``<stage>_<days>``) — from the frozen entries and reaches, and live from the moves since:
+    one query for how far the days are frozen, one for the frozen entries' counts, one for
+    the reaches since (and one for their entries, if any), one for the entries since and
+    one for their reaches."""
+    first = _local_day(period.start)
+    last = _local_day(period.end) - timedelta(days=1)
+    until = max(last, _local_day(now))
+    frozen = _frozen(first, until)
+    row = dict.fromkeys(
+        ["size", *reached, *(f"{stage}_{d}" for stage in reached for d in windows)], 0
+    )
+
+    def reach(stage: str, took: timedelta) -> None:
+        row[stage] += 1
+        for days in windows:
+            row[f"{stage}_{days}"] += took <= timedelta(days=days)
+
+    counted = CohortEntry.objects.filter(filters.q(), _counted(period))
+    if frozen:
+        counts = {"size": Count("id")}
+        for stage in reached:
+            by_now = Q(**{f"{stage}_at__lte": now})
+            counts[stage] = Count("id", filter=by_now)
+            for days in windows:
+                within = Q(**{f"{stage}_at__lte": F("entered_at") + timedelta(days=days)})
+                counts[f"{stage}_{days}"] = Count("id", filter=by_now & within)
+        row.update(counted.aggregate(**counts))
+        # The frozen entries the moves since the last freeze reached, if they had not by then.
+        since: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
+        if unfrozen := _live(first, until, frozen):
+            for lead_id, stage, at in StageTransition.objects.filter(
+                _within(unfrozen), to_stage__in=reached, at__gte=period.start, at__lte=now
+            ).values_list("lead_id", "to_stage", "at"):
+                since[lead_id].append((stage, at))
+        if since:
+            fields = [f"{stage}_at" for stage in reached]
+            for lead_id, entered_at, *reaches in counted.filter(
+                lead_id__in=list(since)
+            ).values_list("lead_id", "entered_at", *fields):
+                for stage, reached_at in zip(reached, reaches, strict=True):
+                    times = [at for to, at in since[lead_id] if to == stage and at >= entered_at]
+                    if reached_at is None and times:
+                        reach(stage, min(times) - entered_at)
+    live = _live(first, last, frozen)
+    if live:
+        counts_in = _counts_in(period)
+        cohort = _entries(live, filters, [COHORT_ENTRY]).cohort
+        entered = {
+            lead_id: at for lead_id, at, (day, *_, previous_day) in cohort
+            if counts_in(day, previous_day)
+        }  # fmt: skip
+        row["size"] += len(entered)
+        firsts: dict[tuple[int, str], datetime] = {}
+        if entered:
+            for lead_id, stage, at in (
+                StageTransition.objects.filter(
+                    lead_id__in=list(entered), to_stage__in=reached,
+                    at__gte=min(entered.values()), at__lte=now,
+                )
+                .order_by("at")
+                .values_list("lead_id", "to_stage", "at")
+            ):  # fmt: skip
+                if at >= entered[lead_id]:
+                    firsts.setdefault((lead_id, stage), at)
+        for (lead_id, stage), at in firsts.items():
+            reach(stage, at - entered[lead_id])
+    return row
+
+
 # Freezing -------------------------------------------------------------------------------------
 
 
@@ -334,6 +428,9 @@ def _write(start: datetime, end: datetime, now: datetime) -> int:
     window = [(start, end)]
     entries = _entries(window, Filters())
     credits = _credits(window, Filters(), entries=entries)
+    # The cohort entries written get their reaches up to the end of every part frozen, also
+    # when a day is frozen again after later ones.
+    horizon = max(end, FrozenDay.objects.aggregate(through=Max("through"))["through"] or end)
     written = 0
     for day in _days(_local_day(start), _local_day(end - timedelta(microseconds=1))):
         try:
@@ -360,10 +457,58 @@ def _write(start: datetime, end: datetime, now: datetime) -> int:
                      if row[0] == day),
                     batch_size=5_000,
                 )  # fmt: skip
+                CohortEntry.objects.bulk_create(
+                    (CohortEntry(day=day, stage=stage, previous_day=previous_day,
+                                 lead_id=lead_id, entered_at=at,
+                                 **dict(zip(DIMENSIONS, dimensions, strict=True)))
+                     for lead_id, at, (row_day, stage, *dimensions, previous_day) in entries.cohort
+                     if row_day == day),
+                    batch_size=5_000,
+                )  # fmt: skip
+                # The stages the part's moves entered: a reach of another is not among them.
+                entered = {key[1] for key in entries.counts if key[0] == day}
+                reached = [stage for stage in COHORT_REACHED if stage in entered]
+                through = min(end, _midnight(day + timedelta(days=1)))
+                _reaches_fill(day, since, through, horizon, reached, new=COHORT_ENTRY in entered)
         except IntegrityError:
             continue  # frozen by another worker meanwhile
         written += 1
     return written
+
+
+def _reaches_fill(
+    day: date,
+    since: datetime,
+    through: datetime,
+    horizon: datetime,
+    reached: Sequence[str],
+    *,
+    new: bool,
+) -> None:
+    """Give the cohort entries just written for ``day`` (from ``since`` to ``through``; if
+    ``new``, there are some) their first reach of each later stage before ``horizon``, and the
+    entries before them that the moves of that part reached theirs (the stages ``reached``)."""
+    for stage in COHORT_REACHED if new else reached:
+        first = Subquery(
+            StageTransition.objects.filter(
+                lead_id=OuterRef("lead_id"), to_stage=stage, at__gte=OuterRef("entered_at"),
+                at__lt=horizon,
+            )
+            .order_by("at")
+            .values("at")[:1]
+        )  # fmt: skip
+        if new:
+            written = CohortEntry.objects.filter(
+                day=day, entered_at__gte=since, entered_at__lt=through
+            )
+            written.update(**{f"{stage}_at": first})
+        if stage in reached:
+            moves = StageTransition.objects.filter(to_stage=stage, at__gte=since, at__lt=through)
+            CohortEntry.objects.filter(
+                **{f"{stage}_at__isnull": True},
+                entered_at__lt=since,
+                lead_id__in=moves.values("lead_id"),
+            ).update(**{f"{stage}_at": first})
 
 
 def _claim(day: date, since: datetime, through: datetime, now: datetime) -> bool:
@@ -445,8 +590,6 @@ def days_refreeze(first: date, last: date, *, now: datetime | None = None) -> in
     """Freeze the days ``first``–``last`` again from their history as it is now (a rebuild
     of their week); returns how many it froze. The current day among them is frozen again by
     the beat's next run."""
-    StageDay.objects.filter(day__gte=first, day__lte=last).delete()
-    StepDay.objects.filter(day__gte=first, day__lte=last).delete()
-    CreditDay.objects.filter(day__gte=first, day__lte=last).delete()
-    FrozenDay.objects.filter(day__gte=first, day__lte=last).delete()
+    for model in (StageDay, StepDay, CreditDay, CohortEntry, FrozenDay):
+        model.objects.filter(day__gte=first, day__lte=last).delete()
     return days_freeze(_days(first, last), now=now)

@@ -44,11 +44,19 @@ from django.db.models import (
 from django.db.models.functions import Extract
 
 from leads.models import FUNNEL, Stage, StageTransition
-from reports.days import VELOCITY_STEPS, Days, days_read, stage_entries, step_samples, whole_days
+from reports.days import (
+    COHORT_ENTRY,
+    COHORT_REACHED,
+    VELOCITY_STEPS,
+    Days,
+    cohort_counts,
+    days_read,
+    stage_entries,
+    step_samples,
+    whole_days,
+)
 from reports.filters import Filters, Period
 
-COHORT_ENTRY = Stage.MQL
-COHORT_REACHED = (Stage.SAL, Stage.SQL, Stage.CUSTOMER)
 COHORT_WINDOWS = (30, 60, 90)
 # PostgreSQL's work_mem for the cohort's and the velocity's statements: a month at a million
 # leads hashes and sorts about 20 MB, which the default 4 MB would spill to disk.
@@ -279,8 +287,12 @@ def cohort(
 ) -> Cohort:
     """The leads that entered ``entry`` in ``period`` (their first entry to it there), and of
     them how many reached each of ``reached`` by ``now`` — a transition to it at or after their
-    entry — and how many within each of ``windows`` days of their entry. One query: each lead's
-    first reach of each stage is looked up by its (lead, time) index, and the database counts."""
+    entry — and how many within each of ``windows`` days of their entry.
+
+    The MQL cohort of a period of whole days is read from the frozen cohort entries and the
+    moves since the last freeze (``reports.days.cohort_counts``: at most six queries, small
+    but one). Another is one query of the transitions: each lead's first reach of each stage
+    joined (PostgreSQL) or looked up by its (lead, time) index, and the database counts."""
     entry = str(entry)
     reached = [str(stage) for stage in reached]
     _check_order(entry, reached)
@@ -302,7 +314,9 @@ def cohort(
             counts[f"{stage}_{days}"] = Count(
                 "lead_id", filter=Q(**{f"reached_{stage}__lte": within})
             )
-    if connections[StageTransition.objects.db].vendor == "postgresql":
+    if whole_days(period) and entry == COHORT_ENTRY and set(reached) <= set(COHORT_REACHED):
+        row = cohort_counts(period, filters, now, reached, windows)
+    elif connections[StageTransition.objects.db].vendor == "postgresql":
         row = _cohort_row_joined(entry, reached, windows, period, filters, now)
     else:
         # Django counts over the entries as a subquery of their own (they are distinct, and

@@ -243,6 +243,29 @@ class FrozenDay(models.Model):
         return f"Entries of {self.day:%-d %b %Y}, frozen up to {self.through:%H:%M}"
 
 
+class CohortEntry(DayRow):
+    """A lead's first entry on ``day`` to MQL in the part of the day frozen at a time — an entry
+    of the funnel's cohorts — at ``entered_at``, with the first time it reached SAL, SQL and
+    customer at or after it, as far as the moves are frozen (None: not by then). Written with
+    the day's ``FrozenDay``; each later freeze fills in the reaches its moves made, so the
+    cohort of a month is a month of these rows and the reaches since the last freeze."""
+
+    lead_id = models.BigIntegerField()
+    entered_at = models.DateTimeField()
+    sal_at = models.DateTimeField(null=True)
+    sql_at = models.DateTimeField(null=True)
+    customer_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["day"], name="cohortentry_day"),
+            models.Index(fields=["lead_id"], name="cohortentry_lead"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Lead {self.lead_id} an MQL on {self.day:%-d %b %Y}"
+
+
 class StepDay(DayRow):
     """One lead's first entry on ``day`` to ``stage``, the later stage of one of the funnel's
     steps, with how long it took from its latest entry to the step's earlier stage

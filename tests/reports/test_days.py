@@ -18,7 +18,7 @@ from reports.days import (
 )
 from reports.filters import Filters, Period
 from reports.funnel import stage_volumes, velocity
-from reports.models import FrozenDay, StageDay
+from reports.models import CohortEntry, FrozenDay, StageDay
 from reports.tasks import days_freeze_task
 from sla.models import TeamMember
 from sla.services import team_save
@@ -158,6 +158,7 @@ def test_refreezing_reads_the_days_again_from_their_history():
     assert volumes()["mql"] == 1
     assert days_refreeze(DAYS[30], DAYS[36], now=AFTER) == 7
     assert volumes()["mql"] == 2
+    assert CohortEntry.objects.filter(day=DAYS[31]).count() == 2
 
 
 def test_a_day_is_the_portal_s_local_day():
