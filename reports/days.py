@@ -22,12 +22,27 @@ frozen, as a week's snapshot keeps its figures; a rebuild of the week freezes it
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db import IntegrityError, connections, transaction
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from leads.models import FUNNEL, Stage, StageTransition
@@ -40,6 +55,9 @@ from reports.touches import Conversion
 REPEAT_DAYS = 731
 # How far back the freezing looks for a closed day without its rows.
 FREEZE_DAYS_BACK = REPEAT_DAYS
+# PostgreSQL's work_mem for the reports' statements that hash or sort a month of rows: at a
+# million leads about 20 MB, which the default 4 MB would spill to disk.
+REPORT_MEMORY = "64MB"
 # Days read (or frozen) by one query of the transitions.
 DAYS_A_QUERY = 7
 # How often the beat freezes the current day (``reports.tasks.days_freeze_task``); the parts
@@ -91,6 +109,15 @@ class Days:
     frozen: frozenset[date]
     counts: Counter
     steps: tuple[tuple, ...]
+
+
+@contextmanager
+def cursor_with_memory(alias: str) -> Iterator:
+    """A cursor on PostgreSQL whose statements get ``REPORT_MEMORY``, in a transaction of
+    their own (or the one already open, with no savepoint)."""
+    with transaction.atomic(using=alias, savepoint=False), connections[alias].cursor() as cursor:
+        cursor.execute("SELECT set_config('work_mem', %s, true)", [REPORT_MEMORY])
+        yield cursor
 
 
 def _midnight(day: date) -> datetime:
@@ -339,32 +366,34 @@ def conversion_touches(period: Period, filters: Filters, by: str) -> Counter:
     return counted
 
 
-def cohort_counts(
+def cohort_groups(
     period: Period,
     filters: Filters,
     now: datetime,
     reached: Sequence[str],
-    windows: Sequence[int],
-) -> dict[str, int]:
-    """The MQL cohort of ``period`` (of whole days) as ``reports.funnel.cohort`` counts it —
-    ``size``, and for each of ``reached`` (of ``COHORT_REACHED``) the leads that reached it by
-    ``now`` (``<stage>``) and within each of ``windows`` days of their entry
-    (``<stage>_<days>``) — from the frozen entries and reaches, and live from the moves since:
-    one query for how far the days are frozen, one for the frozen entries' counts, one for
-    the reaches since (and one for their entries, if any), one for the entries since and
-    one for their reaches."""
+    windows: Sequence[int] = (),
+    by: str | None = None,
+) -> tuple[dict, dict[int, tuple]]:
+    """The MQL cohort of ``period`` (of whole days) as ``reports.funnel.cohort`` counts it,
+    for each value of the entries' ``by`` (one of ``DIMENSIONS``; all in one group, None,
+    without): ``size``, and for each of ``reached`` (of ``COHORT_REACHED``) the leads that
+    reached it by ``now`` (``<stage>``) and within each of ``windows`` days of their entry
+    (``<stage>_<days>``). From the frozen entries and reaches, and live from the moves since:
+    one query for how far the days are frozen, one for the frozen entries' counts, one for the
+    reaches since (and one for their entries, if any), one for the entries since and one for
+    their reaches. Returns the groups and the entries since the last freeze, ``lead id →
+    (entered at, group)``."""
     first = _local_day(period.start)
     last = _local_day(period.end) - timedelta(days=1)
     until = max(last, _local_day(now))
     frozen = _frozen(first, until)
-    row = dict.fromkeys(
-        ["size", *reached, *(f"{stage}_{d}" for stage in reached for d in windows)], 0
-    )
+    names = ["size", *reached, *(f"{stage}_{d}" for stage in reached for d in windows)]
+    groups: dict = defaultdict(lambda: dict.fromkeys(names, 0))
 
-    def reach(stage: str, took: timedelta) -> None:
-        row[stage] += 1
+    def reach(group, stage: str, took: timedelta) -> None:
+        groups[group][stage] += 1
         for days in windows:
-            row[f"{stage}_{days}"] += took <= timedelta(days=days)
+            groups[group][f"{stage}_{days}"] += took <= timedelta(days=days)
 
     counted = CohortEntry.objects.filter(filters.q(), _counted(period))
     if frozen:
@@ -375,7 +404,13 @@ def cohort_counts(
             for days in windows:
                 within = Q(**{f"{stage}_at__lte": F("entered_at") + timedelta(days=days)})
                 counts[f"{stage}_{days}"] = Count("id", filter=by_now & within)
-        row.update(counted.aggregate(**counts))
+        rows = (
+            counted.values(by).annotate(**counts).order_by()
+            if by
+            else [counted.aggregate(**counts)]
+        )
+        for row in rows:
+            groups[row[by] if by else None].update({name: row[name] for name in names})
         # The frozen entries the moves since the last freeze reached, if they had not by then.
         since: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
         if unfrozen := _live(first, until, frozen):
@@ -385,37 +420,128 @@ def cohort_counts(
                 since[lead_id].append((stage, at))
         if since:
             fields = [f"{stage}_at" for stage in reached]
-            for lead_id, entered_at, *reaches in counted.filter(
+            for lead_id, entered_at, *reaches, group in counted.filter(
                 lead_id__in=list(since)
-            ).values_list("lead_id", "entered_at", *fields):
+            ).values_list("lead_id", "entered_at", *fields, by or "stage"):
                 for stage, reached_at in zip(reached, reaches, strict=True):
                     times = [at for to, at in since[lead_id] if to == stage and at >= entered_at]
                     if reached_at is None and times:
-                        reach(stage, min(times) - entered_at)
+                        reach(group if by else None, stage, min(times) - entered_at)
     live = _live(first, last, frozen)
+    entered: dict[int, tuple] = {}
     if live:
         counts_in = _counts_in(period)
-        cohort = _entries(live, filters, [COHORT_ENTRY]).cohort
-        entered = {
-            lead_id: at for lead_id, at, (day, *_, previous_day) in cohort
-            if counts_in(day, previous_day)
-        }  # fmt: skip
-        row["size"] += len(entered)
+        at_key = DIMENSIONS.index(by) if by else None
+        for lead_id, at, (day, _stage, *dimensions, previous_day) in _entries(
+            live, filters, [COHORT_ENTRY]
+        ).cohort:
+            if counts_in(day, previous_day):
+                entered[lead_id] = (at, None if at_key is None else dimensions[at_key])
+        for _, group in entered.values():
+            groups[group]["size"] += 1
         firsts: dict[tuple[int, str], datetime] = {}
         if entered:
             for lead_id, stage, at in (
                 StageTransition.objects.filter(
                     lead_id__in=list(entered), to_stage__in=reached,
-                    at__gte=min(entered.values()), at__lte=now,
+                    at__gte=min(at for at, _ in entered.values()), at__lte=now,
                 )
                 .order_by("at")
                 .values_list("lead_id", "to_stage", "at")
             ):  # fmt: skip
-                if at >= entered[lead_id]:
+                if at >= entered[lead_id][0]:
                     firsts.setdefault((lead_id, stage), at)
         for (lead_id, stage), at in firsts.items():
-            reach(stage, at - entered[lead_id])
-    return row
+            entered_at, group = entered[lead_id]
+            reach(group, stage, at - entered_at)
+    return dict(groups), entered
+
+
+def cohort_counts(
+    period: Period,
+    filters: Filters,
+    now: datetime,
+    reached: Sequence[str],
+    windows: Sequence[int],
+) -> dict[str, int]:
+    """The MQL cohort of ``period`` (of whole days) as ``reports.funnel.cohort`` counts it:
+    ``cohort_groups`` in one group."""
+    groups, _entered = cohort_groups(period, filters, now, reached, windows)
+    empty = ["size", *reached, *(f"{stage}_{d}" for stage in reached for d in windows)]
+    return groups.get(None, dict.fromkeys(empty, 0))
+
+
+def cohort_decisions(
+    period: Period,
+    filters: Filters,
+    now: datetime,
+    kinds: dict[str, Q],
+    by: str,
+    entered: dict[int, tuple],
+) -> Counter:
+    """Sales' decisions on the MQL cohort of ``period`` (of whole days) up to ``now``, those
+    at or after each lead's entry, by the entries' ``by`` (one of ``DIMENSIONS``) and by the
+    decision's reason code's label (None without one): ``(group, label, kind) → decisions``,
+    each decision of the ``kinds`` (name → condition on a move) it is of. The frozen entries'
+    in one query (on PostgreSQL joined by hash to the month's decisions, elsewhere each
+    decision's entry looked up by the lead's index); those of the entries since the last
+    freeze (``entered``, as ``cohort_groups`` returns them) in another."""
+    decided = Q()
+    for condition in kinds.values():
+        decided |= condition
+    decisions = StageTransition.objects.filter(decided, at__gte=period.start, at__lte=now)
+    flags = {kind: ExpressionWrapper(c, output_field=BooleanField()) for kind, c in kinds.items()}
+    moves = decisions.annotate(**flags).values_list("lead_id", "at", "rejection_reason__label",
+                                                    *kinds)  # fmt: skip
+    entries = CohortEntry.objects.filter(filters.q(), _counted(period))
+    if connections[decisions.db].vendor == "postgresql":
+        counted = _decisions_joined(entries.values_list("lead_id", "entered_at", by), moves, kinds)
+    else:
+        counted = Counter()
+        entry = entries.filter(lead_id=OuterRef("lead_id"))
+        for row in (
+            decisions.annotate(
+                entered_at=Subquery(entry.values("entered_at")[:1]),
+                group=Subquery(entry.values(by)[:1]),
+            )
+            .filter(at__gte=F("entered_at"))
+            .values("group", "rejection_reason__label")
+            .annotate(**{kind: Count("id", filter=condition) for kind, condition in kinds.items()})
+            .order_by()
+        ):
+            for kind in kinds:
+                counted[row["group"], row["rejection_reason__label"], kind] += row[kind]
+    if entered:
+        for lead_id, at, label, *of_kinds in moves.filter(lead_id__in=list(entered)):
+            entered_at, group = entered[lead_id]
+            if at >= entered_at:
+                for kind, of_kind in zip(kinds, of_kinds, strict=True):
+                    counted[group, label, kind] += of_kind
+    return counted
+
+
+def _decisions_joined(entries: QuerySet, moves: QuerySet, kinds: dict[str, Q]) -> Counter:
+    """``cohort_decisions`` of the frozen ``entries`` (lead, entered at, group) on PostgreSQL:
+    the ``moves`` (lead, at, label, one flag per kind) joined to them by hash, counted in the
+    database. Looking each move's entry up by index instead costs four times as long at a
+    million leads."""
+    entries_sql, entries_params = entries.query.sql_with_params()
+    moves_sql, moves_params = moves.query.sql_with_params()
+    flags = [f"k{n}" for n in range(len(kinds))]
+    # Both parts are Django's renderings of querysets, their values in the parameters.
+    query = (
+        f"WITH e (lead_id, entered_at, g) AS ({entries_sql}), "  # noqa: S608
+        f"d (lead_id, at, label, {', '.join(flags)}) AS ({moves_sql}) "
+        f"SELECT e.g, d.label, {', '.join(f'count(*) FILTER (WHERE d.{f})' for f in flags)} "
+        "FROM e JOIN d ON d.lead_id = e.lead_id AND d.at >= e.entered_at GROUP BY 1, 2"
+    )
+    counted: Counter = Counter()
+    with cursor_with_memory(entries.db) as cursor:
+        cursor.execute(query, [*entries_params, *moves_params])
+        for group, label, *numbers in cursor.fetchall():
+            for kind, number in zip(kinds, numbers, strict=True):
+                counted[group, label, kind] += number
+    return counted
 
 
 # Freezing -------------------------------------------------------------------------------------

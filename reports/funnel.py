@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import (
     Aggregate,
     Case,
@@ -50,6 +49,7 @@ from reports.days import (
     VELOCITY_STEPS,
     Days,
     cohort_counts,
+    cursor_with_memory,
     days_read,
     stage_entries,
     step_samples,
@@ -58,9 +58,6 @@ from reports.days import (
 from reports.filters import Filters, Period
 
 COHORT_WINDOWS = (30, 60, 90)
-# PostgreSQL's work_mem for the cohort's and the velocity's statements: a month at a million
-# leads hashes and sorts about 20 MB, which the default 4 MB would spill to disk.
-REPORT_MEMORY = "64MB"
 SECONDS_A_DAY = 86_400
 
 
@@ -215,15 +212,6 @@ def _check_order(entry: str, reached: Sequence[str]) -> None:
         stage not in funnel or funnel.index(stage) <= funnel.index(entry) for stage in reached
     ):
         raise ValueError(f"Not later funnel stages than {entry!r}: {list(reached)}")
-
-
-@contextmanager
-def cursor_with_memory(alias: str) -> Iterator:
-    """A cursor on PostgreSQL whose statements get ``REPORT_MEMORY``, in a transaction of
-    their own (or the one already open, with no savepoint)."""
-    with transaction.atomic(using=alias, savepoint=False), connections[alias].cursor() as cursor:
-        cursor.execute("SELECT set_config('work_mem', %s, true)", [REPORT_MEMORY])
-        yield cursor
 
 
 def _cohort_row_joined(

@@ -50,8 +50,8 @@ from django.db.models import (
 
 from leads.feedback.selectors import ACCEPTED, REJECTED
 from leads.models import SIDE_EXITS, Channel, Lead, Stage, StageTransition
+from reports.days import cohort_decisions, cohort_groups, cursor_with_memory, whole_days
 from reports.filters import Filters, Period
-from reports.funnel import cursor_with_memory
 
 # Each grouping: the lead's field that keys a group, the field that names it, and the name of
 # the leads with none.
@@ -65,6 +65,8 @@ REASONS_SHOWN = 3
 REJECTION = REJECTED & Q(to_stage__in=SIDE_EXITS)
 CENT = Decimal("0.01")
 COHORT_FIGURES = ("mqls", "accepted", "rejected", "sqls", "customers")
+# The name of a campaign or persona removed since its leads' entries were frozen.
+REMOVED = "Removed"
 
 
 def _percent(count: int, total: int) -> float | None:
@@ -190,14 +192,19 @@ def quality_report(
     for row in created:
         group(row, "")["leads"] = row["count"]
 
-    if connections[Lead.objects.db].vendor == "postgresql":
-        figures, reasons = _cohort_joined(period, filters, by, now)
+    if now is not None and whole_days(period):
+        cohort = _cohort_frozen(period, filters, by, now)
+    elif connections[Lead.objects.db].vendor == "postgresql":
+        cohort = _cohort_joined(period, filters, by, now)
+    else:
+        cohort = None
+        _cohort_counted(period, filters, by, now, group, groups)
+    if cohort is not None:
+        figures, reasons = cohort
         for row in figures:
             group(row, "lead__").update({figure: row[figure] for figure in COHORT_FIGURES})
         for row in reasons:
             groups[row[f"lead__{key_field}"]]["reasons"][row["label"]] = row["count"]
-    else:
-        _cohort_counted(period, filters, by, now, group, groups)
     rows = sorted(
         (_row(**values) for values in groups.values()),
         key=lambda row: (-row.mqls, -row.leads, row.name),
@@ -205,6 +212,46 @@ def quality_report(
     return QualityReport(
         period=period, filters=filters, by=by, now=now, rows=tuple(rows), total=_total(rows)
     )
+
+
+def _cohort_frozen(
+    period: Period, filters: Filters, by: str, now: datetime
+) -> tuple[list[dict], list[dict]]:
+    """The cohort's figures and reasons of a period of whole days, keyed as ``_cohort_joined``
+    gives them: from the frozen MQL entries and the moves since the last freeze
+    (``reports.days.cohort_groups``), and sales' decisions on them
+    (``reports.days.cohort_decisions``), each lead in the group its entry was frozen with."""
+    key_field, name_field, _none = GROUPS[by]
+    reached = (Stage.SQL.value, Stage.CUSTOMER.value)
+    groups, entered = cohort_groups(period, filters, now, reached, by=key_field)
+    kinds = {"accepted": ACCEPTED, "rejected": REJECTION}
+    decisions = cohort_decisions(period, filters, now, kinds, key_field, entered)
+    named: dict = {}
+    if name_field:
+        model = Lead._meta.get_field(key_field.removesuffix("_id")).related_model
+        fields = ["name", "budget"] if by == "campaign" else ["name"]
+        named = {
+            pk: rest
+            for pk, *rest in model.objects.filter(
+                pk__in=[k for k in groups if k is not None]
+            ).values_list("pk", *fields)
+        }
+    figures: dict = {}
+    for key, counts in groups.items():
+        row = {f"lead__{key_field}": key, "mqls": counts["size"], "accepted": 0, "rejected": 0,
+               "sqls": counts[Stage.SQL.value], "customers": counts[Stage.CUSTOMER.value]}  # fmt: skip
+        if name_field:
+            name, *budget = named.get(key, [REMOVED, None])
+            row[f"lead__{name_field}"] = name
+            if by == "campaign":
+                row["lead__campaign__budget"] = budget[0]
+        figures[key] = row
+    reasons = []
+    for (key, label, kind), count in decisions.items():
+        figures[key][kind] += count
+        if kind == "rejected" and label is not None and count:
+            reasons.append({f"lead__{key_field}": key, "label": label, "count": count})
+    return list(figures.values()), reasons
 
 
 def _cohort_counted(period, filters, by, now, group, groups) -> None:

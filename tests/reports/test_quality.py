@@ -6,6 +6,7 @@ the embedded demo."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -17,6 +18,7 @@ from reports.filters import Filters, Period
 from reports.quality import quality_report
 from tests.factories import CampaignFactory
 from tests.reports.march import EVERYONE, PERIOD, day, history
+from tests.reports.test_funnel import FREEZINGS, NOW, freeze
 
 pytestmark = [
     pytest.mark.django_db(databases=["default", "sqlite"]),
@@ -208,6 +210,48 @@ def test_the_report_costs_three_queries_whatever_the_number_of_leads(
     # The leads created; the cohort's figures; the cohort's rejection reasons.
     with django_assert_max_num_queries(3, using=on_both_databases):
         report = quality_report(PERIOD, EVERYONE, by)
+    assert (report.total.mqls, report.total.accepted, report.total.rejected) == (
+        leads,
+        leads // 2,
+        leads // 2,
+    )
+
+
+def rows(report) -> list[tuple]:
+    return [(row.key, *figures(row), row.reasons, row.budget) for row in report.rows]
+
+
+@pytest.mark.parametrize("how", FREEZINGS)
+@pytest.mark.parametrize("by", ["source", "campaign", "persona"])
+def test_frozen_cohort_entries_give_the_quality_of_the_transitions(quality_history, how, by):
+    freeze(how)
+    # Against the transitions alone: a period of other instants is read from them.
+    shifted = Period(PERIOD.start + timedelta(seconds=1), PERIOD.end)
+    for now in (NOW, day(6), day(12) + timedelta(hours=1)):
+        report = quality_report(PERIOD, EVERYONE, by, now=now)
+        assert rows(report) == rows(quality_report(shifted, EVERYONE, by, now=now))
+        assert report.total == quality_report(shifted, EVERYONE, by, now=now).total
+    webinar = quality_report(PERIOD, EVERYONE, "campaign", now=NOW).row(
+        quality_history["webinar"].pk
+    )
+    assert figures(webinar) == ("Webinar", 2, 3, 2, 2, 2, 1)
+
+
+@pytest.mark.parametrize("leads", [10, 100])
+def test_the_report_of_frozen_days_costs_a_few_queries_whatever_the_number_of_leads(
+    leads, on_both_databases, django_assert_max_num_queries
+):
+    campaigns = [CampaignFactory(budget=Decimal(100)), CampaignFactory()]
+    for number in range(leads):
+        reason = ("recycled", number % 30 + 2, "no-budget")
+        history(("mql", number % 30), ("sal", number % 30 + 1) if number % 2 else reason,
+                created=number % 30, campaign=campaigns[number % 2])  # fmt: skip
+    freeze("part")
+    # The leads created; how far the days are frozen, the frozen entries' figures, the reaches
+    # since and their entries, the entries since and their reaches; the decisions on the frozen
+    # entries and on those since; the campaigns' names.
+    with django_assert_max_num_queries(10, using=on_both_databases):
+        report = quality_report(PERIOD, EVERYONE, "campaign", now=NOW)
     assert (report.total.mqls, report.total.accepted, report.total.rejected) == (
         leads,
         leads // 2,
