@@ -45,10 +45,10 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from leads.models import FUNNEL, Stage, StageTransition
+from leads.models import FUNNEL, Lead, Stage, StageTransition
 from reports import touches
 from reports.filters import Filters, Period
-from reports.models import CohortEntry, CreditDay, FrozenDay, StageDay, StepDay
+from reports.models import CohortEntry, CreatedDay, CreditDay, FrozenDay, StageDay, StepDay
 from reports.touches import Conversion
 
 # How far back a previous entry makes a later one a repeat: the longest period a report takes.
@@ -145,11 +145,11 @@ def _days(first: date, last: date) -> list[date]:
 Windows = Sequence[tuple[datetime, datetime]]
 
 
-def _within(windows: Windows) -> Q:
-    """The moves in ``windows`` (at least one)."""
+def _within(windows: Windows, field: str = "at") -> Q:
+    """The rows whose ``field`` falls in ``windows`` (at least one)."""
     within = Q()
     for start, end in windows:
-        within |= Q(at__gte=start, at__lt=end)
+        within |= Q(**{f"{field}__gte": start, f"{field}__lt": end})
     return within
 
 
@@ -544,6 +544,33 @@ def _decisions_joined(entries: QuerySet, moves: QuerySet, kinds: dict[str, Q]) -
     return counted
 
 
+def leads_created(period: Period, filters: Filters, by: str) -> Counter:
+    """The leads created in ``period`` (of whole days) by their ``by`` (one of
+    ``DIMENSIONS``): the frozen parts of its days from their counts (two queries), as the
+    leads were then, and the rest live, as they are now (one)."""
+    first = _local_day(period.start)
+    last = _local_day(period.end) - timedelta(days=1)
+    frozen = _frozen(first, last)
+    counted: Counter = Counter()
+    if frozen:
+        for key, leads in (
+            CreatedDay.objects.filter(filters.q(), day__gte=first, day__lte=last)
+            .values_list(by)
+            .annotate(leads=Sum("leads"))
+            .order_by()
+        ):
+            counted[key] += leads
+    if live := _live(first, last, frozen):
+        for key, leads in (
+            Lead.objects.filter(filters.q(), _within(live, "created_at"))
+            .values_list(by)
+            .annotate(leads=Count("id"))
+            .order_by()
+        ):
+            counted[key] += leads
+    return counted
+
+
 # Freezing -------------------------------------------------------------------------------------
 
 
@@ -562,8 +589,14 @@ def _write(start: datetime, end: datetime, now: datetime) -> int:
         try:
             with transaction.atomic():
                 since = max(start, _midnight(day))
-                if not _claim(day, since, min(end, _midnight(day + timedelta(days=1))), now):
+                through = min(end, _midnight(day + timedelta(days=1)))
+                if not _claim(day, since, through, now):
                     continue
+                created = Lead.objects.filter(created_at__gte=since, created_at__lt=through)
+                CreatedDay.objects.bulk_create(
+                    CreatedDay(day=day, **row)
+                    for row in created.values(*DIMENSIONS).annotate(leads=Count("id")).order_by()
+                )
                 StageDay.objects.bulk_create(
                     StageDay(day=day, stage=stage, previous_day=previous_day, leads=leads,
                              **dict(zip(DIMENSIONS, dimensions, strict=True)))
@@ -594,7 +627,6 @@ def _write(start: datetime, end: datetime, now: datetime) -> int:
                 # The stages the part's moves entered: a reach of another is not among them.
                 entered = {key[1] for key in entries.counts if key[0] == day}
                 reached = [stage for stage in COHORT_REACHED if stage in entered]
-                through = min(end, _midnight(day + timedelta(days=1)))
                 _reaches_fill(day, since, through, horizon, reached, new=COHORT_ENTRY in entered)
         except IntegrityError:
             continue  # frozen by another worker meanwhile
@@ -716,6 +748,6 @@ def days_refreeze(first: date, last: date, *, now: datetime | None = None) -> in
     """Freeze the days ``first``–``last`` again from their history as it is now (a rebuild
     of their week); returns how many it froze. The current day among them is frozen again by
     the beat's next run."""
-    for model in (StageDay, StepDay, CreditDay, CohortEntry, FrozenDay):
+    for model in (StageDay, StepDay, CreditDay, CohortEntry, CreatedDay, FrozenDay):
         model.objects.filter(day__gte=first, day__lte=last).delete()
     return days_freeze(_days(first, last), now=now)

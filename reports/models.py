@@ -243,6 +243,25 @@ class FrozenDay(models.Model):
         return f"Entries of {self.day:%-d %b %Y}, frozen up to {self.through:%H:%M}"
 
 
+class CreatedDay(models.Model):
+    """How many leads were created on ``day`` (local time) among those alike in source,
+    campaign, persona and owner when the day's part was frozen. Written with the day's
+    ``FrozenDay``; lead quality sums them."""
+
+    day = models.DateField()
+    original_channel = models.CharField(max_length=20, blank=True)
+    campaign_id = models.BigIntegerField(null=True)
+    persona_id = models.BigIntegerField(null=True)
+    owner_id = models.IntegerField(null=True)
+    leads = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="createdday_day")]
+
+    def __str__(self) -> str:
+        return f"{self.leads} created on {self.day:%-d %b %Y}"
+
+
 class CohortEntry(DayRow):
     """A lead's first entry on ``day`` to MQL in the part of the day frozen at a time — an entry
     of the funnel's cohorts — at ``entered_at``, with the first time it reached SAL, SQL and

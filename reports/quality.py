@@ -50,7 +50,13 @@ from django.db.models import (
 
 from leads.feedback.selectors import ACCEPTED, REJECTED
 from leads.models import SIDE_EXITS, Channel, Lead, Stage, StageTransition
-from reports.days import cohort_decisions, cohort_groups, cursor_with_memory, whole_days
+from reports.days import (
+    cohort_decisions,
+    cohort_groups,
+    cursor_with_memory,
+    leads_created,
+    whole_days,
+)
 from reports.filters import Filters, Period
 
 # Each grouping: the lead's field that keys a group, the field that names it, and the name of
@@ -183,16 +189,17 @@ def quality_report(
             key, {"key": key, "name": name, "budget": budget, "leads": 0, "reasons": Counter()}
         )
 
+    frozen = now is not None and whole_days(period)
     created = (
         Lead.objects.filter(filters.q(), created_at__gte=period.start, created_at__lt=period.end)
         .values(*_fields(by, ""))
         .annotate(count=Count("id"))
         .order_by()
     )
-    for row in created:
+    for row in [] if frozen else created:
         group(row, "")["leads"] = row["count"]
 
-    if now is not None and whole_days(period):
+    if frozen:
         cohort = _cohort_frozen(period, filters, by, now)
     elif connections[Lead.objects.db].vendor == "postgresql":
         cohort = _cohort_joined(period, filters, by, now)
@@ -203,6 +210,8 @@ def quality_report(
         figures, reasons = cohort
         for row in figures:
             group(row, "lead__").update({figure: row[figure] for figure in COHORT_FIGURES})
+            if "leads" in row:  # the frozen figures count the leads created too
+                group(row, "lead__")["leads"] = row["leads"]
         for row in reasons:
             groups[row[f"lead__{key_field}"]]["reasons"][row["label"]] = row["count"]
     rows = sorted(
@@ -226,6 +235,8 @@ def _cohort_frozen(
     groups, entered = cohort_groups(period, filters, now, reached, by=key_field)
     kinds = {"accepted": ACCEPTED, "rejected": REJECTION}
     decisions = cohort_decisions(period, filters, now, kinds, key_field, entered)
+    created = leads_created(period, filters, key_field)
+    empty = dict.fromkeys(["size", *reached], 0)
     named: dict = {}
     if name_field:
         model = Lead._meta.get_field(key_field.removesuffix("_id")).related_model
@@ -233,13 +244,15 @@ def _cohort_frozen(
         named = {
             pk: rest
             for pk, *rest in model.objects.filter(
-                pk__in=[k for k in groups if k is not None]
+                pk__in=[key for key in groups.keys() | created.keys() if key is not None]
             ).values_list("pk", *fields)
         }
     figures: dict = {}
-    for key, counts in groups.items():
-        row = {f"lead__{key_field}": key, "mqls": counts["size"], "accepted": 0, "rejected": 0,
-               "sqls": counts[Stage.SQL.value], "customers": counts[Stage.CUSTOMER.value]}  # fmt: skip
+    for key in groups.keys() | created.keys():
+        counts = groups.get(key, empty)
+        row = {f"lead__{key_field}": key, "leads": created[key], "mqls": counts["size"],
+               "accepted": 0, "rejected": 0, "sqls": counts[Stage.SQL.value],
+               "customers": counts[Stage.CUSTOMER.value]}  # fmt: skip
         if name_field:
             name, *budget = named.get(key, [REMOVED, None])
             row[f"lead__{name_field}"] = name
