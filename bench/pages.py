@@ -199,6 +199,8 @@ def freeze_weeks(leads: int, figures: Figures) -> None:
     snapshots."""
     from reports.days import days_freeze_due
     from reports.models import (
+        CohortEntry,
+        CreatedDay,
         CreditDay,
         FrozenDay,
         StageDay,
@@ -210,7 +212,8 @@ def freeze_weeks(leads: int, figures: Figures) -> None:
     from reports.themes import themes_freeze_due
 
     # The history is new.
-    for model in (StageDay, StepDay, CreditDay, FrozenDay, WeekSnapshot, ThemeSnapshot):
+    for model in (StageDay, StepDay, CreditDay, CohortEntry, CreatedDay, FrozenDay, WeekSnapshot,
+                  ThemeSnapshot):  # fmt: skip
         model.objects.all().delete()
     started = time.perf_counter()
     frozen = days_freeze_due()
