@@ -124,6 +124,16 @@ def _midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def _next_midnight(day: date) -> datetime:
+    """The end of ``day``: the midnight that starts the day after."""
+    return _midnight(day + timedelta(days=1))
+
+
+def _span(period: Period) -> tuple[date, date]:
+    """The first and the last local day of ``period`` (of whole days)."""
+    return _local_day(period.start), _local_day(period.end) - timedelta(days=1)
+
+
 def _local_day(moment: datetime, zone: tzinfo | None = None) -> date:
     """The local day of ``moment`` in ``zone``, the current time zone unless given (looking it
     up costs more than the conversion: loops look it up once)."""
@@ -253,7 +263,7 @@ def _live(first: date, last: date, frozen: dict[date, datetime]) -> list[tuple[d
     rest of those frozen in part, adjacent spans joined."""
     windows: list[tuple[datetime, datetime]] = []
     for day in _days(first, last):
-        start, end = frozen.get(day, _midnight(day)), _midnight(day + timedelta(days=1))
+        start, end = frozen.get(day, _midnight(day)), _next_midnight(day)
         if start >= end:
             continue
         if windows and windows[-1][1] == start:
@@ -265,8 +275,7 @@ def _live(first: date, last: date, frozen: dict[date, datetime]) -> list[tuple[d
 
 def _counted(period: Period) -> Q:
     """The rows that count in ``period``: its days, without the repeats of an entry in it."""
-    first = _local_day(period.start)
-    last = _local_day(period.end) - timedelta(days=1)
+    first, last = _span(period)
     return Q(day__gte=first, day__lte=last) & (
         Q(previous_day__isnull=True) | Q(previous_day__lt=first)
     )
@@ -341,8 +350,7 @@ def conversion_touches(period: Period, filters: Filters, by: str) -> Counter:
     ``(stage, touchpoint, touchpoints, position) → times``. The frozen parts of days from
     their rows (two queries), the rest — the current day's last minutes, mostly — from the
     transitions and the events (two)."""
-    first = _local_day(period.start)
-    last = _local_day(period.end) - timedelta(days=1)
+    first, last = _span(period)
     frozen = _frozen(first, last)
     counted: Counter = Counter()
     if frozen:
@@ -366,6 +374,12 @@ def conversion_touches(period: Period, filters: Filters, by: str) -> Counter:
     return counted
 
 
+def _cohort_names(reached: Sequence[str], windows: Sequence[int]) -> list[str]:
+    """The figures of a cohort: its size, the leads that reached each stage, and those that
+    did within each window."""
+    return ["size", *reached, *(f"{stage}_{days}" for stage in reached for days in windows)]
+
+
 def cohort_groups(
     period: Period,
     filters: Filters,
@@ -383,11 +397,10 @@ def cohort_groups(
     reaches since (and one for their entries, if any), one for the entries since and one for
     their reaches. Returns the groups and the entries since the last freeze, ``lead id →
     (entered at, group)``."""
-    first = _local_day(period.start)
-    last = _local_day(period.end) - timedelta(days=1)
+    first, last = _span(period)
     until = max(last, _local_day(now))
     frozen = _frozen(first, until)
-    names = ["size", *reached, *(f"{stage}_{d}" for stage in reached for d in windows)]
+    names = _cohort_names(reached, windows)
     groups: dict = defaultdict(lambda: dict.fromkeys(names, 0))
 
     def reach(group, stage: str, took: timedelta) -> None:
@@ -467,8 +480,7 @@ def cohort_counts(
     """The MQL cohort of ``period`` (of whole days) as ``reports.funnel.cohort`` counts it:
     ``cohort_groups`` in one group."""
     groups, _entered = cohort_groups(period, filters, now, reached, windows)
-    empty = ["size", *reached, *(f"{stage}_{d}" for stage in reached for d in windows)]
-    return groups.get(None, dict.fromkeys(empty, 0))
+    return groups.get(None, dict.fromkeys(_cohort_names(reached, windows), 0))
 
 
 def cohort_decisions(
@@ -548,8 +560,7 @@ def leads_created(period: Period, filters: Filters, by: str) -> Counter:
     """The leads created in ``period`` (of whole days) by their ``by`` (one of
     ``DIMENSIONS``): the frozen parts of its days from their counts (two queries), as the
     leads were then, and the rest live, as they are now (one)."""
-    first = _local_day(period.start)
-    last = _local_day(period.end) - timedelta(days=1)
+    first, last = _span(period)
     frozen = _frozen(first, last)
     counted: Counter = Counter()
     if frozen:
@@ -589,7 +600,7 @@ def _write(start: datetime, end: datetime, now: datetime) -> int:
         try:
             with transaction.atomic():
                 since = max(start, _midnight(day))
-                through = min(end, _midnight(day + timedelta(days=1)))
+                through = min(end, _next_midnight(day))
                 if not _claim(day, since, through, now):
                     continue
                 created = Lead.objects.filter(created_at__gte=since, created_at__lt=through)
@@ -694,7 +705,7 @@ def _credit_day(row: tuple, by: str, point, count: int, position: str, times: in
 
 def _over(day: date, now: datetime) -> bool:
     """Whether ``day`` ended long enough before ``now`` for all its moves to be written."""
-    return _midnight(day + timedelta(days=1)) <= now - FREEZE_MARGIN
+    return _next_midnight(day) <= now - FREEZE_MARGIN
 
 
 def days_freeze(days: Iterable[date], *, now: datetime | None = None) -> int:
@@ -706,9 +717,9 @@ def days_freeze(days: Iterable[date], *, now: datetime | None = None) -> int:
         return 0
     frozen = dict(FrozenDay.objects.filter(day__in=closed).values_list("day", "through"))
     rests = [
-        (frozen[day], _midnight(day + timedelta(days=1)))
+        (frozen[day], _next_midnight(day))
         for day in sorted(closed & set(frozen))
-        if frozen[day] < _midnight(day + timedelta(days=1))
+        if frozen[day] < _next_midnight(day)
     ]
     wholes = [
         (_midnight(first), _midnight(last + timedelta(days=1)))
