@@ -133,7 +133,7 @@ def _transitions(rng, now, leads, stories) -> None:
         previous = ""
         for step, (stage, minutes_ago) in enumerate(zip(story.path, story.times, strict=True)):
             by_rule = step == 0 or stage in generate.MARKETING_RULES
-            code, words = generate.transition_rejection(rng, stage, step)
+            code, words = generate.transition_rejection(rng, stage, step, story.rejection)
             history.append(
                 StageChange(
                     lead_id=lead.pk,

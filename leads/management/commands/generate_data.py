@@ -23,7 +23,15 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from leads import generate
-from leads.models import Company, Event, Lead, LeadSearch, StageTransition, Touch
+from leads.models import (
+    Company,
+    Event,
+    Lead,
+    LeadSearch,
+    RejectionReason,
+    StageTransition,
+    Touch,
+)
 from leads.search import leads_search_write
 from leads.selectors import stage_counts_invalidate
 from smarketing.accounts import user_create
@@ -339,11 +347,13 @@ class Command(BaseCommand):
 
     def _copy_transitions(self, first_id: int, plan: LeadPlan) -> None:
         columns = ["id", "lead_id", "from_stage", "to_stage", "at", "actor_id", "rule", "reason",
-                   "scores"]  # fmt: skip
+                   "rejection_reason_id", "scores"]  # fmt: skip
         table = Table(StageTransition, columns, self._at(0))
-        self._copy(table, self._transition_lines(table, first_id, plan), plan.steps)
+        # Read before the copy starts: the connection does nothing else while it copies.
+        reasons = dict(RejectionReason.objects.values_list("code", "pk"))
+        self._copy(table, self._transition_lines(table, first_id, plan, reasons), plan.steps)
 
-    def _transition_lines(self, table, first_id, plan):
+    def _transition_lines(self, table, first_id, plan, reasons):
         rng, transition_id = self.rng, first_id
         for offset in range(plan.count):
             lead_id = plan.first_id + offset
@@ -367,10 +377,13 @@ class Command(BaseCommand):
                     f'"temperature": "{generate.temperature_for(total)}", '
                     f'"grade": "{generate.grade_for(fit, snapshot_engagement)}"}}'
                 )
+                code, words = generate.transition_rejection(
+                    rng, stage, step, plan.rejection[offset]
+                )
                 yield (
                     f"{transition_id}\t{lead_id}\t{previous}\t{stage}\t"
                     f"{self._at(plan.path_times[start + step])}\t{actor}\t{rule}\t"
-                    f"{generate.transition_reason(rng, stage, step)}\t{scores}{table.tail}"
+                    f"{words}\t{reasons.get(code, NULL)}\t{scores}{table.tail}"
                 )
                 transition_id += 1
                 previous = stage
@@ -514,6 +527,7 @@ class LeadPlan:
         self.mql_time = array("i")
         self.accepted = array("i")
         self.exit_time = array("i")
+        self.rejection: list[str] = []
 
     def add(
         self, story: generate.LeadStory, campaign_id: int, owner_id: int, appetite: int
@@ -536,6 +550,7 @@ class LeadPlan:
         self.sales_accepted += accepted is not None and bool(owner_id)
         side_exit = generate.STAGE_INDEX[story.stage] in SIDE_EXIT_INDEXES
         self.exit_time.append(story.stage_changed if side_exit else 0)
+        self.rejection.append(story.rejection)
 
 
 def _minute_texts(now) -> list[str]:
