@@ -14,7 +14,7 @@ def demo_load() -> list[DemoUser]:
     loaded only into a database that has no leads yet."""
     from leads.content.demo import demo_content_load
     from leads.demo import demo_leads_load
-    from leads.scoring.demo import demo_scoring_load
+    from leads.scoring.demo import demo_scoring_load, demo_suggestions_load
     from personas.demo import demo_insights_load, demo_personas_load
     from personas.matching_demo import demo_persona_rules_load
     from reports.demo import demo_meetings_load
@@ -32,6 +32,7 @@ def demo_load() -> list[DemoUser]:
         decider=User.objects.filter(username="marketing").first(),
     )
     demo_scoring_load(actor=User.objects.filter(username="admin").first())
+    demo_suggestions_load(actor=User.objects.filter(username="admin").first())
     demo_content_load(
         owner=User.objects.filter(username="marketing").first(),
         senders=list(User.objects.filter(username__in=sellers)),

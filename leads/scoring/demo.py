@@ -1,5 +1,6 @@
 """The demo's scoring: the starter model, active and applied to every demo lead, with twelve
-weeks of score history so the lead page's chart has a past to show."""
+weeks of score history so the lead page's chart has a past to show; and the lab's suggestions
+learned from the demo's closed history, so the lab and the meeting have them to show."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.utils import timezone
 
 from leads.models import Lead
 from leads.scoring.engine import leads_score
-from leads.scoring.models import ScoringModel
+from leads.scoring.models import LabRun, ScoringModel
 from leads.scoring.qualification import criteria_defaults
 from leads.scoring.runs import scoring_run_execute
 from leads.scoring.services import scoring_model_activate, scoring_model_default
@@ -32,3 +33,26 @@ def demo_scoring_load(*, actor=None) -> ScoringModel | None:
         leads_score(model=model, leads=Lead.objects.filter(created_at__lte=past), now=past)
     scoring_run_execute(run_id=run.pk)
     return model
+
+
+def demo_suggestions_load(*, actor=None) -> LabRun | None:
+    """The lab's suggestions for the active model, learned from the MQLs of the demo's history
+    up to 60 days ago and checked on the last 60; nothing when the lab has learned already."""
+    from leads.scoring.lab import lab_run_execute
+
+    model = ScoringModel.objects.active().first()
+    if model is None or LabRun.objects.filter(kind=LabRun.Kind.SUGGESTIONS).exists():
+        return None
+    today = timezone.localdate()
+    # Computed here rather than by a worker, as the demo's other history is.
+    run = LabRun.objects.create(
+        kind=LabRun.Kind.SUGGESTIONS, model=model, requested_by=actor,
+        parameters={
+            "fit_from": (today - datetime.timedelta(days=365)).isoformat(),
+            "split": (today - datetime.timedelta(days=60)).isoformat(),
+            "later_to": today.isoformat(),
+            "days": 60,
+        },
+    )  # fmt: skip
+    lab_run_execute(run_id=run.pk)
+    return run

@@ -1,6 +1,6 @@
 """Forms of the scoring lab: a draft's bands and thresholds, its groups and rules as formsets
-(written through the editing services, as the admin's are), the activation moment, and the
-backtest's period."""
+(written through the editing services, as the admin's are), the activation moment, the
+backtest's period, and the periods the lab's suggestions are learned from and checked on."""
 
 from __future__ import annotations
 
@@ -253,11 +253,19 @@ class BacktestForm(forms.Form):
         label="Scored as of this many days after creation", min_value=0, max_value=365, initial=30
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, learned_until: datetime.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
+        self.learned_until = learned_until
         self.fields["created_from"].initial = today - datetime.timedelta(days=365)
         self.fields["created_to"].initial = today - datetime.timedelta(days=90)
+        if learned_until:
+            # A draft made from the lab's suggestions is checked on the leads after its
+            # fitting period only.
+            self.fields["created_from"].initial = learned_until + datetime.timedelta(days=1)
+            self.fields["created_to"].initial = max(
+                learned_until + datetime.timedelta(days=1), today - datetime.timedelta(days=30)
+            )
         _styled(self)
 
     def clean(self):
@@ -266,6 +274,12 @@ class BacktestForm(forms.Form):
         days = cleaned_data.get("days")
         if first and last and first > last:
             self.add_error("created_to", "The period ends before it starts.")
+        elif first and self.learned_until and first <= self.learned_until:
+            self.add_error(
+                "created_from",
+                f"This draft was learned from the MQLs up to {self.learned_until:%d %b %Y}: "
+                "start after that day, so it is not checked on its own training data.",
+            )
         elif last and days is not None:
             latest = timezone.localdate() - datetime.timedelta(days=days)
             if last > latest:
@@ -282,5 +296,52 @@ class BacktestForm(forms.Form):
         return {
             "created_from": data["created_from"].isoformat(),
             "created_to": data["created_to"].isoformat(),
+            "days": data["days"],
+        }
+
+
+class SuggestionsForm(forms.Form):
+    """The lab's suggestions: learned from the MQLs of [fit_from, split), checked on those of
+    [split, later_to], a lead counting as converted when it reached SQL within ``days``."""
+
+    fit_from = forms.DateField(
+        label="Learn from MQLs from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    split = forms.DateField(
+        label="Check on MQLs from", widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The fit never sees the MQLs from this day on.",
+    )  # fmt: skip
+    later_to = forms.DateField(label="to", widget=forms.DateInput(attrs={"type": "date"}))
+    days = forms.IntegerField(
+        label="Converted: reached SQL within this many days of MQL",
+        min_value=1, max_value=365, initial=60,
+    )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["fit_from"].initial = today - datetime.timedelta(days=365)
+        self.fields["split"].initial = today - datetime.timedelta(days=60)
+        self.fields["later_to"].initial = today
+        _styled(self)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        first, split, last = (cleaned_data.get(name) for name in ("fit_from", "split", "later_to"))
+        if first and split and split <= first:
+            self.add_error("split", "The later period starts after the fitting period begins.")
+        elif split and last and last < split:
+            self.add_error("later_to", "The later period ends before it starts.")
+        elif last and last > timezone.localdate():
+            self.add_error("later_to", "The later period cannot end in the future.")
+        return cleaned_data
+
+    @property
+    def parameters(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "fit_from": data["fit_from"].isoformat(),
+            "split": data["split"].isoformat(),
+            "later_to": data["later_to"].isoformat(),
             "days": data["days"],
         }

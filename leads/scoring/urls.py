@@ -17,6 +17,7 @@ urlpatterns = [
     path("rescore/", views.rescore, name="rescore"),
     path("models/<int:pk>/discard/", views.discard, name="discard"),
     path("lab-runs/<int:pk>/", views.lab_run, name="lab_run"),
+    path("lab-runs/<int:pk>/apply/", views.suggestions_apply, name="suggestions_apply"),
     path("runs/<int:pk>/", views.run, name="run"),
     path("runs/<int:pk>/resume/", views.run_resume, name="run_resume"),
     path("runs/<int:pk>/cancel/", views.run_cancel, name="run_cancel"),

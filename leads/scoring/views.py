@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from leads.scoring.explain.guide import scoring_guide
-from leads.scoring.forms import ActivateAtForm, BacktestForm, DraftForms
-from leads.scoring.lab import lab_run_start
+from leads.scoring.forms import ActivateAtForm, BacktestForm, DraftForms, SuggestionsForm
+from leads.scoring.lab import lab_run_start, lab_suggestions_apply
+from leads.scoring.lab.drafting import learned_until
 from leads.scoring.models import LabRun, ScoringModel, ScoringRun
 from leads.scoring.runs import (
     RescoreRefused,
@@ -42,11 +43,16 @@ RECENT_RUNS = 10
 def lab(request: AuthenticatedHttpRequest) -> HttpResponse:
     versions = ScoringModel.objects.select_related("created_by", "activated_by")
     runs = ScoringRun.objects.select_related("model", "started_by")[:RECENT_RUNS]
+    active = next((model for model in versions if model.status == "active"), None)
+    suggestions = LabRun.objects.filter(kind=LabRun.Kind.SUGGESTIONS).select_related("model")
+    latest = suggestions.filter(model=active).first() if active else None
     context = {
         "versions": versions,
-        "active": next((model for model in versions if model.status == "active"), None),
+        "active": active,
         "runs": runs,
         "under_way": scoring_run_under_way(),
+        "suggestions_run": latest,
+        "suggestions_form": SuggestionsForm(initial=latest.parameters if latest else None),
     }
     return render(request, "scoring/lab.html", context)
 
@@ -68,7 +74,9 @@ def clone(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def draft(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The editor of a draft (other versions are shown read-only), with the lab's panels."""
-    model = get_object_or_404(ScoringModel.objects.select_related("activated_by"), pk=pk)
+    model = get_object_or_404(
+        ScoringModel.objects.select_related("activated_by", "learned_from"), pk=pk
+    )
     if request.method == "POST" and not model.is_editable:
         messages.warning(request, f"v{model.version} is {model.status}: only a draft is edited.")
         return redirect("scoring:draft", model.pk)
@@ -84,7 +92,7 @@ def draft(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def _draft_context(model: ScoringModel, forms: DraftForms, **extra) -> dict:
     latest = {
         kind: model.lab_runs.filter(kind=kind).select_related("baseline").first()
-        for kind in LabRun.Kind.values
+        for kind in (LabRun.Kind.IMPACT, LabRun.Kind.BACKTEST)
     }
     return {
         "model": model,
@@ -92,20 +100,30 @@ def _draft_context(model: ScoringModel, forms: DraftForms, **extra) -> dict:
         "active": ScoringModel.objects.active().first(),
         "impact_run": latest[LabRun.Kind.IMPACT],
         "backtest_run": latest[LabRun.Kind.BACKTEST],
-        "backtest_form": BacktestForm(),
+        "backtest_form": BacktestForm(learned_until=learned_until(model)),
         "activate_at_form": ActivateAtForm(),
         **extra,
     }
 
 
+def _lab_form(kind: str, model: ScoringModel, data=None, initial=None):
+    """The form a lab computation of ``kind`` asks for, if any."""
+    if kind == LabRun.Kind.BACKTEST:
+        return BacktestForm(data, initial=initial, learned_until=learned_until(model))
+    if kind == LabRun.Kind.SUGGESTIONS:
+        return SuggestionsForm(data, initial=initial)
+    return None
+
+
 @role_required(Role.ADMIN)
 @require_POST
 def lab_run_create(request: AuthenticatedHttpRequest, pk: int, kind: str) -> HttpResponse:
-    """Start an impact or a backtest of the draft; HTMX swaps in its panel, which polls."""
-    model = get_object_or_404(ScoringModel, pk=pk)
+    """Start an impact or a backtest of the draft, or the suggestions for a model; HTMX swaps in
+    its panel, which polls."""
+    model = get_object_or_404(ScoringModel.objects.select_related("learned_from"), pk=pk)
     if kind not in LabRun.Kind.values:
         raise Http404("No such lab computation.")
-    form = BacktestForm(request.POST) if kind == LabRun.Kind.BACKTEST else None
+    form = _lab_form(kind, model, request.POST)
     run, problems = None, []
     if form is None or form.is_valid():
         try:
@@ -118,10 +136,10 @@ def lab_run_create(request: AuthenticatedHttpRequest, pk: int, kind: str) -> Htt
     if not request.htmx:
         for problem in problems:
             messages.error(request, problem)
+        if kind == LabRun.Kind.SUGGESTIONS:
+            return redirect(reverse("scoring:lab") + "#suggestions")
         return redirect(reverse("scoring:draft", args=[model.pk]) + f"#{kind}")
-    context = {"model": model, "run": run, "kind": kind, "problems": problems}
-    if kind == LabRun.Kind.BACKTEST:
-        context["backtest_form"] = form
+    context = {"model": model, "run": run, "kind": kind, "problems": problems, "form": form}
     return render(request, "scoring/_lab_panel.html", context)
 
 
@@ -129,11 +147,32 @@ def lab_run_create(request: AuthenticatedHttpRequest, pk: int, kind: str) -> Htt
 @require_GET
 def lab_run(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A lab run's panel: its progress while it runs (polled), then its figures."""
-    run = get_object_or_404(LabRun.objects.select_related("model", "baseline"), pk=pk)
-    context = {"model": run.model, "run": run, "kind": run.kind}
-    if run.kind == LabRun.Kind.BACKTEST:
-        context["backtest_form"] = BacktestForm(initial=run.parameters)
+    run = get_object_or_404(LabRun.objects.select_related("model__learned_from", "baseline"), pk=pk)
+    form = _lab_form(run.kind, run.model, initial=run.parameters)
+    context = {"model": run.model, "run": run, "kind": run.kind, "form": form}
     return render(request, "scoring/_lab_panel.html", context)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def suggestions_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The chosen suggestions of a run applied to a new draft, which opens for its backtest."""
+    run = get_object_or_404(LabRun, pk=pk, kind=LabRun.Kind.SUGGESTIONS)
+    try:
+        draft = lab_suggestions_apply(
+            run=run, chosen=request.POST.getlist("chosen"), actor=request.user
+        )
+    except ValidationError as refusal:
+        for problem in refusal.messages:
+            messages.error(request, problem)
+        return redirect(reverse("scoring:lab") + "#suggestions")
+    changes = len(dict.fromkeys(request.POST.getlist("chosen")))
+    messages.success(
+        request,
+        f"Draft v{draft.version} has the {changes} chosen change{'s' if changes > 1 else ''}. "
+        f"Backtest it on leads created after {run.result['fit_to']} to see whether it helps.",
+    )
+    return redirect(reverse("scoring:draft", args=[draft.pk]) + "#backtest")
 
 
 @role_required(Role.ADMIN)

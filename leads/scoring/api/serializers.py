@@ -300,3 +300,51 @@ class ConditionInputSerializer(serializers.Serializer):
     operator = serializers.CharField(max_length=20)
     value = JSONField(required=False, allow_null=True)
     position = serializers.IntegerField(required=False, min_value=0)
+
+
+class SuggestionsInputSerializer(serializers.Serializer):
+    """The periods of a suggestions run, checked as the lab page's form checks them."""
+
+    fit_from = serializers.DateField(help_text="Learn from the MQLs from this day…")
+    split = serializers.DateField(
+        help_text="…until the day before this one; the suggestions are checked on the MQLs from "
+        "this day on, which the fit never sees."
+    )
+    later_to = serializers.DateField(help_text="The last day of the later period.")
+    days = serializers.IntegerField(
+        min_value=1, max_value=365, default=60,
+        help_text="A lead converted when it reached SQL within this many days of MQL.",
+    )  # fmt: skip
+
+    def validate(self, attrs):
+        from leads.scoring.forms import SuggestionsForm
+
+        form = SuggestionsForm({name: str(value) for name, value in attrs.items()})
+        if not form.is_valid():
+            raise serializers.ValidationError(form.errors.get_json_data(escape_html=False))
+        return form.parameters
+
+
+class SuggestionsRunOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    status = serializers.CharField(read_only=True, help_text="queued, running, done or failed")
+    progress = serializers.IntegerField(read_only=True, help_text="Percent done.")
+    model = ScoringModelSummarySerializer(read_only=True)
+    parameters = serializers.JSONField(read_only=True)
+    result = serializers.JSONField(
+        read_only=True,
+        help_text="Once done: `rules` (each rule's points now and suggested, its lift with a 95 % "
+        "interval, the leads behind it, why), `new_rules`, `patterns` (rejection patterns, each "
+        "with a rule change), `later` (the check on the later period) and `refusal` when the "
+        "closed history is too small. A suggestion with `offered` true can be applied by `key`.",
+    )
+    error = serializers.CharField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    finished_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
+class SuggestionsApplyInputSerializer(serializers.Serializer):
+    chosen = serializers.ListField(
+        child=serializers.CharField(max_length=200), allow_empty=False,
+        help_text="The keys of the suggestions to apply.",
+    )  # fmt: skip

@@ -89,4 +89,15 @@ urlpatterns = [
     ),
     path("runs/", views.ScoringRunListView.as_view(), name="scoring-run-list"),
     path("runs/<int:run_id>/", views.ScoringRunDetailView.as_view(), name="scoring-run-detail"),
+    path("suggestions/", views.SuggestionsListView.as_view(), name="scoring-suggestions"),
+    path(
+        "suggestions/<int:run_id>/",
+        views.SuggestionsDetailView.as_view(),
+        name="scoring-suggestions-detail",
+    ),
+    path(
+        "suggestions/<int:run_id>/apply/",
+        views.SuggestionsApplyView.as_view(),
+        name="scoring-suggestions-apply",
+    ),
 ]

@@ -8,7 +8,12 @@
   or beyond, or not): conversion rate per score decile, precision and recall at the MQL
   threshold, AUC. The scores are computed by the database and the figures with numpy.
 
-Both run in a worker (``lab_run_task``), writing their progress on the ``LabRun``.
+- Suggestions: rule points learned from closed history, new rules for strong features no rule
+  reads, and sales' rejection patterns, each with the change that would address it
+  (``learning``, ``rejections``); an admin applies the chosen ones to a new draft
+  (``drafting``), whose backtest is then held to later leads.
+
+Each runs in a worker (``lab_run_task``), writing its progress on the ``LabRun``.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from leads.scoring.lab.backtest import area_under_curve, backtest_figures, lab_backtest
+from leads.scoring.lab.drafting import backtest_refusal, lab_suggestions_apply
 from leads.scoring.lab.impact import lab_impact
+from leads.scoring.lab.learning import lab_suggestions
 from leads.scoring.models import LabRun, RunStatus, ScoringModel
 from leads.scoring.models.runs import UNFINISHED
 from smarketing.queueing import task_send_on_commit
@@ -35,22 +42,31 @@ __all__ = [
     "lab_run_execute",
     "lab_run_start",
     "lab_run_task",
+    "lab_suggestions",
+    "lab_suggestions_apply",
 ]
 
 # Runs ----------------------------------------------------------------------------------------
 
-COMPUTATIONS = {LabRun.Kind.IMPACT: lab_impact, LabRun.Kind.BACKTEST: lab_backtest}
+COMPUTATIONS = {
+    LabRun.Kind.IMPACT: lab_impact,
+    LabRun.Kind.BACKTEST: lab_backtest,
+    LabRun.Kind.SUGGESTIONS: lab_suggestions,
+}
 
 
 def lab_run_start(
     *, model: ScoringModel, kind: str, actor, parameters: dict | None = None
 ) -> LabRun:
-    """Ask for an impact or a backtest of the draft ``model`` against the active model; the
-    worker starts once the transaction commits."""
+    """Ask for an impact or a backtest of the draft ``model`` against the active model, or for
+    the suggestions learned for ``model``; the worker starts once the transaction commits."""
     from leads.scoring.services import scoring_model_problems
 
-    if not model.is_editable:
+    if kind != LabRun.Kind.SUGGESTIONS and not model.is_editable:
         raise ValidationError(f"Only a draft is tried in the lab; v{model.version} is not a draft.")
+    refusal = backtest_refusal(model, parameters or {}) if kind == LabRun.Kind.BACKTEST else ""
+    if refusal:
+        raise ValidationError(refusal)
     problems = scoring_model_problems(model)
     if problems:
         raise ValidationError(problems)

@@ -104,14 +104,16 @@ class ScoringRunChunk(models.Model):
 
 
 class LabRun(models.Model):
-    """An impact or backtest computation of the scoring lab: a draft compared with the active
-    model, computed by a worker; ``result`` holds the figures the lab shows."""
+    """A computation of the scoring lab, by a worker: the impact or the backtest of a draft
+    against the active model, or the suggestions learned from closed history for a model;
+    ``result`` holds the figures the lab shows."""
 
     class Kind(models.TextChoices):
         IMPACT = "impact", "Impact"
         BACKTEST = "backtest", "Backtest"
+        SUGGESTIONS = "suggestions", "Suggestions"
 
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
     model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="lab_runs")
     baseline = models.ForeignKey(
         ScoringModel, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",

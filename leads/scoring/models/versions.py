@@ -138,6 +138,10 @@ class ScoringModel(Version):
     engagement_1 = models.IntegerField("engagement 1 from", default=40)
     engagement_2 = models.IntegerField("engagement 2 from", default=20)
     engagement_3 = models.IntegerField("engagement 3 from", default=10, help_text="Below it: 4.")
+    learned_from = models.ForeignKey(
+        "leads.LabRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts",
+        editable=False, help_text="The lab's suggestions this draft was made from.",
+    )  # fmt: skip
 
     objects = ScoringModelQuerySet.as_manager()
 

@@ -496,7 +496,7 @@ def test_the_editor_and_the_lab_read_a_fixed_number_of_queries(
     assert editor.status_code == 200
     assert editor.content.decode().count('name="fit-') >= rules * 3  # each rule's fields
     # Session, user, roles; the versions with their authors; the recent rescores; the rescore
-    # under way, if any.
+    # under way, if any; the active model's latest suggestions.
     with django_assert_max_num_queries(8):
         lab = client.get(reverse("scoring:lab"))
     assert lab.status_code == 200
