@@ -326,6 +326,45 @@ def theme_attribution(meeting_week: date):
     return attribution_report(_strategy_period(meeting_week), Filters(), "u_shaped", "campaign")
 
 
+LAB_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class LabHighlights:
+    """The scoring lab's latest suggestions for the active model, the strongest of each kind:
+    rule changes, new rules and rejection patterns, with how many more the lab holds."""
+
+    run: object
+    changes: list[dict]
+    new_rules: list[dict]
+    patterns: list[dict]
+    more: int
+
+    @property
+    def later(self) -> dict:
+        return self.run.result.get("later", {})
+
+
+def theme_lab() -> LabHighlights | None:
+    """What the scoring lab last learned for the active model, if it learned anything."""
+    run = (
+        _model("leads.LabRun")
+        .objects.filter(kind="suggestions", status="done", model__status="active")
+        .select_related("model")
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+    if run is None:
+        return None
+    result = run.result
+    changes = [item for item in result.get("rules", []) if item.get("offered")]
+    new_rules = result.get("new_rules", [])
+    patterns = [item for item in result.get("patterns", {}).get("found", []) if item["offered"]]
+    shown = (changes[:LAB_SHOWN], new_rules[:LAB_SHOWN], patterns[:LAB_SHOWN])
+    more = len(changes) + len(new_rules) + len(patterns) - sum(map(len, shown))
+    return LabHighlights(run, *shown, more=more)
+
+
 # --- the record --------------------------------------------------------------------------------
 
 
@@ -367,5 +406,6 @@ THEME_BUILDERS = {
     Theme.STRATEGY: lambda week: {
         "strategy": theme_strategy(week),
         "attribution": theme_attribution(week),
+        "lab": theme_lab(),
     },
 }

@@ -179,6 +179,42 @@ def test_the_strategy_week_follows_the_month_s_mqls(client_for, marketer):
     ]
 
 
+def test_the_strategy_week_shows_what_the_scoring_lab_last_suggested(client_for, marketer):
+    from leads.scoring.models import LabRun
+    from leads.scoring.services import scoring_model_activate
+    from tests.leads.scoring.helpers import make_model
+
+    meeting = reverse("reports:meeting_week", args=["2026-11-23"])
+    assert "The scoring lab has not learned from closed history yet" in (
+        client_for(marketer).get(meeting).content.decode()
+    )
+    model = make_model(fit=[("seniority", "equals", "vp", 10)])
+    scoring_model_activate(model=model, actor=None, enqueue=False)
+    change = {"action": "points", "kind": "fit", "rule": 1, "points": 18}
+    LabRun.objects.create(
+        kind="suggestions", model=model, status="done", finished_at=REVIEW,
+        result={
+            "fit_from": "2026-01-01", "fit_to": "2026-09-30", "closed": 812,
+            "later": {"auc_now": 0.61, "auc_suggested": 0.68},
+            "rules": [{"key": f"r{n}", "offered": True, "text": f"Rule {n}", "current": 10,
+                       "suggested": 18, "lift": 1.4, "change": change} for n in range(5)],
+            "new_rules": [],
+            "patterns": {"found": [{"key": "p", "offered": True, "change": change,
+                                    "sentence": "62 % of the leads whose company size is 1–10 "
+                                    "were rejected as “No budget”.",
+                                    "change_text": "Lower “Company size is 1–10”"}]},
+        },
+    )  # fmt: skip
+    page = client_for(marketer).get(meeting)
+    lab = page.context["lab"]
+    assert [item["text"] for item in lab.changes] == ["Rule 0", "Rule 1", "Rule 2"]
+    html = page.content.decode()
+    assert "from 812 closed MQLs of 2026-01-01 to 2026-09-30" in html
+    assert "AUC 0.61 today and 0.68 with every suggestion" in html
+    assert "62 % of the leads whose company size is 1–10" in html
+    assert "2 more suggestions in the scoring lab." in html
+
+
 def test_the_feedback_splits_the_content_rated_useful_from_the_rest(rep):
     from leads.content.services import content_rate, content_send
     from tests.journeys.conftest import asset
