@@ -1,7 +1,7 @@
 """The benchmark: generate leads at each scale in a separate database and time the pages and
 the CSV import in-process, as a logged-in sales manager; then, on the largest, the scoring
-engine (full rescore, backtest, incremental scoring through a real worker on Redis), and the
-SLA clocks (a bulk MQL's clocks, the breach sweep).
+engine (full rescore, backtest, the lab's suggestions, incremental scoring through a real worker
+on Redis), and the SLA clocks (a bulk MQL's clocks, the breach sweep).
 
     make bench                        # 10k leads (100k events), then 1M leads (10M events)
     make bench BENCH_SCALES=10000     # a quick run
@@ -105,7 +105,10 @@ def main(argv: list[str] | None = None) -> None:
         pages.freeze_so_far("after_rescore", figures)
         pages.measure_pages(largest, options.requests, figures, label="after_rescore")
     if "backtest" in parts:
+        from bench import lab
+
         scoring.measure_backtest(figures)
+        lab.measure_suggestions(figures)
     if "events" in parts:
         scoring.measure_incremental(figures)
     if "sla" in parts:
