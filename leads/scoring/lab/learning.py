@@ -477,14 +477,23 @@ def _why(feature: Feature, figures: dict, coefficient: float, suggested: int | N
     )
     if suggested is None:
         return f"{said}."
-    return f"{said}; the fit gives it {coefficient:+.2f} log-odds {per}, {suggested:+d} points."
+    said = f"{said}; the fit gives it {coefficient:+.2f} log-odds {per}, {suggested:+d} points"
+    if not _clear(figures):
+        return f"{said}, but the interval holds the base rate: no clear case to change it."
+    return f"{said}."
+
+
+def _clear(figures: dict) -> bool:
+    """Whether the leads a feature matches clearly convert above or below the base rate."""
+    return figures["lift"] is not None and (figures["low"] > 1 or figures["high"] < 1)
 
 
 def suggestions(
     features: list[Feature], fitted: Fitted, matrix: np.ndarray, converted: np.ndarray
 ) -> tuple[list[dict], list[dict], float | None]:
-    """The rules with their suggested points, the suggested new rules (strong candidates whose
-    interval excludes the base rate), each strongest first, and the points scale."""
+    """The rules with their suggested points, the suggested new rules, each strongest first,
+    and the points scale. A change is offered only where the leads a feature matches convert
+    clearly above or below the base rate (their interval excludes it)."""
     scale = points_scale(features, fitted)
     order = np.argsort(-np.abs(fitted.strengths), kind="stable")
     rules, new_rules = [], []
@@ -505,12 +514,12 @@ def suggestions(
             **figures,
             "why": _why(feature, figures, float(fitted.coefficients[at]), suggested),
         }
+        clear = suggested is not None and _clear(figures)
         if feature.is_rule:
-            offered = suggested is not None and abs(suggested - feature.points) >= CHANGE_MIN
+            offered = clear and abs(suggested - feature.points) >= CHANGE_MIN
             rules.append({**item, "offered": offered, "change": _change(feature, suggested or 0)})
             continue
-        significant = figures["lift"] is not None and (figures["low"] > 1 or figures["high"] < 1)
-        if suggested is not None and abs(suggested) >= NEW_RULE_MIN and significant:
+        if clear and abs(suggested) >= NEW_RULE_MIN:
             new_rules.append({**item, "offered": True, "change": _change(feature, suggested)})
     return rules, new_rules, scale
 
