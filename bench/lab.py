@@ -74,8 +74,8 @@ def measure_suggestions(figures: Figures) -> None:
     figures.add("suggestions_rejection_patterns", len(result["patterns"]["found"]), "")
     later = result["later"]
     if "auc_now" in later:
-        figures.add("suggestions_later_auc_now", later["auc_now"] or 0.0, "")
-        figures.add("suggestions_later_auc_suggested", later["auc_suggested"] or 0.0, "")
+        for name in ("auc_now", "auc_suggested"):
+            figures.add(f"suggestions_later_{name}", f"{later[name] or 0.0:.3f}", "")
     figures.add(
         "goal_suggestions_seconds",
         "met" if seconds < GOAL_SECONDS else "MISSED",
