@@ -21,12 +21,16 @@ frozen, as a week's snapshot keeps its figures; a rebuild of the week freezes it
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
+from typing import TypeVar
 
+import numpy as np
+from django.core.cache import cache
 from django.db import IntegrityError, connections, transaction
 from django.db.models import (
     BooleanField,
@@ -67,6 +71,10 @@ FREEZE_EVERY = timedelta(minutes=10)
 # keeps a move it stamped before it commits.
 FREEZE_MARGIN = timedelta(minutes=5)
 STAGES = [stage.value for stage in FUNNEL]
+# How long a figure of frozen rows stays in the shared cache (``kept``): a freeze every ten
+# minutes makes a new one, so this only bounds what an idle cache holds.
+KEPT_SECONDS = 3600
+T = TypeVar("T")
 # The entries attribution credits: each lead's first a day to either stage.
 CONVERSIONS = (Stage.SQL.value, Stage.CUSTOMER.value)
 # The funnel's cohorts: the leads that became MQLs, and the later stages they reached
@@ -109,6 +117,7 @@ class Days:
     frozen: frozenset[date]
     counts: Counter
     steps: tuple[tuple, ...]
+    stamp: tuple = ()
 
 
 @contextmanager
@@ -250,12 +259,41 @@ def _ranges(days: Sequence[date]) -> Iterable[tuple[date, date]]:
 # Reading --------------------------------------------------------------------------------------
 
 
-def _frozen(first: date, last: date) -> dict[date, datetime]:
-    """The days ``first``–``last`` frozen, whole or in part, each with the instant its rows
-    reach: one query."""
-    return dict(
-        FrozenDay.objects.filter(day__gte=first, day__lte=last).values_list("day", "through")
+class Frozen(dict):
+    """The days of a span frozen, whole or in part, each with the instant its rows reach;
+    ``stamp`` tells one state of their rows from another (every freeze of a day, first or
+    again, gives it a new ``frozen_at``), and ``latest`` is the last freeze among them."""
+
+    stamp: tuple = ()
+    latest: datetime | None = None
+
+
+def _frozen(first: date, last: date) -> Frozen:
+    """The days ``first``–``last`` frozen: one query."""
+    rows = sorted(
+        FrozenDay.objects.filter(day__gte=first, day__lte=last).values_list(
+            "day", "through", "frozen_at"
+        )
     )
+    frozen = Frozen((day, through) for day, through, _frozen_at in rows)
+    frozen.stamp = tuple(rows)
+    frozen.latest = max((frozen_at for *_, frozen_at in rows), default=None)
+    return frozen
+
+
+def kept(name: str, parts: tuple, stamp: tuple, compute: Callable[[], T]) -> T:
+    """``compute()``, a figure of frozen rows only, kept in the shared cache for the state of
+    the rows ``stamp`` names: computed once after each freeze, whoever asks, and never stale
+    (a freeze changes the stamp). Without frozen rows, computed each time."""
+    if not stamp:
+        return compute()
+    digest = hashlib.sha256(repr((name, parts, stamp)).encode()).hexdigest()
+    key = f"reports:frozen:{name}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, KEPT_SECONDS)
+    return value
 
 
 def _live(first: date, last: date, frozen: dict[date, datetime]) -> list[tuple[datetime, datetime]]:
@@ -289,7 +327,7 @@ def days_read(periods: Sequence[Period], filters: Filters) -> Days:
     frozen = _frozen(first, last)
     live = _live(first, last, frozen)
     entries = _entries(live, filters) if live else Entries()
-    return Days(first, last, frozenset(frozen), entries.counts, tuple(entries.steps))
+    return Days(first, last, frozenset(frozen), entries.counts, tuple(entries.steps), frozen.stamp)
 
 
 def _counts_in(period: Period) -> Callable[[date, date | None], bool]:
@@ -326,21 +364,33 @@ def stage_entries(
     return volumes
 
 
-def step_samples(period: Period, filters: Filters, days: Days) -> tuple[QuerySet, list[tuple]]:
+def step_samples(
+    period: Period, filters: Filters, days: Days
+) -> tuple[dict[str, np.ndarray], dict[str, list[float]]]:
     """The times of the funnel's steps taken in ``period`` (of whole days), each lead's first
-    entry there to a step's later stage: the frozen days' as a query of ``(stage, seconds)``
-    (None when no day is frozen), the others' as such pairs."""
+    entry there to a step's later stage, by stage: the frozen days' (sorted, kept in the shared
+    cache until the next freeze: one query the first time) and the others'."""
+    first, last = _span(period)
+
+    def frozen_samples() -> dict[str, np.ndarray]:
+        rows = StepDay.objects.filter(filters.q(), _counted(period)).values_list("stage", "seconds")
+        sql, params = rows.query.sql_with_params()
+        with connections[rows.db].cursor() as cursor:
+            cursor.execute(sql, params)
+            fetched = cursor.fetchall()
+        by_stage: dict[str, list[float]] = defaultdict(list)
+        for stage, seconds in fetched:
+            by_stage[stage].append(seconds)
+        return {stage: np.sort(np.array(values)) for stage, values in by_stage.items()}
+
     frozen = (
-        StepDay.objects.filter(filters.q(), _counted(period)).values_list("stage", "seconds")
-        if days.frozen
-        else None
+        kept("steps", (first, last, filters), days.stamp, frozen_samples) if days.frozen else {}
     )
     counts_in = _counts_in(period)
-    live = [
-        (stage, seconds)
-        for day, stage, *_dimensions, previous_day, seconds in days.steps
-        if counts_in(day, previous_day)
-    ]
+    live: dict[str, list[float]] = defaultdict(list)
+    for day, stage, *_dimensions, previous_day, seconds in days.steps:
+        if counts_in(day, previous_day):
+            live[stage].append(seconds)
     return frozen, live
 
 
@@ -387,7 +437,7 @@ def cohort_groups(
     reached: Sequence[str],
     windows: Sequence[int] = (),
     by: str | None = None,
-) -> tuple[dict, dict[int, tuple]]:
+) -> tuple[dict, dict[int, tuple], Frozen]:
     """The MQL cohort of ``period`` (of whole days) as ``reports.funnel.cohort`` counts it,
     for each value of the entries' ``by`` (one of ``DIMENSIONS``; all in one group, None,
     without): ``size``, and for each of ``reached`` (of ``COHORT_REACHED``) the leads that
@@ -417,11 +467,17 @@ def cohort_groups(
             for days in windows:
                 within = Q(**{f"{stage}_at__lte": F("entered_at") + timedelta(days=days)})
                 counts[f"{stage}_{days}"] = Count("id", filter=by_now & within)
-        rows = (
-            counted.values(by).annotate(**counts).order_by()
-            if by
-            else [counted.aggregate(**counts)]
-        )
+
+        def frozen_counts() -> list[dict]:
+            if by:
+                return list(counted.values(by).annotate(**counts).order_by())
+            return [counted.aggregate(**counts)]
+
+        # Every frozen reach is at or before the last freeze: as of any instant after it, the
+        # frozen entries' counts are those of the rows alone, kept until the next freeze.
+        parts = (first, last, filters, by, tuple(reached), tuple(windows))
+        settled = frozen.latest is not None and now >= frozen.latest
+        rows = kept("cohort", parts, frozen.stamp, frozen_counts) if settled else frozen_counts()
         for row in rows:
             groups[row[by] if by else None].update({name: row[name] for name in names})
         # The frozen entries the moves since the last freeze reached, if they had not by then.
@@ -467,7 +523,7 @@ def cohort_groups(
         for (lead_id, stage), at in firsts.items():
             entered_at, group = entered[lead_id]
             reach(group, stage, at - entered_at)
-    return dict(groups), entered
+    return dict(groups), entered, frozen
 
 
 def cohort_counts(
@@ -479,7 +535,7 @@ def cohort_counts(
 ) -> dict[str, int]:
     """The MQL cohort of ``period`` (of whole days) as ``reports.funnel.cohort`` counts it:
     ``cohort_groups`` in one group."""
-    groups, _entered = cohort_groups(period, filters, now, reached, windows)
+    groups, _entered, _frozen_days = cohort_groups(period, filters, now, reached, windows)
     return groups.get(None, dict.fromkeys(_cohort_names(reached, windows), 0))
 
 
@@ -490,45 +546,84 @@ def cohort_decisions(
     kinds: dict[str, Q],
     by: str,
     entered: dict[int, tuple],
+    frozen: Frozen | None = None,
 ) -> Counter:
     """Sales' decisions on the MQL cohort of ``period`` (of whole days) up to ``now``, those
     at or after each lead's entry, by the entries' ``by`` (one of ``DIMENSIONS``) and by the
     decision's reason code's label (None without one): ``(group, label, kind) → decisions``,
-    each decision of the ``kinds`` (name → condition on a move) it is of. The frozen entries'
-    in one query (on PostgreSQL joined by hash to the month's decisions, elsewhere each
-    decision's entry looked up by the lead's index); those of the entries since the last
-    freeze (``entered``, as ``cohort_groups`` returns them) in another."""
+    each decision of the ``kinds`` (name → condition on a move) it is of.
+
+    The frozen entries' decisions in one query (on PostgreSQL joined by hash to the month's
+    decisions, elsewhere each decision's entry looked up by the lead's index). Given how far
+    the days are ``frozen`` (``cohort_groups``'), those made before the last freeze are kept
+    until the next one, and only those since are looked up. The decisions on the entries since
+    the last freeze (``entered``, as ``cohort_groups`` returns them) in another query."""
     decided = Q()
     for condition in kinds.values():
         decided |= condition
     decisions = StageTransition.objects.filter(decided, at__gte=period.start, at__lte=now)
     flags = {kind: ExpressionWrapper(c, output_field=BooleanField()) for kind, c in kinds.items()}
-    moves = decisions.annotate(**flags).values_list("lead_id", "at", "rejection_reason__label",
+
+    def moves_of(chosen: QuerySet) -> QuerySet:
+        return chosen.annotate(**flags).values_list("lead_id", "at", "rejection_reason__label",
                                                     *kinds)  # fmt: skip
+
     entries = CohortEntry.objects.filter(filters.q(), _counted(period))
-    if connections[decisions.db].vendor == "postgresql":
-        counted = _decisions_joined(entries.values_list("lead_id", "entered_at", by), moves, kinds)
-    else:
-        counted = Counter()
-        entry = entries.filter(lead_id=OuterRef("lead_id"))
-        for row in (
-            decisions.annotate(
-                entered_at=Subquery(entry.values("entered_at")[:1]),
-                group=Subquery(entry.values(by)[:1]),
+    settled = frozen is not None and frozen.latest is not None and now >= frozen.latest
+    if settled:
+        through = max(frozen.values())
+        first, last = _span(period)
+        counted = Counter(
+            kept(
+                "decisions", (first, last, filters, by, tuple(kinds)), frozen.stamp,
+                lambda: _decisions_on(entries, decisions.filter(at__lt=through), kinds, by),
             )
-            .filter(at__gte=F("entered_at"))
-            .values("group", "rejection_reason__label")
-            .annotate(**{kind: Count("id", filter=condition) for kind, condition in kinds.items()})
-            .order_by()
-        ):
-            for kind in kinds:
-                counted[row["group"], row["rejection_reason__label"], kind] += row[kind]
+        )  # fmt: skip
+        recent = list(moves_of(decisions.filter(at__gte=through)))
+        on = dict(
+            (lead_id, (entered_at, group))
+            for lead_id, entered_at, group in entries.filter(
+                lead_id__in={move[0] for move in recent}
+            ).values_list("lead_id", "entered_at", by)
+        ) if recent else {}  # fmt: skip
+        for lead_id, at, label, *of_kinds in recent:
+            if lead_id in on and at >= on[lead_id][0]:
+                for kind, of_kind in zip(kinds, of_kinds, strict=True):
+                    counted[on[lead_id][1], label, kind] += of_kind
+    else:
+        counted = _decisions_on(entries, decisions, kinds, by)
     if entered:
-        for lead_id, at, label, *of_kinds in moves.filter(lead_id__in=list(entered)):
+        for lead_id, at, label, *of_kinds in moves_of(decisions).filter(lead_id__in=list(entered)):
             entered_at, group = entered[lead_id]
             if at >= entered_at:
                 for kind, of_kind in zip(kinds, of_kinds, strict=True):
                     counted[group, label, kind] += of_kind
+    return counted
+
+
+def _decisions_on(entries: QuerySet, decisions: QuerySet, kinds: dict[str, Q], by: str) -> Counter:
+    """The ``decisions`` on the frozen ``entries``, at or after each lead's entry, counted as
+    ``cohort_decisions`` gives them: one query."""
+    if connections[decisions.db].vendor == "postgresql":
+        flags = {k: ExpressionWrapper(c, output_field=BooleanField()) for k, c in kinds.items()}
+        moves = decisions.annotate(**flags).values_list(
+            "lead_id", "at", "rejection_reason__label", *kinds
+        )
+        return _decisions_joined(entries.values_list("lead_id", "entered_at", by), moves, kinds)
+    counted: Counter = Counter()
+    entry = entries.filter(lead_id=OuterRef("lead_id"))
+    for row in (
+        decisions.annotate(
+            entered_at=Subquery(entry.values("entered_at")[:1]),
+            group=Subquery(entry.values(by)[:1]),
+        )
+        .filter(at__gte=F("entered_at"))
+        .values("group", "rejection_reason__label")
+        .annotate(**{kind: Count("id", filter=condition) for kind, condition in kinds.items()})
+        .order_by()
+    ):
+        for kind in kinds:
+            counted[row["group"], row["rejection_reason__label"], kind] += row[kind]
     return counted
 
 
@@ -564,11 +659,14 @@ def leads_created(period: Period, filters: Filters, by: str) -> Counter:
     frozen = _frozen(first, last)
     counted: Counter = Counter()
     if frozen:
-        for key, leads in (
+        sums = (
             CreatedDay.objects.filter(filters.q(), day__gte=first, day__lte=last)
             .values_list(by)
             .annotate(leads=Sum("leads"))
             .order_by()
+        )
+        for key, leads in kept(
+            "created", (first, last, filters, by), frozen.stamp, lambda: list(sums)
         ):
             counted[key] += leads
     if live := _live(first, last, frozen):

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
 from django.db import connections
 from django.db.models import (
     Aggregate,
@@ -411,36 +412,19 @@ def _in_days(seconds: float | None) -> float | None:
 
 
 def _velocity_of_days(period: Period, filters: Filters, days: Days) -> list[Step]:
-    """Velocity over the days' step times: one query for the frozen days' (with the others'
-    passed in, so that PostgreSQL takes the percentiles of them all); on SQLite the
-    percentiles are taken here."""
+    """Velocity over the days' step times: the frozen days' (kept sorted until the next
+    freeze) with the others', the percentiles taken here as ``percentile_cont`` takes them."""
     frozen, live = step_samples(period, filters, days)
-    figures: dict[str, tuple] = {}
-    if frozen is not None and connections[frozen.db].vendor == "postgresql":
-        sql, params = frozen.query.sql_with_params()
-        stages, seconds = [stage for stage, _ in live], [value for _, value in live]
-        # ``sql`` is Django's own rendering of the queryset, its values in ``params``.
-        query = (
-            "SELECT stage, count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds), "  # noqa: S608
-            "percentile_cont(0.75) WITHIN GROUP (ORDER BY seconds) "
-            f"FROM ({sql} UNION ALL SELECT * FROM unnest(%s::varchar[], %s::float8[])) "
-            "AS samples (stage, seconds) GROUP BY stage"
-        )
-        with cursor_with_memory(frozen.db) as cursor:
-            cursor.execute(query, [*params, stages, seconds])
-            figures = {stage: row for stage, *row in cursor.fetchall()}
-    else:
-        samples: dict[str, list[float]] = defaultdict(list)
-        for stage, value in [*(frozen or ()), *live]:
-            samples[stage].append(value)
-        figures = {
-            stage: (len(values), percentile_cont(values, 0.5), percentile_cont(values, 0.75))
-            for stage, values in samples.items()
-        }
     steps = []
     for earlier, later in VELOCITY_STEPS:
-        measured, median, p75 = figures.get(later.value, (0, None, None))
-        steps.append(_step(earlier.value, later.value, measured, _in_days(median), _in_days(p75)))
+        kept = frozen.get(later.value)
+        samples = np.concatenate([kept if kept is not None else [], live.get(later.value, [])])
+        median = p75 = None
+        if len(samples):
+            median, p75 = (float(value) for value in np.percentile(samples, [50, 75]))
+        steps.append(
+            _step(earlier.value, later.value, len(samples), _in_days(median), _in_days(p75))
+        )
     return steps
 
 

@@ -232,9 +232,9 @@ def _cohort_frozen(
     (``reports.days.cohort_decisions``), each lead in the group its entry was frozen with."""
     key_field, name_field, _none = GROUPS[by]
     reached = (Stage.SQL.value, Stage.CUSTOMER.value)
-    groups, entered = cohort_groups(period, filters, now, reached, by=key_field)
+    groups, entered, frozen = cohort_groups(period, filters, now, reached, by=key_field)
     kinds = {"accepted": ACCEPTED, "rejected": REJECTION}
-    decisions = cohort_decisions(period, filters, now, kinds, key_field, entered)
+    decisions = cohort_decisions(period, filters, now, kinds, key_field, entered, frozen)
     created = leads_created(period, filters, key_field)
     empty = dict.fromkeys(["size", *reached], 0)
     named: dict = {}

@@ -193,3 +193,37 @@ def test_frozen_days_give_the_same_velocity_as_the_transitions(on_both_databases
     # The same from the transitions alone, over a period of other instants.
     shifted = Period(PERIOD.start + timedelta(seconds=1), PERIOD.end)
     assert velocity(shifted, EVERYONE) == velocity(PERIOD, EVERYONE)
+
+
+def test_the_frozen_part_of_a_report_is_read_once_a_freeze_and_never_stale(
+    django_assert_num_queries,
+):
+    from reports.funnel import cohort
+
+    history(("mql", 0), ("sal", 1))
+    history(("mql", 1), ("sal", 3))
+    days_freeze(DAYS, now=AFTER)
+
+    def figures():
+        steps = {step.later: step for step in velocity(PERIOD, EVERYONE)}
+        return steps["sal"].measured, cohort(PERIOD, EVERYONE, AFTER).reach("sal").count
+
+    assert figures() == (2, 2)
+    # Read again: how far the days are frozen (for each) and the cohort's moves since the last
+    # freeze; nothing of the frozen rows.
+    with django_assert_num_queries(3):
+        assert figures() == (2, 2)
+    # A freeze again (the days' rows read anew) changes what is kept.
+    history(("mql", 2), ("sal", 4))
+    assert days_refreeze(DAYS[30], DAYS[59], now=AFTER + timedelta(hours=1)) == 30
+    assert figures() == (3, 3)
+
+
+def test_a_cohort_as_of_before_the_last_freeze_is_counted_from_the_rows(on_both_databases):
+    from reports.funnel import cohort
+
+    history(("mql", 0), ("sal", 20))
+    days_freeze(DAYS, now=AFTER)
+    assert cohort(PERIOD, EVERYONE, AFTER).reach("sal").count == 1
+    # As of 10 March the SAL had not happened yet, though the freeze after it holds it.
+    assert cohort(PERIOD, EVERYONE, START + timedelta(days=10)).reach("sal").count == 0

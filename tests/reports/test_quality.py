@@ -250,11 +250,33 @@ def test_the_report_of_frozen_days_costs_a_few_queries_whatever_the_number_of_le
     # The leads created (how far the days are frozen, their counts, the rest live); the
     # cohort (how far the days are frozen, the frozen entries' figures, the reaches since and
     # their entries, the entries since and their reaches); the decisions on the frozen entries
-    # and on those since; the campaigns' names.
-    with django_assert_max_num_queries(12, using=on_both_databases):
+    # before the last freeze, those since and their entries, and those on the entries since;
+    # the campaigns' names.
+    with django_assert_max_num_queries(14, using=on_both_databases):
         report = quality_report(PERIOD, EVERYONE, "campaign", now=NOW)
+    # Again before the next freeze: the frozen rows' figures are kept, not read.
+    with django_assert_max_num_queries(11, using=on_both_databases):
+        assert quality_report(PERIOD, EVERYONE, "campaign", now=NOW) == report
     assert (report.total.mqls, report.total.accepted, report.total.rejected) == (
         leads,
         leads // 2,
         leads // 2,
     )
+
+
+def test_a_decision_after_the_last_freeze_counts_at_once_beside_the_kept_figures():
+    from leads.lifecycle import StageChange, stage_changes_write
+    from tests.factories import rejection_reason
+
+    history(("mql", 1), ("sal", 3))
+    waiting = history(("mql", 2))
+    freeze("march")
+    before = quality_report(PERIOD, EVERYONE, "campaign", now=NOW).total
+    assert (before.accepted, before.rejected) == (1, 0)
+    stage_changes_write(
+        [StageChange(lead_id=waiting.pk, from_stage="mql", to_stage="recycled", at=day(40),
+                     actor_id=None, rule="", rejection_reason_id=rejection_reason("no-budget").pk)],
+        apply=False,
+    )  # fmt: skip
+    after = quality_report(PERIOD, EVERYONE, "campaign", now=NOW).total
+    assert (after.accepted, after.rejected) == (1, 1)
