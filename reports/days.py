@@ -562,12 +562,6 @@ def cohort_decisions(
     for condition in kinds.values():
         decided |= condition
     decisions = StageTransition.objects.filter(decided, at__gte=period.start, at__lte=now)
-    flags = {kind: ExpressionWrapper(c, output_field=BooleanField()) for kind, c in kinds.items()}
-
-    def moves_of(chosen: QuerySet) -> QuerySet:
-        return chosen.annotate(**flags).values_list("lead_id", "at", "rejection_reason__label",
-                                                    *kinds)  # fmt: skip
-
     entries = CohortEntry.objects.filter(filters.q(), _counted(period))
     settled = frozen is not None and frozen.latest is not None and now >= frozen.latest
     if settled:
@@ -579,7 +573,7 @@ def cohort_decisions(
                 lambda: _decisions_on(entries, decisions.filter(at__lt=through), kinds, by),
             )
         )  # fmt: skip
-        recent = list(moves_of(decisions.filter(at__gte=through)))
+        recent = list(_moves(decisions.filter(at__gte=through), kinds))
         on = dict(
             (lead_id, (entered_at, group))
             for lead_id, entered_at, group in entries.filter(
@@ -593,7 +587,8 @@ def cohort_decisions(
     else:
         counted = _decisions_on(entries, decisions, kinds, by)
     if entered:
-        for lead_id, at, label, *of_kinds in moves_of(decisions).filter(lead_id__in=list(entered)):
+        on_entered = _moves(decisions.filter(lead_id__in=list(entered)), kinds)
+        for lead_id, at, label, *of_kinds in on_entered:
             entered_at, group = entered[lead_id]
             if at >= entered_at:
                 for kind, of_kind in zip(kinds, of_kinds, strict=True):
@@ -601,14 +596,19 @@ def cohort_decisions(
     return counted
 
 
+def _moves(decisions: QuerySet, kinds: dict[str, Q]) -> QuerySet:
+    """The decisions as ``(lead id, at, reason's label, one flag per kind)``."""
+    flags = {kind: ExpressionWrapper(c, output_field=BooleanField()) for kind, c in kinds.items()}
+    return decisions.annotate(**flags).values_list(
+        "lead_id", "at", "rejection_reason__label", *kinds
+    )
+
+
 def _decisions_on(entries: QuerySet, decisions: QuerySet, kinds: dict[str, Q], by: str) -> Counter:
     """The ``decisions`` on the frozen ``entries``, at or after each lead's entry, counted as
     ``cohort_decisions`` gives them: one query."""
     if connections[decisions.db].vendor == "postgresql":
-        flags = {k: ExpressionWrapper(c, output_field=BooleanField()) for k, c in kinds.items()}
-        moves = decisions.annotate(**flags).values_list(
-            "lead_id", "at", "rejection_reason__label", *kinds
-        )
+        moves = _moves(decisions, kinds)
         return _decisions_joined(entries.values_list("lead_id", "entered_at", by), moves, kinds)
     counted: Counter = Counter()
     entry = entries.filter(lead_id=OuterRef("lead_id"))
