@@ -157,11 +157,13 @@ def test_a_rescore_whose_worker_was_killed_is_resumed_once_and_finishes_every_le
 ):
     leads = _leads(20_000)
     model = _model()
-    scoring_model_activate(model=model, actor=None)  # its rescore waits in the queue
-    run = ScoringRun.objects.get()
     # Small chunks, killed early: the kill lands mid-run even when this process is slow to
-    # see the progress on a busy machine.
+    # see the progress on a busy machine. The worker is up before the rescore is asked for,
+    # so that the progress is watched from its first chunk (on an idle machine a worker that
+    # found the rescore waiting had nearly finished it by the time it answered).
     worker = worker_start(SCORING_RUN_CHUNK="100", STALLED_AFTER_SECONDS=str(stalled_after))
+    scoring_model_activate(model=model, actor=None)
+    run = ScoringRun.objects.get()
     _wait_until(
         lambda: ScoringRun.objects.get(pk=run.pk).leads_done >= 1_000,
         timeout=120,
