@@ -200,6 +200,7 @@ def freeze_weeks(leads: int, figures: Figures) -> None:
     snapshots."""
     from reports.days import days_freeze_due
     from reports.models import (
+        CohortDecision,
         CohortEntry,
         CreatedDay,
         CreditDay,
@@ -213,8 +214,8 @@ def freeze_weeks(leads: int, figures: Figures) -> None:
     from reports.themes import themes_freeze_due
 
     # The history is new.
-    for model in (StageDay, StepDay, CreditDay, CohortEntry, CreatedDay, FrozenDay, WeekSnapshot,
-                  ThemeSnapshot):  # fmt: skip
+    for model in (StageDay, StepDay, CreditDay, CohortDecision, CohortEntry, CreatedDay,
+                  FrozenDay, WeekSnapshot, ThemeSnapshot):  # fmt: skip
         model.objects.all().delete()
     started = time.perf_counter()
     frozen = days_freeze_due()

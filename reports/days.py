@@ -49,10 +49,19 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from leads.feedback.selectors import ACCEPTED, REJECTION
 from leads.models import FUNNEL, Lead, Stage, StageTransition
 from reports import touches
 from reports.filters import Filters, Period
-from reports.models import CohortEntry, CreatedDay, CreditDay, FrozenDay, StageDay, StepDay
+from reports.models import (
+    CohortDecision,
+    CohortEntry,
+    CreatedDay,
+    CreditDay,
+    FrozenDay,
+    StageDay,
+    StepDay,
+)
 from reports.touches import Conversion
 
 # How far back a previous entry makes a later one a repeat: the longest period a report takes.
@@ -82,6 +91,10 @@ CONVERSIONS = (Stage.SQL.value, Stage.CUSTOMER.value)
 COHORT_ENTRY = Stage.MQL.value
 COHORT_REACHED = (Stage.SAL.value, Stage.SQL.value, Stage.CUSTOMER.value)
 DIMENSIONS = ("original_channel", "campaign_id", "persona_id", "owner_id")
+# Sales' decisions on the cohorts' leads (``CohortDecision``): each kind and its condition on
+# a move, and the moves of any kind.
+DECISIONS = {"accepted": ACCEPTED, "rejected": REJECTION}
+DECIDED = ACCEPTED | REJECTION
 # The forward steps whose time is measured: from one stage to the next, lead to customer.
 VELOCITY_STEPS = (
     (Stage.LEAD, Stage.MQL),
@@ -543,112 +556,70 @@ def cohort_decisions(
     period: Period,
     filters: Filters,
     now: datetime,
-    kinds: dict[str, Q],
     by: str,
     entered: dict[int, tuple],
-    frozen: Frozen | None = None,
+    frozen: Frozen,
 ) -> Counter:
     """Sales' decisions on the MQL cohort of ``period`` (of whole days) up to ``now``, those
     at or after each lead's entry, by the entries' ``by`` (one of ``DIMENSIONS``) and by the
     decision's reason code's label (None without one): ``(group, label, kind) → decisions``,
-    each decision of the ``kinds`` (name → condition on a move) it is of.
+    each decision of the ``DECISIONS`` kind it is.
 
-    The frozen entries' decisions in one query (on PostgreSQL joined by hash to the month's
-    decisions, elsewhere each decision's entry looked up by the lead's index). Given how far
-    the days are ``frozen`` (``cohort_groups``'), those made before the last freeze are kept
-    until the next one, and only those since are looked up. The decisions on the entries since
-    the last freeze (``entered``, as ``cohort_groups`` returns them) in another query."""
-    decided = Q()
-    for condition in kinds.values():
-        decided |= condition
-    decisions = StageTransition.objects.filter(decided, at__gte=period.start, at__lte=now)
-    entries = CohortEntry.objects.filter(filters.q(), _counted(period))
-    settled = frozen is not None and frozen.latest is not None and now >= frozen.latest
-    if settled:
-        through = max(frozen.values())
-        first, last = _span(period)
-        counted = Counter(
-            kept(
-                "decisions", (first, last, filters, by, tuple(kinds)), frozen.stamp,
-                lambda: _decisions_on(entries, decisions.filter(at__lt=through), kinds, by),
-            )
-        )  # fmt: skip
-        recent = list(_moves(decisions.filter(at__gte=through), kinds))
-        on = dict(
-            (lead_id, (entered_at, group))
-            for lead_id, entered_at, group in entries.filter(
-                lead_id__in={move[0] for move in recent}
-            ).values_list("lead_id", "entered_at", by)
-        ) if recent else {}  # fmt: skip
-        for lead_id, at, label, *of_kinds in recent:
-            if lead_id in on and at >= on[lead_id][0]:
-                for kind, of_kind in zip(kinds, of_kinds, strict=True):
-                    counted[on[lead_id][1], label, kind] += of_kind
-    else:
-        counted = _decisions_on(entries, decisions, kinds, by)
-    if entered:
-        on_entered = _moves(decisions.filter(lead_id__in=list(entered)), kinds)
-        for lead_id, at, label, *of_kinds in on_entered:
-            entered_at, group = entered[lead_id]
-            if at >= entered_at:
-                for kind, of_kind in zip(kinds, of_kinds, strict=True):
-                    counted[group, label, kind] += of_kind
-    return counted
-
-
-def _moves(decisions: QuerySet, kinds: dict[str, Q]) -> QuerySet:
-    """The decisions as ``(lead id, at, reason's label, one flag per kind)``."""
-    flags = {kind: ExpressionWrapper(c, output_field=BooleanField()) for kind, c in kinds.items()}
-    return decisions.annotate(**flags).values_list(
-        "lead_id", "at", "rejection_reason__label", *kinds
-    )
-
-
-def _decisions_on(entries: QuerySet, decisions: QuerySet, kinds: dict[str, Q], by: str) -> Counter:
-    """The ``decisions`` on the frozen ``entries``, at or after each lead's entry, counted as
-    ``cohort_decisions`` gives them: one query."""
-    if connections[decisions.db].vendor == "postgresql":
-        moves = _moves(decisions, kinds)
-        return _decisions_joined(entries.values_list("lead_id", "entered_at", by), moves, kinds)
-    counted: Counter = Counter()
-    entry = entries.filter(lead_id=OuterRef("lead_id"))
-    for row in (
-        decisions.annotate(
-            entered_at=Subquery(entry.values("entered_at")[:1]),
-            group=Subquery(entry.values(by)[:1]),
-        )
-        .filter(at__gte=F("entered_at"))
-        .values("group", "rejection_reason__label")
-        .annotate(**{kind: Count("id", filter=condition) for kind, condition in kinds.items()})
+    Given how far the days from the period's first to ``now``'s are ``frozen`` and the entries
+    since the last freeze (``entered``, both as ``cohort_groups`` returns them): the frozen
+    entries' frozen decisions from their rows (one query, kept until the next freeze), the
+    decisions since on the frozen entries (one, and one for their entries if any), and the
+    decisions on the entries since (one)."""
+    first, last = _span(period)
+    frozen_rows = (
+        CohortDecision.objects.filter(filters.q(), _counted(period), at__lte=now)
+        .values_list(by, "rejection_reason__label")
+        .annotate(**{kind: Count("id", filter=Q(**{kind: True})) for kind in DECISIONS})
         .order_by()
-    ):
-        for kind in kinds:
-            counted[row["group"], row["rejection_reason__label"], kind] += row[kind]
-    return counted
-
-
-def _decisions_joined(entries: QuerySet, moves: QuerySet, kinds: dict[str, Q]) -> Counter:
-    """``cohort_decisions`` of the frozen ``entries`` (lead, entered at, group) on PostgreSQL:
-    the ``moves`` (lead, at, label, one flag per kind) joined to them by hash, counted in the
-    database. Looking each move's entry up by index instead costs four times as long at a
-    million leads."""
-    entries_sql, entries_params = entries.query.sql_with_params()
-    moves_sql, moves_params = moves.query.sql_with_params()
-    flags = [f"k{n}" for n in range(len(kinds))]
-    # Both parts are Django's renderings of querysets, their values in the parameters.
-    query = (
-        f"WITH e (lead_id, entered_at, g) AS ({entries_sql}), "  # noqa: S608
-        f"d (lead_id, at, label, {', '.join(flags)}) AS ({moves_sql}) "
-        f"SELECT e.g, d.label, {', '.join(f'count(*) FILTER (WHERE d.{f})' for f in flags)} "
-        "FROM e JOIN d ON d.lead_id = e.lead_id AND d.at >= e.entered_at GROUP BY 1, 2"
     )
+    settled = frozen.latest is not None and now >= frozen.latest
+    parts = (first, last, filters, by)
+    rows = kept("decisions", parts, frozen.stamp, lambda: list(frozen_rows)) if settled else (
+        frozen_rows if frozen else []
+    )  # fmt: skip
     counted: Counter = Counter()
-    with cursor_with_memory(entries.db) as cursor:
-        cursor.execute(query, [*entries_params, *moves_params])
-        for group, label, *numbers in cursor.fetchall():
-            for kind, number in zip(kinds, numbers, strict=True):
-                counted[group, label, kind] += number
+    for group, label, *numbers in rows:
+        for kind, number in zip(DECISIONS, numbers, strict=True):
+            counted[group, label, kind] += number
+
+    def count(moves: Iterable[tuple], on: dict[int, tuple]) -> None:
+        for lead_id, _id, at, label, *of_kinds in moves:
+            if lead_id in on and at >= on[lead_id][0]:
+                for kind, of_kind in zip(DECISIONS, of_kinds, strict=True):
+                    counted[on[lead_id][1], label, kind] += of_kind
+
+    decisions = _flagged(StageTransition.objects.filter(at__gte=period.start, at__lte=now))
+    moves = ("lead_id", "id", "at", "rejection_reason__label", *DECISIONS)
+    if unfrozen := _live(first, _local_day(now), frozen):
+        recent = list(decisions.filter(_within(unfrozen)).values_list(*moves))
+        # A part frozen before a day not yet frozen wrote its entries' decisions up to then.
+        written = set(
+            CohortDecision.objects.filter(
+                transition_id__in=[move[1] for move in recent]
+            ).values_list("transition_id", flat=True)
+        ) if recent else set()  # fmt: skip
+        recent = [move for move in recent if move[1] not in written]
+        if recent:
+            entries = CohortEntry.objects.filter(
+                filters.q(), _counted(period), lead_id__in={move[0] for move in recent}
+            ).values_list("lead_id", "entered_at", by)
+            count(recent, {lead_id: (at, group) for lead_id, at, group in entries})
+    if entered:
+        count(decisions.filter(lead_id__in=list(entered)).values_list(*moves), entered)
     return counted
+
+
+def _flagged(moves: QuerySet) -> QuerySet:
+    """Sales' decisions among ``moves``, each with a flag per kind of ``DECISIONS``."""
+    flags = {
+        kind: ExpressionWrapper(c, output_field=BooleanField()) for kind, c in DECISIONS.items()
+    }
+    return moves.filter(DECIDED).annotate(**flags)
 
 
 def leads_created(period: Period, filters: Filters, by: str) -> Counter:
@@ -737,6 +708,7 @@ def _write(start: datetime, end: datetime, now: datetime) -> int:
                 entered = {key[1] for key in entries.counts if key[0] == day}
                 reached = [stage for stage in COHORT_REACHED if stage in entered]
                 _reaches_fill(day, since, through, horizon, reached, new=COHORT_ENTRY in entered)
+                _decisions_fill(day, since, through, horizon, new=COHORT_ENTRY in entered)
         except IntegrityError:
             continue  # frozen by another worker meanwhile
         written += 1
@@ -776,6 +748,44 @@ def _reaches_fill(
                 entered_at__lt=since,
                 lead_id__in=moves.values("lead_id"),
             ).update(**{f"{stage}_at": first})
+
+
+def _decisions_fill(
+    day: date, since: datetime, through: datetime, horizon: datetime, *, new: bool
+) -> None:
+    """Write the decisions on the cohort entries just written for ``day`` (from ``since`` to
+    ``through``; if ``new``, there are some) made before ``horizon``, and those the part's
+    moves made on the entries before them. A pair already written (the day frozen again, or
+    the part's decision on an entry written with its later reaches) is left as it is."""
+    decisions = _flagged(StageTransition.objects.all())
+    part = decisions.filter(at__gte=since, at__lt=through)
+    sets = [(CohortEntry.objects.filter(entered_at__lt=since), part)]
+    if new:
+        written = CohortEntry.objects.filter(day=day, entered_at__gte=since, entered_at__lt=through)
+        later = decisions.filter(
+            lead_id__in=written.values("lead_id"), at__gte=since, at__lt=horizon
+        )
+        sets.append((written, later))
+    rows = []
+    for entries, moves in sets:
+        by_lead: dict[int, list[tuple]] = defaultdict(list)
+        for move in moves.values_list("lead_id", "id", "at", "rejection_reason_id", *DECISIONS):
+            by_lead[move[0]].append(move[1:])
+        for entry_id, lead_id, entered_at, *row in entries.filter(
+            lead_id__in=list(by_lead)
+        ).values_list("id", "lead_id", "entered_at", "day", "stage", "previous_day", *DIMENSIONS):
+            day_of, stage, previous_day, *dimensions = row
+            rows.extend(
+                CohortDecision(
+                    entry_id=entry_id, transition_id=transition_id, at=at,
+                    rejection_reason_id=reason_id, accepted=accepted, rejected=rejected,
+                    day=day_of, stage=stage, previous_day=previous_day,
+                    **dict(zip(DIMENSIONS, dimensions, strict=True)),
+                )
+                for transition_id, at, reason_id, accepted, rejected in by_lead[lead_id]
+                if at >= entered_at
+            )  # fmt: skip
+    CohortDecision.objects.bulk_create(rows, batch_size=5_000, ignore_conflicts=True)
 
 
 def _claim(day: date, since: datetime, through: datetime, now: datetime) -> bool:
@@ -857,6 +867,6 @@ def days_refreeze(first: date, last: date, *, now: datetime | None = None) -> in
     """Freeze the days ``first``–``last`` again from their history as it is now (a rebuild
     of their week); returns how many it froze. The current day among them is frozen again by
     the beat's next run."""
-    for model in (StageDay, StepDay, CreditDay, CohortEntry, CreatedDay, FrozenDay):
+    for model in (StageDay, StepDay, CreditDay, CohortDecision, CohortEntry, CreatedDay, FrozenDay):
         model.objects.filter(day__gte=first, day__lte=last).delete()
     return days_freeze(_days(first, last), now=now)

@@ -285,6 +285,40 @@ class CohortEntry(DayRow):
         return f"Lead {self.lead_id} an MQL on {self.day:%-d %b %Y}"
 
 
+class CohortDecision(DayRow):
+    """A decision of sales' on the lead of a cohort entry (``entry_id``), at or after the
+    entry: an acceptance, or a rejection with its reason code, made at ``at`` (the stage
+    transition ``transition_id``). The entry's day, stage, group and previous day come with
+    it, so a month's decisions are counted from a month of these rows alone. Written when the
+    part of a day with the entry is frozen (its decisions up to then), and when a part with a
+    decision on an earlier entry is; each pair once, however often a day is frozen again."""
+
+    entry_id = models.BigIntegerField()
+    transition_id = models.BigIntegerField()
+    at = models.DateTimeField()
+    accepted = models.BooleanField()
+    rejected = models.BooleanField()
+    rejection_reason = models.ForeignKey(
+        "leads.RejectionReason",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # read only from here, joined to a handful of reasons
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transition_id", "entry_id"], name="cohortdecision_once"
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="cohortdecision_day")]
+
+    def __str__(self) -> str:
+        kind = "Accepted" if self.accepted else "Rejected"
+        return f"{kind} at {self.at:%-d %b %Y %H:%M}, an MQL of {self.day:%-d %b %Y}"
+
+
 class StepDay(DayRow):
     """One lead's first entry on ``day`` to ``stage``, the later stage of one of the funnel's
     steps, with how long it took from its latest entry to the step's earlier stage

@@ -48,7 +48,7 @@ from django.db.models import (
     Subquery,
 )
 
-from leads.feedback.selectors import ACCEPTED, REJECTED
+from leads.feedback.selectors import ACCEPTED, REJECTION
 from leads.models import SIDE_EXITS, Channel, Lead, Stage, StageTransition
 from reports.days import (
     cohort_decisions,
@@ -68,7 +68,6 @@ GROUPS = {
 }
 GROUP_LABELS = {"source": "Source", "campaign": "Campaign", "persona": "Persona"}
 REASONS_SHOWN = 3
-REJECTION = REJECTED & Q(to_stage__in=SIDE_EXITS)
 CENT = Decimal("0.01")
 COHORT_FIGURES = ("mqls", "accepted", "rejected", "sqls", "customers")
 # The name of a campaign or persona removed since its leads' entries were frozen.
@@ -233,8 +232,7 @@ def _cohort_frozen(
     key_field, name_field, _none = GROUPS[by]
     reached = (Stage.SQL.value, Stage.CUSTOMER.value)
     groups, entered, frozen = cohort_groups(period, filters, now, reached, by=key_field)
-    kinds = {"accepted": ACCEPTED, "rejected": REJECTION}
-    decisions = cohort_decisions(period, filters, now, kinds, key_field, entered, frozen)
+    decisions = cohort_decisions(period, filters, now, key_field, entered, frozen)
     created = leads_created(period, filters, key_field)
     empty = dict.fromkeys(["size", *reached], 0)
     named: dict = {}

@@ -14,10 +14,12 @@ from datetime import datetime
 
 from django.db.models import Count, F, Q, QuerySet
 
-from leads.models import Channel, Stage, StageTransition
+from leads.models import SIDE_EXITS, Channel, Stage, StageTransition
 
 ACCEPTED = Q(from_stage=Stage.MQL, to_stage=Stage.SAL, actor__isnull=False)
 REJECTED = Q(rejection_reason__isnull=False)
+# A rejection as the cohorts count it: a side exit with a reason code.
+REJECTION = REJECTED & Q(to_stage__in=SIDE_EXITS)
 # Each grouping: the lead's field it reads, and how a value of it is named.
 GROUPS = {
     "source": "lead__original_channel",

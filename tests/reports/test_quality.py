@@ -280,3 +280,50 @@ def test_a_decision_after_the_last_freeze_counts_at_once_beside_the_kept_figures
     )  # fmt: skip
     after = quality_report(PERIOD, EVERYONE, "campaign", now=NOW).total
     assert (after.accepted, after.rejected) == (1, 1)
+
+
+def decided(report) -> list[tuple]:
+    return [(row.key, row.accepted, row.rejected, row.reasons) for row in report.rows]
+
+
+def test_each_decision_on_a_frozen_entry_is_written_once_however_often_its_days_are_frozen(
+    quality_history,
+):
+    from reports.days import days_freeze, days_refreeze
+    from reports.models import CohortDecision
+
+    march = [PERIOD.start.date() + timedelta(days=n) for n in range(40)]
+    # The first half of March, then the rest: a decision of the rest on an entry of the first
+    # half is written by the second freeze.
+    days_freeze(march[:8], now=NOW)
+    days_freeze(march[8:], now=NOW)
+    # Each decision at or after an entry of the first 40 days, once per entry: five leads
+    # with one decision each, and one rejected twice between two entries, the second
+    # rejection at or after both.
+    assert CohortDecision.objects.count() == 7
+    shifted = Period(PERIOD.start + timedelta(seconds=1), PERIOD.end)
+    by_transitions = decided(quality_report(shifted, EVERYONE, "campaign", now=NOW))
+    assert decided(quality_report(PERIOD, EVERYONE, "campaign", now=NOW)) == by_transitions
+    # A week frozen again, its entries' decisions with it, and those it holds on earlier ones.
+    assert days_refreeze(march[7], march[13], now=NOW) == 7
+    assert CohortDecision.objects.count() == 7
+    assert decided(quality_report(PERIOD, EVERYONE, "campaign", now=NOW)) == by_transitions
+
+
+def test_a_decision_on_a_day_not_frozen_among_frozen_ones_counts_once():
+    from reports.days import days_freeze
+
+    history(("mql", 1), ("recycled", 5, "no-budget"), ("mql", 6), ("sal", 20))
+    march = [PERIOD.start.date() + timedelta(days=n) for n in range(40)]
+    # Every day but the 6th of March, when the lead was rejected, the later ones first: the
+    # entry's decisions written then reach the last day frozen, the rejection among them,
+    # though its day is read from the transitions.
+    days_freeze(march[6:], now=NOW)
+    days_freeze(march[:5], now=NOW)
+    report = quality_report(PERIOD, EVERYONE, "campaign", now=NOW)
+    assert (report.total.accepted, report.total.rejected) == (1, 1)
+    assert report.total.reasons == (("No budget", 1),)
+    # Once the day is frozen too, the same.
+    days_freeze(march[5:6], now=NOW)
+    report = quality_report(PERIOD, EVERYONE, "campaign", now=NOW)
+    assert (report.total.accepted, report.total.rejected) == (1, 1)
