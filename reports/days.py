@@ -309,6 +309,50 @@ def kept(name: str, parts: tuple, stamp: tuple, compute: Callable[[], T]) -> T:
     return value
 
 
+def kept_days(
+    name: str,
+    filters: Filters,
+    stamp: tuple,
+    first: date,
+    last: date,
+    read: Callable[[list[date]], dict[date, T]],
+) -> dict[date, T]:
+    """A figure of each frozen day from ``first`` to ``last`` of the rows of that day alone,
+    which no later freeze changes: kept in the shared cache for the state of the day's rows
+    (its line of ``stamp``, as ``Frozen.stamp``), the days not kept ``read`` in one go. After
+    a freeze only the day frozen is read again, however long the span."""
+    stamps = {row[0]: row for row in stamp if first <= row[0] <= last}
+    keys = {
+        day: f"reports:day:{name}:"
+        + hashlib.sha256(repr((name, filters, row)).encode()).hexdigest()
+        for day, row in stamps.items()
+    }
+    found = cache.get_many(list(keys.values()))
+    values = {day: found[key] for day, key in keys.items() if key in found}
+    if missing := sorted(stamps.keys() - values.keys()):
+        read_now = read(missing)
+        cache.set_many({keys[day]: read_now.get(day) for day in missing}, KEPT_SECONDS)
+        values.update({day: read_now.get(day) for day in missing})
+    return {day: value for day, value in values.items() if value is not None}
+
+
+def _steps_of(days: list[date], filters: Filters) -> dict[date, dict]:
+    """The frozen step times of ``days`` by day and stage: ``(seconds, previous days)``, two
+    arrays, the previous day of an entry as its ordinal (0 for none): one query."""
+    rows = StepDay.objects.filter(filters.q(), day__in=days).values_list(
+        "day", "stage", "previous_day", "seconds"
+    )
+    grouped: dict[tuple, tuple[list, list]] = defaultdict(lambda: ([], []))
+    for day, stage, previous_day, seconds in rows:
+        seconds_of, previous_of = grouped[day, stage]
+        seconds_of.append(seconds)
+        previous_of.append(previous_day.toordinal() if previous_day else 0)
+    of_days: dict[date, dict] = defaultdict(dict)
+    for (day, stage), (seconds_of, previous_of) in grouped.items():
+        of_days[day][stage] = (np.array(seconds_of), np.array(previous_of))
+    return of_days
+
+
 def _live(first: date, last: date, frozen: dict[date, datetime]) -> list[tuple[datetime, datetime]]:
     """The spans of the days ``first``–``last`` not in their rows: the days not frozen, and the
     rest of those frozen in part, adjacent spans joined."""
@@ -386,15 +430,15 @@ def step_samples(
     first, last = _span(period)
 
     def frozen_samples() -> dict[str, np.ndarray]:
-        rows = StepDay.objects.filter(filters.q(), _counted(period)).values_list("stage", "seconds")
-        sql, params = rows.query.sql_with_params()
-        with connections[rows.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            fetched = cursor.fetchall()
-        by_stage: dict[str, list[float]] = defaultdict(list)
-        for stage, seconds in fetched:
-            by_stage[stage].append(seconds)
-        return {stage: np.sort(np.array(values)) for stage, values in by_stage.items()}
+        of_days = kept_days(
+            "steps", filters, days.stamp, first, last, lambda missing: _steps_of(missing, filters)
+        )
+        # A lead's entry counts unless it entered the stage before, in the period.
+        after, by_stage = first.toordinal(), defaultdict(list)
+        for stages in of_days.values():
+            for stage, (seconds, previous) in stages.items():
+                by_stage[stage].append(seconds[previous < after])
+        return {stage: np.sort(np.concatenate(parts)) for stage, parts in by_stage.items()}
 
     frozen = (
         kept("steps", (first, last, filters), days.stamp, frozen_samples) if days.frozen else {}

@@ -24,10 +24,11 @@ TREND_WEEKS = 12
 FIT_GRADES = ("A", "B", "C", "D")
 ENGAGEMENT_GRADES = ("1", "2", "3", "4")
 # The grid over every lead reads the whole table (a third of a second at a million leads), so
-# it is counted once a minute at most and kept in the shared cache; a narrowed grid is counted
-# each time.
+# the beat counts it each minute (``reports.tasks.grade_counts_task``) and keeps it in the
+# shared cache for two: a page reads it, and counts it itself only when no run did. A narrowed
+# grid is counted each time.
 GRADE_COUNTS_KEY = "reports:grade-counts"
-GRADE_COUNTS_TTL = 60
+GRADE_COUNTS_TTL = 120
 
 
 @dataclass(frozen=True)
@@ -171,17 +172,29 @@ def _trends(period: Period, filters: Filters, options: Options, now: datetime) -
 
 
 def grade_counts(filters: Filters, now: datetime) -> tuple[dict[str, int], datetime]:
-    """Leads per grade (``"A1"`` … ``"D4"``) and when they were counted: every lead's from the
-    shared cache when it holds a count younger than ``GRADE_COUNTS_TTL`` seconds, others now."""
+    """Leads per grade (``"A1"`` … ``"D4"``) and when they were counted: every lead's as the
+    shared cache keeps it (``grade_counts_refresh``), or counted now when it holds none; a
+    narrowed grid's now."""
     if not filters.narrowed and (kept := cache.get(GRADE_COUNTS_KEY)) is not None:
         counts, counted_at = kept
         return counts, counted_at
-    counts = dict(
+    if not filters.narrowed:
+        return grade_counts_refresh(now), now
+    return _grade_counts(filters), now
+
+
+def grade_counts_refresh(now: datetime | None = None) -> dict[str, int]:
+    """Count every lead's grade as of ``now`` and keep the count in the shared cache for
+    ``GRADE_COUNTS_TTL`` seconds; returns it."""
+    counts = _grade_counts(Filters())
+    cache.set(GRADE_COUNTS_KEY, (counts, now or timezone.now()), GRADE_COUNTS_TTL)
+    return counts
+
+
+def _grade_counts(filters: Filters) -> dict[str, int]:
+    return dict(
         leads(filters).exclude(grade="").values_list("grade").annotate(n=Count("id")).order_by()
     )
-    if not filters.narrowed:
-        cache.set(GRADE_COUNTS_KEY, (counts, now), GRADE_COUNTS_TTL)
-    return counts, now
 
 
 def _grades(period: Period, filters: Filters, options: Options, now: datetime) -> list[Table]:
@@ -202,7 +215,7 @@ def _grades(period: Period, filters: Filters, options: Options, now: datetime) -
             rows,
             Chart("heatmap", "engagement", ("fit", "leads")),
             note=f"Counted at {timezone.localtime(counted_at):%H:%M}; the grid of every lead "
-            "is counted again after a minute.",
+            "is counted again each minute.",
         ),
     ]  # fmt: skip
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from reports.days import days_freeze_due
 from reports.digest import digest_send
+from reports.selectors import grade_counts_refresh
 from reports.services import week_start
 from reports.snapshots import snapshots_freeze_due
 from reports.themes import themes_freeze_due
@@ -44,3 +45,10 @@ def snapshots_freeze_task() -> dict[str, int]:
     a stopped scheduler missed (beat: early each day); returns how many weeks and themes it
     froze."""
     return {"weeks": snapshots_freeze_due(), "themes": themes_freeze_due()}
+
+
+@shared_task(**RETRY)
+def grade_counts_task() -> int:
+    """Count every lead's grade for the grades report (beat: each minute), so no page waits
+    for a count of the whole table; returns how many leads have a grade."""
+    return sum(grade_counts_refresh().values())

@@ -445,6 +445,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.tasks.days_freeze_task",
         "schedule": crontab(minute="*/10"),
     },
+    # The grades report's grid of every lead reads the whole table: counted each minute here,
+    # read by the pages from the shared cache.
+    "reports-grade-counts": {
+        "task": "reports.tasks.grade_counts_task",
+        "schedule": timedelta(minutes=1),
+    },
     # A week's figures, and the theme of the meeting that reviews it, are frozen once it is
     # over, early on Monday (CELERY_TIMEZONE), before the digest and the meeting read them; the
     # run also freezes any of the last quarter a stopped scheduler missed, so a daily run costs

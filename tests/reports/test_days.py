@@ -227,3 +227,24 @@ def test_a_cohort_as_of_before_the_last_freeze_is_counted_from_the_rows(on_both_
     assert cohort(PERIOD, EVERYONE, AFTER).reach("sal").count == 1
     # As of 10 March the SAL had not happened yet, though the freeze after it holds it.
     assert cohort(PERIOD, EVERYONE, START + timedelta(days=10)).reach("sal").count == 0
+
+
+def test_after_a_freeze_only_the_day_frozen_is_read_again_for_the_step_times():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    history(("lead", -1), ("mql", 0), ("sal", 1))
+    history(("lead", 2), ("mql", 3))
+    days_freeze(DAYS, now=AFTER)
+    before = {step.later: step.measured for step in velocity(PERIOD, EVERYONE)}
+    assert (before["mql"], before["sal"]) == (2, 1)
+    # A move on 20 March and that day frozen again: the step times of the other days are kept.
+    history(("lead", 19), ("mql", 19.1))
+    assert days_refreeze(DAYS[49], DAYS[49], now=AFTER + timedelta(hours=1)) == 1
+    with CaptureQueriesContext(connection) as captured:
+        steps = {step.later: step for step in velocity(PERIOD, EVERYONE)}
+    read = [query["sql"] for query in captured if "reports_stepday" in query["sql"]]
+    assert len(read) == 1 and read[0].count("::date") == 1 and "2026-03-20" in read[0]
+    assert (steps["mql"].measured, steps["sal"].measured) == (3, 1)
+    shifted = Period(PERIOD.start + timedelta(seconds=1), PERIOD.end)
+    assert velocity(PERIOD, EVERYONE) == velocity(shifted, EVERYONE)

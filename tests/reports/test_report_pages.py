@@ -223,3 +223,34 @@ def test_the_grade_grid_of_every_lead_is_counted_once_a_minute_and_says_when(cli
     assert cell({"channel": "paid_search"})[0] == "0"  # a narrowed grid is counted now
     cache.delete(GRADE_COUNTS_KEY)  # the minute is over
     assert cell()[0] == "0"
+
+
+def test_the_beat_counts_the_grade_grid_each_minute_and_the_page_reads_its_count(
+    client_for, marketer
+):
+    from django.conf import settings
+
+    from leads.models import Lead
+    from reports.tasks import grade_counts_task
+    from smarketing.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["reports-grade-counts"]
+    assert entry["task"] == grade_counts_task.name and entry["task"] in app.tasks
+    assert entry["schedule"] == timedelta(minutes=1)
+    lead = LeadFactory(grade="A1")
+    LeadFactory(grade="")
+    assert grade_counts_task() == 1
+    Lead.objects.filter(pk=lead.pk).update(grade="C3")
+    client = client_for(marketer)
+
+    def cells() -> dict[tuple[str, str], str]:
+        rows = tables_of(client.get(url("grades")).content.decode())["grades"][1:]
+        return {(row[0], row[1]): row[2] for row in rows}
+
+    with CaptureQueriesContext(connection) as captured:
+        counted = cells()
+    assert not [query for query in captured if '"leads_lead"."grade"' in query["sql"]]
+    assert (counted["Fit A", "Engagement 1"], counted["Fit C", "Engagement 3"]) == ("1", "0")
+    grade_counts_task()  # the next minute's
+    counted = cells()
+    assert (counted["Fit A", "Engagement 1"], counted["Fit C", "Engagement 3"]) == ("0", "1")
