@@ -338,18 +338,33 @@ def kept_days(
 
 def _steps_of(days: list[date], filters: Filters) -> dict[date, dict]:
     """The frozen step times of ``days`` by day and stage: ``(seconds, previous days)``, two
-    arrays, the previous day of an entry as its ordinal (0 for none): one query."""
+    arrays, the previous day of an entry as its ordinal (0 for none): one query, its rows read
+    straight from the cursor (a month at a million leads is about 190,000)."""
     rows = StepDay.objects.filter(filters.q(), day__in=days).values_list(
         "day", "stage", "previous_day", "seconds"
     )
+    sql, params = rows.query.sql_with_params()
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    # The cursor gives the days as dates on PostgreSQL and as ISO text on SQLite.
+    ordinals: dict = {None: 0}
+
+    def ordinal(value) -> int:
+        if value not in ordinals:
+            day = date.fromisoformat(value) if isinstance(value, str) else value
+            ordinals[value] = day.toordinal()
+        return ordinals[value]
+
     grouped: dict[tuple, tuple[list, list]] = defaultdict(lambda: ([], []))
-    for day, stage, previous_day, seconds in rows:
+    for day, stage, previous_day, seconds in fetched:
         seconds_of, previous_of = grouped[day, stage]
         seconds_of.append(seconds)
-        previous_of.append(previous_day.toordinal() if previous_day else 0)
+        previous_of.append(ordinal(previous_day))
     of_days: dict[date, dict] = defaultdict(dict)
     for (day, stage), (seconds_of, previous_of) in grouped.items():
-        of_days[day][stage] = (np.array(seconds_of), np.array(previous_of))
+        key = date.fromisoformat(day) if isinstance(day, str) else day
+        of_days[key][stage] = (np.array(seconds_of), np.array(previous_of))
     return of_days
 
 
