@@ -13,10 +13,12 @@ from leads.models import (
     Event,
     Lead,
     Note,
+    PrivacyRequest,
     RejectionReason,
     StageTransition,
     Touch,
 )
+from leads.privacy import consent_stamp
 from leads.services import company_save, leads_recycle
 
 
@@ -58,8 +60,26 @@ class LeadAdmin(admin.ModelAdmin):
     show_full_result_count = False  # An exact count of a million leads on every page is slow.
     readonly_fields = [
         "stage", "stage_changed_at", "fit_score", "engagement_score", "total_score",
-        "temperature", "grade", "scored_at", "created_at", "updated_at",
+        "temperature", "grade", "scored_at", "consent_source", "consent_at", "erased_at",
+        "created_at", "updated_at",
     ]  # fmt: skip
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        """A lead whose personal data was erased takes no further change."""
+        if obj is not None and obj.erased_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if "consent" in form.changed_data:
+            fields = {"consent": obj.consent}
+            consent_stamp(
+                fields, current=form.initial.get("consent") if change else None,
+                source=f"Admin, by {request.user.get_username()}",
+            )  # fmt: skip
+            for name, value in fields.items():
+                setattr(obj, name, value)
+        super().save_model(request, obj, form, change)
 
     def get_actions(self, request):
         """Besides the defaults, "Recycle selected leads: <reason>" for each active reason code."""
@@ -119,6 +139,18 @@ class TouchAdmin(admin.ModelAdmin):
 class NoteAdmin(admin.ModelAdmin):
     list_display = ["lead", "author", "created_at"]
     raw_id_fields = ["lead", "author"]
+
+
+@admin.register(PrivacyRequest)
+class PrivacyRequestAdmin(ReadOnlyAdmin):
+    """The exports and erasures carried out on people's requests: a record, never edited."""
+
+    list_display = ["kind", "lead_id", "at", "actor", "reference"]
+    list_filter = ["kind"]
+    search_fields = ["reference", "=lead_id", "=email_digest"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 import leads.glossary.admin  # noqa: E402, F401 - the glossary, in the same admin site

@@ -9,6 +9,7 @@ and only into a database that has no leads yet.
 from __future__ import annotations
 
 import random
+from collections import defaultdict
 from datetime import datetime
 
 from django.db import transaction
@@ -16,7 +17,18 @@ from django.utils import timezone
 
 from leads import generate
 from leads.lifecycle import StageChange, stage_changes_write
-from leads.models import Company, Event, Lead, Note, RejectionReason, Stage, Touch
+from leads.models import (
+    Channel,
+    Company,
+    Consent,
+    Event,
+    Lead,
+    Note,
+    PrivacyRequest,
+    RejectionReason,
+    Stage,
+    Touch,
+)
 from leads.search import leads_search_write
 from leads.services import unsubscribes_apply
 
@@ -114,9 +126,11 @@ def _leads(rng, now, companies, campaigns, owners) -> tuple[list[Lead], list[gen
             authority_confirmed=story.sql_checklist,
             need_confirmed=story.sql_checklist,
             timeline_confirmed=story.sql_checklist,
-            consent="granted" if rng.random() < 0.8 else "unknown",
             created_at=_at(now, story.created),
         )
+        if rng.random() < 0.8:
+            lead.consent = Consent.GRANTED
+            lead.consent_source, lead.consent_at = CONSENT_SOURCES[story.channel], lead.created_at
         leads.append(lead)
         stories.append(story)
     created = Lead.objects.bulk_create(leads, batch_size=BATCH_SIZE)
@@ -202,3 +216,34 @@ def _sales_activity(rng, now, leads, stories) -> None:
             )
     Touch.objects.bulk_create(touches, batch_size=BATCH_SIZE)
     Note.objects.bulk_create(notes, batch_size=BATCH_SIZE)
+
+
+# Where the demo's leads gave their consent, by their first channel.
+CONSENT_SOURCES = defaultdict(
+    lambda: "Sign-up form",
+    {
+        Channel.EVENT: "Badge scan at an event",
+        Channel.REFERRAL: "Referral form",
+        Channel.PARTNER: "Partner's form",
+        Channel.IMPORT: "Offline import",
+        Channel.OUTBOUND: "Told a rep on a call",
+    },
+)
+
+
+def demo_privacy_load(*, admin) -> int:
+    """Two people's requests, carried out by ``admin``: one asked for their data, another
+    for it and then its erasure. Does nothing when any request exists; returns how many."""
+    from leads.privacy import lead_erase, lead_export
+
+    if admin is None or PrivacyRequest.objects.exists():
+        return 0
+    leads = Lead.objects.filter(erased_at__isnull=True).order_by("pk")
+    asked = leads.filter(stage=Stage.CUSTOMER).first()
+    erased = leads.filter(stage=Stage.DISQUALIFIED).first()
+    if asked is None or erased is None:
+        return 0
+    lead_export(lead=asked, actor=admin, reference="DSR-2026-014")
+    lead_export(lead=erased, actor=admin, reference="DSR-2026-011")
+    lead_erase(lead=erased, actor=admin, confirm_email=erased.email, reference="DSR-2026-011")
+    return 3

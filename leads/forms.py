@@ -199,3 +199,23 @@ class LeadMatchingForm(forms.Form):
             "persona": chosen(self.cleaned_data["persona"], self.personas),
             "journey_stage": chosen(self.cleaned_data["journey_stage"], self.stages),
         }
+
+
+class PrivacyExportForm(forms.Form):
+    """Export a lead's data on the person's request."""
+
+    reference = forms.CharField(
+        max_length=200, required=False, strip=True, label="Request reference",
+        help_text="The request's own reference, e.g. a ticket number (optional).",
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )  # fmt: skip
+
+
+class PrivacyEraseForm(PrivacyExportForm):
+    """Erase a lead's personal data on the person's request, the e-mail typed again."""
+
+    confirm_email = forms.CharField(
+        max_length=254, strip=True, label="The lead's e-mail, to confirm",
+        help_text="Erasure cannot be undone.",
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    )  # fmt: skip

@@ -318,7 +318,14 @@ class Lead(models.Model):
     timeline_confirmed = models.BooleanField(default=False)
 
     consent = models.CharField(max_length=10, choices=Consent.choices, default=Consent.UNKNOWN)
+    # Where and when the consent status was last given or withdrawn: "API", an unsubscribe
+    # event, an import. Written with the status (``leads.privacy.consent_stamp``).
+    consent_source = models.CharField(max_length=100, blank=True, default="", db_default="")
+    consent_at = models.DateTimeField(null=True, blank=True)
     unsubscribed = models.BooleanField(default=False)
+    # When the person's data was erased on request (``leads.privacy.lead_erase``): the lead
+    # stays, anonymous, so the counts of the funnel, the reports and the scores are kept.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -643,6 +650,37 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+
+class PrivacyRequest(models.Model):
+    """A person's request about their data, carried out: an export of everything the portal
+    holds on their lead, or its erasure. Kept after the erasure without the e-mail itself:
+    ``email_digest`` (SHA-256 of the address in lower case) tells whether a later request is
+    the same person's."""
+
+    class Kind(models.TextChoices):
+        EXPORT = "export", "Export"
+        ERASURE = "erasure", "Erasure"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    lead_id = models.BigIntegerField(help_text="The lead's id: the lead stays, anonymous")
+    email_digest = models.CharField(max_length=64)
+    reference = models.CharField(
+        max_length=200, blank=True, help_text="The request's own reference, e.g. a ticket"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    # What the erasure removed, by kind: {"notes": 2, "events": 14, ...}.
+    removed = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["lead_id", "at"], name="privacy_lead_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of lead {self.lead_id} on {self.at:%-d %b %Y}"
 
 
 from leads.content.models import ContentRating, ContentSend  # noqa: E402, F401

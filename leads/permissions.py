@@ -46,6 +46,7 @@ from django.db.models import QuerySet
 
 from leads.lifecycle import MANAGERS, MOVES
 from leads.models import Lead, Stage
+from leads.privacy import erased_refusal
 from leads.scoring.models import SQL_CHECKLIST_ITEMS
 from smarketing.roles import ALL_ROLES, SALES_ROLES, Role, user_roles
 
@@ -143,7 +144,10 @@ def role_may(user: AbstractBaseUser, change: Change) -> bool:
 
 
 def lead_change_refusal(lead: Lead, user: AbstractBaseUser, change: Change) -> str | None:
-    """Why ``user`` may not make ``change`` on ``lead``, or None if they may."""
+    """Why ``user`` may not make ``change`` on ``lead``, or None if they may: no one changes a
+    lead whose data was erased."""
+    if refusal := erased_refusal(lead):
+        return refusal
     rule, roles = RULES[change], user_roles(user)
     if not rule.roles & roles:
         return rule.refused_role

@@ -21,6 +21,7 @@ from leads.lifecycle import StageChange, lead_move_stage, stage_changes_write
 from leads.models import Company, Consent, Event, Lead, Note, RejectionReason, Stage, Touch
 from leads.owners import OwnerMove, owners_write
 from leads.permissions import lead_change_refusal, owner_change
+from leads.privacy import consent_stamp, erased_refusal
 from leads.scoring.incremental import scoring_enqueue
 from leads.search import leads_search_write
 
@@ -78,10 +79,13 @@ def lead_create(
     actor=None,
     rule: str = "",
     created_at: datetime | None = None,
+    consent_source: str = "",
     **fields,
 ) -> Lead:
-    """Create a lead and the transition that records where it entered the funnel."""
+    """Create a lead and the transition that records where it entered the funnel; a consent
+    status given is stamped with ``consent_source`` and the time."""
     _check_fields(fields)
+    consent_stamp(fields, current=None, source=consent_source)
     email = Lead.normalize_email(email)
     if Lead.objects.filter(email=email).exists():
         raise ValidationError({"email": f"A lead with the e-mail {email} already exists."})
@@ -101,10 +105,15 @@ def lead_create(
 
 
 @transaction.atomic
-def lead_update(*, lead: Lead, **fields) -> Lead:
+def lead_update(*, lead: Lead, consent_source: str = "", **fields) -> Lead:
     """Change a lead's profile fields (not its stage, not its scores). Only those fields are
-    written, so a stage move or a rescore committed since ``lead`` was read is kept."""
+    written, so a stage move or a rescore committed since ``lead`` was read is kept. A new
+    consent status is stamped with ``consent_source`` and the time; a lead whose data was
+    erased is refused."""
     _check_fields(fields)
+    if refusal := erased_refusal(lead):
+        raise ValidationError(refusal)
+    consent_stamp(fields, current=lead.consent, source=consent_source)
     for name, value in fields.items():
         setattr(lead, name, value)
     lead.full_clean()
@@ -374,15 +383,20 @@ def _events_stored(events: list[Event]) -> dict[tuple[str, str], Event]:
     }
 
 
+UNSUBSCRIBE_SOURCE = "An unsubscribe event"
+
+
 def unsubscribes_apply(*, events: list[Event]) -> None:
     """The leads of the ``unsubscribe`` events among these new events are unsubscribed and
     their consent withdrawn. Called in the transaction that writes the events, by
     ``events_record`` and by the demo (which writes its history without scoring it)."""
     lead_ids = {event.lead_id for event in events if event.type == "unsubscribe"}
     if lead_ids:
+        now = timezone.now()
         Lead.objects.filter(pk__in=lead_ids).update(
-            unsubscribed=True, consent=Consent.WITHDRAWN, updated_at=timezone.now()
-        )
+            unsubscribed=True, consent=Consent.WITHDRAWN, consent_source=UNSUBSCRIBE_SOURCE,
+            consent_at=now, updated_at=now,
+        )  # fmt: skip
 
 
 @transaction.atomic

@@ -24,6 +24,8 @@ from leads.forms import (
     LeadMatchingForm,
     MoveForm,
     NoteForm,
+    PrivacyEraseForm,
+    PrivacyExportForm,
     RejectForm,
     SqlChecklistForm,
     TouchForm,
@@ -40,6 +42,7 @@ from leads.permissions import (
     owner_candidates,
     role_may,
 )
+from leads.privacy import export_json, lead_erase, lead_export, privacy_requests_of
 from leads.scoring.explain import (
     HistoryPoint,
     qualifying_transition,
@@ -52,7 +55,7 @@ from leads.scoring.qualification import sql_checklist_required
 from leads.services import lead_update, leads_assign, leads_recycle, note_add, touch_log
 from smarketing.access import role_required
 from smarketing.http import AuthenticatedHttpRequest
-from smarketing.roles import ALL_ROLES, SALES_ROLES, Role
+from smarketing.roles import ALL_ROLES, SALES_ROLES, Role, user_roles
 
 LIST_PAGE_SIZE = 50
 
@@ -323,7 +326,62 @@ def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             selectors.rejection_reasons_offered() if set(SIDE_EXITS) & set(targets) else []
         ),
     }
+    if Role.ADMIN in user_roles(request.user):
+        context["privacy"] = {
+            "requests": privacy_requests_of(lead),
+            "export_form": PrivacyExportForm(),
+        }
     return render(request, "leads/detail.html", context)
+
+
+@role_required(Role.ADMIN)
+@require_POST
+def privacy_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Everything held on the lead as a JSON file, on the person's request; recorded."""
+    lead = selectors.lead_get_for_user(request.user, pk)
+    form = PrivacyExportForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reference"]))
+        return redirect(lead)
+    data = lead_export(lead=lead, actor=request.user, reference=form.cleaned_data["reference"])
+    filename = f"lead-{lead.pk}-{timezone.localdate():%Y-%m-%d}.json"
+    return HttpResponse(
+        export_json(data), content_type="application/json; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )  # fmt: skip
+
+
+@role_required(Role.ADMIN)
+@require_http_methods(["GET", "POST"])
+def privacy_erase(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Erase the lead's personal data on the person's request, once the e-mail is typed
+    again; recorded."""
+    lead = selectors.lead_get_for_user(request.user, pk)
+    form = PrivacyEraseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = lead_erase(lead=lead, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error.messages)
+        else:
+            messages.success(
+                request,
+                f"The lead's personal data is erased ({_removed_text(record.removed)}). "
+                "Its stages, events and clocks are kept, anonymous.",
+            )
+            return redirect(lead)
+    return render(request, "leads/erase.html", {"lead": lead, "form": form})
+
+
+def _removed_text(removed: dict[str, int]) -> str:
+    names = {"notes": "notes deleted", "touch_notes": "touch notes emptied",
+             "stage_change_reasons": "stage change reasons emptied",
+             "event_properties": "events' properties emptied"}  # fmt: skip
+    return "; ".join(f"{removed.get(key, 0)} {name}" for key, name in names.items())
 
 
 def _sparkline(history: list[HistoryPoint], width: int = 270, height: int = 48) -> dict | None:

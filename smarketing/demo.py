@@ -13,7 +13,7 @@ def demo_load() -> list[DemoUser]:
     """Create what the demo needs that is missing. Safe to run again: the history of leads is
     loaded only into a database that has no leads yet."""
     from leads.content.demo import demo_content_load
-    from leads.demo import demo_leads_load
+    from leads.demo import demo_leads_load, demo_privacy_load
     from leads.scoring.demo import demo_scoring_load, demo_suggestions_load
     from personas.demo import demo_insights_load, demo_personas_load
     from personas.matching_demo import demo_persona_rules_load
@@ -44,6 +44,7 @@ def demo_load() -> list[DemoUser]:
         sellers=list(User.objects.filter(username__in=sellers)),
     )
     demo_meetings_load()
+    demo_privacy_load(admin=User.objects.filter(username="admin").first())
     return users
 
 

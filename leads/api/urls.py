@@ -12,6 +12,8 @@ urlpatterns = [
     path("leads/<int:lead_id>/timeline/", views.LeadTimelineView.as_view(), name="lead-timeline"),
     path("leads/<int:lead_id>/touches/", views.LeadTouchesView.as_view(), name="lead-touches"),
     path("leads/<int:lead_id>/notes/", views.LeadNotesView.as_view(), name="lead-notes"),
+    path("leads/<int:lead_id>/export/", views.LeadExportView.as_view(), name="lead-export"),
+    path("leads/<int:lead_id>/erase/", views.LeadEraseView.as_view(), name="lead-erase"),
     path("leads/<int:lead_id>/score/", scoring_views.LeadScoreView.as_view(), name="lead-score"),
     path(
         "leads/<int:lead_id>/score/history/",

@@ -78,7 +78,10 @@ class LeadOutputSerializer(serializers.Serializer):
         source="journey_stage_id", read_only=True, allow_null=True
     )
     consent = serializers.CharField(read_only=True)
+    consent_source = serializers.CharField(read_only=True)
+    consent_at = serializers.DateTimeField(read_only=True, allow_null=True)
     unsubscribed = serializers.BooleanField(read_only=True)
+    erased_at = serializers.DateTimeField(read_only=True, allow_null=True)
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 

@@ -6,6 +6,7 @@ from leads.api.views.activity import LeadNotesView, LeadTouchesView
 from leads.api.views.companies import CompanyDetailView, CompanyListView
 from leads.api.views.events import EventBatchView, EventCreateView
 from leads.api.views.leads import LeadDetailView, LeadListView, LeadStageView, LeadTimelineView
+from leads.api.views.privacy import LeadEraseView, LeadExportView
 
 __all__ = [
     "CompanyDetailView",
@@ -13,6 +14,8 @@ __all__ = [
     "EventBatchView",
     "EventCreateView",
     "LeadDetailView",
+    "LeadEraseView",
+    "LeadExportView",
     "LeadListView",
     "LeadNotesView",
     "LeadStageView",

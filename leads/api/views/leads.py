@@ -21,6 +21,9 @@ from leads.services import company_for, lead_create, lead_update
 from smarketing.api.errors import Conflict, service_errors
 from smarketing.api.pagination import KeysetPagination
 
+# Where a consent status set through the API came from, as the lead records it.
+API_SOURCE = "API"
+
 
 def _resolve_company(fields: dict) -> None:
     """Turn a company given as ``{"name", "domain"}`` into the company it matches (or creates)."""
@@ -83,7 +86,10 @@ LEAD_EXAMPLE = OpenApiExample(
         "persona": None,
         "journey_stage": None,
         "consent": "unknown",
+        "consent_source": "",
+        "consent_at": None,
         "unsubscribed": False,
+        "erased_at": None,
         "created_at": "2025-05-02T09:14:00Z",
         "updated_at": "2025-05-02T09:14:00Z",
     },
@@ -143,7 +149,7 @@ class LeadListView(GenericAPIView):
         try:
             with transaction.atomic(), service_errors():
                 _resolve_company(fields)
-                lead = lead_create(actor=request.user, **fields)
+                lead = lead_create(actor=request.user, consent_source=API_SOURCE, **fields)
         except IntegrityError as error:
             # Two requests for one e-mail at once: the unique index refuses the second.
             if "lead_email_unique_ci" not in str(error):
@@ -215,7 +221,7 @@ class LeadDetailView(GenericAPIView):
             lead_change_check(lead, request.user, field_changes(lead, request.user, fields))
             with service_errors():
                 _resolve_company(fields)
-                lead = lead_update(lead=lead, **fields)
+                lead = lead_update(lead=lead, consent_source=API_SOURCE, **fields)
         return Response(serializers.LeadOutputSerializer(lead).data)
 
 
