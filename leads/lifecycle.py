@@ -364,3 +364,9 @@ def lead_move_stage(
     transition.lead, transition.actor = lead, actor
     transition.rejection_reason = rejection_reason
     return transition
+
+
+def transition_reasons_erase(lead_id: int) -> int:
+    """Empty the people's words on ``lead_id``'s stage changes (the erasure of its personal
+    data, ``leads.privacy``), the changes themselves kept; returns how many it emptied."""
+    return StageTransition.objects.filter(lead_id=lead_id).exclude(reason="").update(reason="")

@@ -29,7 +29,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from leads.models import Consent, Event, Lead, Note, PrivacyRequest, StageTransition, Touch
+from leads.lifecycle import transition_reasons_erase
+from leads.models import Consent, Event, Lead, Note, PrivacyRequest, Touch
 from leads.search import leads_search_write
 
 # The address an erased lead is given: ``.invalid`` is reserved never to resolve (RFC 2606).
@@ -129,9 +130,7 @@ def lead_erase(*, lead: Lead, actor, confirm_email: str, reference: str = "") ->
     removed = {
         "notes": Note.objects.filter(lead=lead).delete()[0],
         "touch_notes": Touch.objects.filter(lead=lead).exclude(note="").update(note=""),
-        "stage_change_reasons": (
-            StageTransition.objects.filter(lead=lead).exclude(reason="").update(reason="")
-        ),
+        "stage_change_reasons": transition_reasons_erase(lead.pk),
         "event_properties": _event_properties_erase(lead),
     }
     fields: dict[str, Any] = dict.fromkeys(IDENTIFYING_FIELDS, "")
